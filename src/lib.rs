@@ -1,0 +1,1 @@
+//! callflow: rebuild calls from Conpeek call-center webhook logs.

@@ -1,1 +1,54 @@
-fn main() {}
+//! The process boundary: parse arguments, set up stdout, run, and map errors to exit codes.
+//! A closed stdout pipe (`callflow calls big.ndjson | head -1`) is a normal end: exit 0, no message.
+
+use std::io::{self, BufWriter, LineWriter, Write};
+
+use clap::Parser;
+
+use callflow::cli::Cli;
+use callflow::config::Terminal;
+use callflow::exit::{ExitCode, UsageError};
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let terminal = Terminal::detect();
+    let stdout = io::stdout();
+    let mut out: Box<dyn Write> = if terminal.stdout {
+        Box::new(LineWriter::new(stdout.lock()))
+    } else {
+        Box::new(BufWriter::with_capacity(256 * 1024, stdout.lock()))
+    };
+    let mut err = io::stderr().lock();
+    let result = callflow::run(cli, terminal, &mut out, &mut err).and_then(|code| {
+        out.flush()?;
+        Ok(code)
+    });
+    let code = match result {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::Ok,
+        Err(e) => {
+            let _ = writeln!(err, "callflow: {e:#}");
+            if e.downcast_ref::<UsageError>().is_some() {
+                ExitCode::Usage
+            } else {
+                ExitCode::Failure
+            }
+        }
+    };
+    // A flush that fails on a closed pipe at exit is not an error worth a panic.
+    std::mem::forget(out);
+    code.into()
+}
+
+/// True when the error chain holds a broken pipe: the reader went away, which is fine.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<csv::Error>()
+                .is_some_and(|c| matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::BrokenPipe))
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(io::ErrorKind::BrokenPipe))
+    })
+}

@@ -1,0 +1,104 @@
+//! `callflow calls`: one row per call, sorted by (start, call_id).
+
+use std::io::Write;
+
+use comfy_table::Cell;
+
+use crate::cli::CallsArgs;
+use crate::config::{InputSettings, OutputSettings, Terminal};
+use crate::exit::ExitCode;
+use crate::model::{Call, Dataset};
+use crate::record::{CallDetail, CallRecord};
+use crate::render::{self, table, Format};
+use crate::select::Selection;
+
+/// The CSV columns, in their fixed order (the first 14 are a documented contract).
+pub const CSV_COLUMNS: [&str; 16] = [
+    "call_id",
+    "direction",
+    "start",
+    "answered_at",
+    "end",
+    "wait_s",
+    "talk_s",
+    "duration_s",
+    "hangup_side",
+    "outcome",
+    "consultant",
+    "project",
+    "client",
+    "legs",
+    "close_cause",
+    "flags",
+];
+
+/// Runs `calls`.
+pub fn run(args: &CallsArgs, terminal: Terminal, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let input = InputSettings::from_args(&args.input)?;
+    let output = OutputSettings::from_args(&args.output, terminal)?;
+    let selection = Selection::from_args(&args.filter, output.zone)?;
+    let loaded = super::load_reported(&input, err)?;
+    let ds = &loaded.dataset;
+    let calls = selection.apply(ds);
+    write(ds, calls, &output, out)?;
+    Ok(super::status(&input, &loaded))
+}
+
+/// Writes the calls in the chosen format.
+pub fn write<'a>(
+    ds: &'a Dataset,
+    calls: impl Iterator<Item = &'a Call>,
+    output: &OutputSettings,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let zone = &output.zone;
+    match output.format {
+        Format::Csv => render::write_csv_with_header(&CSV_COLUMNS, calls.map(|c| CallRecord::new(ds, c, zone)), out),
+        Format::Json => render::write_json_lines(calls.map(|c| CallDetail::new(ds, c, zone)), out),
+        Format::Table => write_table(ds, calls, output, out),
+    }
+}
+
+fn write_table<'a>(
+    ds: &'a Dataset,
+    calls: impl Iterator<Item = &'a Call>,
+    output: &OutputSettings,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let start = format!("Start ({})", output.zone.name());
+    let header = [&start, "Call", "Dir", "Wait", "Talk", "Total", "Hangup", "Outcome", "Consultant", "Legs"];
+    let mut t = table::new(&header, output.terminal.stdout);
+    let duration = |s: Option<i64>| s.map(render::human_duration).unwrap_or_default();
+    let mut count = 0usize;
+    for call in calls {
+        let rec = CallRecord::new(ds, call, &output.zone);
+        let f = &call.figures;
+        t.add_row(vec![
+            Cell::new(output.zone.wall_clock(f.start)),
+            Cell::new(short_id(rec.call_id)),
+            Cell::new(match rec.direction {
+                Some(d) if d.eq_ignore_ascii_case("inbound") => "in",
+                Some(d) if d.eq_ignore_ascii_case("outbound") => "out",
+                Some(d) => d,
+                None => "",
+            }),
+            Cell::new(duration(rec.wait_s)),
+            Cell::new(duration(rec.talk_s)),
+            Cell::new(duration(rec.duration_s)),
+            Cell::new(&rec.hangup_side),
+            Cell::new(rec.outcome),
+            Cell::new(rec.consultant.unwrap_or("")),
+            Cell::new(rec.legs),
+        ]);
+        count += 1;
+    }
+    table::align_right(&mut t, &[3, 4, 5, 9]);
+    writeln!(out, "{t}")?;
+    writeln!(out, "{count} call{}", if count == 1 { "" } else { "s" })?;
+    Ok(())
+}
+
+/// The first 8 characters of a uuid: unique enough to read, short enough for a table.
+pub fn short_id(uuid: &str) -> &str {
+    uuid.get(..8).unwrap_or(uuid)
+}

@@ -1,0 +1,310 @@
+//! One input line -> a compact, borrowed, typed event, or the reason the line is bad.
+//!
+//! Only the fields a computation needs are read; everything else in the (large) webhook
+//! bodies is skipped without being materialised. Display fields are parsed leniently: a
+//! number or an object where a string was expected becomes "absent", never a bad line,
+//! because new or odd fields must not cost a whole event. This module does not decide what
+//! an event means for a call; that is `assemble`'s job.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::Deserialize;
+
+/// The three `user_dialog` events that rebuild calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EventKind {
+    /// `dialog_create`: a new leg with its parties and its link to a parent leg.
+    Create,
+    /// `dialog_state_update`: the leg's new `state`.
+    State,
+    /// `dialog_close`: the leg ended, with a `close_cause`.
+    Close,
+}
+
+impl EventKind {
+    /// The vendor's `event_name` for this kind.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Create => "dialog_create",
+            EventKind::State => "dialog_state_update",
+            EventKind::Close => "dialog_close",
+        }
+    }
+}
+
+/// What one line turned out to be.
+// Boxing the large variant would cost an allocation per line on the hot path.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, PartialEq)]
+pub enum Parsed<'a> {
+    /// Empty or whitespace only.
+    Blank,
+    /// A `user_dialog` create, state update or close.
+    Call(CallEvent<'a>),
+    /// A valid event of another kind (`dialog_hold`, `voice_campaign`, …), by its `event_name`.
+    Other(Cow<'a, str>),
+}
+
+/// A call event with only the fields the figures need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallEvent<'a> {
+    /// The leg this event belongs to.
+    pub dialog_uuid: Cow<'a, str>,
+    /// Create, state update or close.
+    pub kind: EventKind,
+    /// `event_time` as Unix seconds (UTC).
+    pub time: i64,
+    /// The (initial or new) state, verbatim.
+    pub state: Option<Cow<'a, str>>,
+    /// `close_cause` of a close, verbatim.
+    pub close_cause: Option<Cow<'a, str>>,
+    /// The leg's description, carried by `dialog_create` only.
+    pub create: Option<CreateFields<'a>>,
+}
+
+/// What a `dialog_create` says about its leg.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateFields<'a> {
+    /// `initial_application_info.data.caller_dialog_uuid` when it names another leg.
+    pub parent: Option<Cow<'a, str>>,
+    /// `CONSULTANT`, `EXTERNAL`, or another type kept verbatim.
+    pub dialog_type: Option<Cow<'a, str>>,
+    /// `INBOUND` / `OUTBOUND` as the business sees the call.
+    pub business_direction: Option<Cow<'a, str>>,
+    /// The party's own number or address (the client's number on `EXTERNAL` legs).
+    pub self_target: Option<Cow<'a, str>>,
+    /// The consultant seen from a client leg.
+    pub peer_username: Option<Cow<'a, str>>,
+    /// The project seen from a client leg.
+    pub peer_project_name: Option<Cow<'a, str>>,
+    /// `tenant_user.username` of a consultant leg.
+    pub username: Option<Cow<'a, str>>,
+    /// `project.name` of a consultant leg.
+    pub project: Option<Cow<'a, str>>,
+}
+
+/// Why a line could not be used. Each variant is one reason a user can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineError {
+    /// Longer than the configured limit; the line was skipped unread.
+    TooLong { len: usize, limit: usize },
+    /// Not valid UTF-8 (the offset of the first bad byte).
+    InvalidUtf8 { offset: usize },
+    /// Not a JSON object (an array, a number, a string…).
+    NotAnObject,
+    /// Not valid JSON, with the parser's message.
+    Json(String),
+    /// A field every event or this call event needs is absent or not a string.
+    Missing(&'static str),
+    /// `event_time` is not `YYYY-MM-DD HH:MM:SS`.
+    BadTime(String),
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LineError::TooLong { len, limit } => {
+                write!(f, "line of {len} bytes exceeds the limit of {limit} bytes (--max-line-bytes)")
+            }
+            LineError::InvalidUtf8 { offset } => write!(f, "invalid UTF-8 at byte {offset}"),
+            LineError::NotAnObject => f.write_str("not a JSON object"),
+            LineError::Json(msg) => write!(f, "invalid JSON: {msg}"),
+            LineError::Missing(field) => write!(f, "missing or non-string field {field}"),
+            LineError::BadTime(t) => write!(f, "event_time {t:?} is not YYYY-MM-DD HH:MM:SS"),
+        }
+    }
+}
+
+/// Parses one line (without its newline; a trailing `\r` and a leading BOM are tolerated).
+pub fn parse_line(line: &[u8]) -> Result<Parsed<'_>, LineError> {
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    let Some(first) = line.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return Ok(Parsed::Blank);
+    };
+    if line[first] != b'{' {
+        // serde would happily read a JSON array positionally into a struct.
+        return Err(match serde_json::from_slice::<IgnoredAny>(line) {
+            Ok(_) => LineError::NotAnObject,
+            Err(e) => json_error(line, e),
+        });
+    }
+    let wire: Wire<'_> = serde_json::from_slice(line).map_err(|e| json_error(line, e))?;
+    wire.into_parsed()
+}
+
+fn json_error(line: &[u8], e: serde_json::Error) -> LineError {
+    match std::str::from_utf8(line) {
+        Err(u) => LineError::InvalidUtf8 { offset: u.valid_up_to() },
+        Ok(_) => LineError::Json(e.to_string()),
+    }
+}
+
+/// Parses `YYYY-MM-DD HH:MM:SS` (a `T` separator and a trailing `Z` are accepted too)
+/// into Unix seconds, UTC.
+pub fn parse_event_time(s: &str) -> Option<i64> {
+    let b = s.strip_suffix('Z').unwrap_or(s).as_bytes();
+    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    if b[10] != b' ' && b[10] != b'T' {
+        return None;
+    }
+    let num = |at: usize, len: usize| -> Option<u32> {
+        b[at..at + len].iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
+    };
+    let date = NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 2)?, num(8, 2)?)?;
+    let time = date.and_hms_opt(num(11, 2)?, num(14, 2)?, num(17, 2)?)?;
+    Some(time.and_utc().timestamp())
+}
+
+/// The subset of a webhook body callflow reads. Unknown fields are skipped.
+#[derive(Deserialize)]
+struct Wire<'a> {
+    #[serde(default, borrow, deserialize_with = "lenient")]
+    event_type: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient")]
+    event_name: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient")]
+    event_time: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient")]
+    dialog_uuid: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient")]
+    state: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient")]
+    close_cause: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient")]
+    dialog_type: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient")]
+    business_direction: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient")]
+    self_target: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient")]
+    peer_username: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient")]
+    peer_project_name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    initial_application_info: Option<AppInfo<'a>>,
+    #[serde(default, borrow)]
+    tenant_user: Option<Named<'a>>,
+    #[serde(default, borrow)]
+    project: Option<Named<'a>>,
+}
+
+#[derive(Deserialize)]
+struct AppInfo<'a> {
+    #[serde(default, borrow)]
+    data: Option<AppData<'a>>,
+}
+
+#[derive(Deserialize)]
+struct AppData<'a> {
+    #[serde(default, borrow, deserialize_with = "lenient")]
+    caller_dialog_uuid: Option<Cow<'a, str>>,
+}
+
+/// `tenant_user` carries `username`, `project` carries `name`.
+#[derive(Deserialize)]
+struct Named<'a> {
+    #[serde(default, borrow, deserialize_with = "lenient")]
+    username: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient")]
+    name: Option<Cow<'a, str>>,
+}
+
+impl<'a> Wire<'a> {
+    fn into_parsed(self) -> Result<Parsed<'a>, LineError> {
+        let event_type = self.event_type.ok_or(LineError::Missing("event_type"))?;
+        let event_name = self.event_name.ok_or(LineError::Missing("event_name"))?;
+        let kind = match (&*event_type, &*event_name) {
+            ("user_dialog", "dialog_create") => EventKind::Create,
+            ("user_dialog", "dialog_state_update") => EventKind::State,
+            ("user_dialog", "dialog_close") => EventKind::Close,
+            _ => return Ok(Parsed::Other(event_name)),
+        };
+        let dialog_uuid = self.dialog_uuid.ok_or(LineError::Missing("dialog_uuid"))?;
+        let raw_time = self.event_time.ok_or(LineError::Missing("event_time"))?;
+        let time = parse_event_time(&raw_time).ok_or_else(|| LineError::BadTime(raw_time.into_owned()))?;
+        if kind == EventKind::State && self.state.is_none() {
+            return Err(LineError::Missing("state"));
+        }
+        let create = (kind == EventKind::Create).then(|| CreateFields {
+            parent: self
+                .initial_application_info
+                .and_then(|info| info.data)
+                .and_then(|data| data.caller_dialog_uuid)
+                .filter(|parent| *parent != dialog_uuid),
+            dialog_type: self.dialog_type,
+            business_direction: self.business_direction,
+            self_target: self.self_target,
+            peer_username: self.peer_username,
+            peer_project_name: self.peer_project_name,
+            username: self.tenant_user.and_then(|user| user.username),
+            project: self.project.and_then(|project| project.name),
+        });
+        Ok(Parsed::Call(CallEvent {
+            dialog_uuid,
+            kind,
+            time,
+            state: self.state,
+            close_cause: if kind == EventKind::Close { self.close_cause } else { None },
+            create,
+        }))
+    }
+}
+
+/// A string field that tolerates other JSON types: a number becomes its text, anything
+/// else (null, bool, object, array) becomes absent.
+fn lenient<'de, D>(deserializer: D) -> Result<Option<Cow<'de, str>>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    deserializer.deserialize_any(LenientStr)
+}
+
+struct LenientStr;
+
+impl<'de> Visitor<'de> for LenientStr {
+    type Value = Option<Cow<'de, str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_string())))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+}

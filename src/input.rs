@@ -1,0 +1,246 @@
+//! Files and stdin -> decompressed byte streams -> bounded lines with their line numbers.
+//!
+//! Compression is recognised by magic bytes (gzip `1f 8b`, zstd `28 b5 2f fd`), never by file
+//! name, so `zcat`-less pipes and misnamed files both work. Lines longer than a limit are
+//! skipped without being held in memory, so one runaway line cannot exhaust it. This module
+//! knows nothing of JSON; it only yields bytes and positions. I/O errors (a missing file, a
+//! truncated compressed stream) are returned, never swallowed: reporting on half a file as if
+//! it were whole would be a silent loss.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+/// Read buffer size: large reads keep the system-call count low on big logs.
+const BUF_SIZE: usize = 256 * 1024;
+
+/// Default `--max-line-bytes`: real events are a few KiB, so 8 MiB leaves ample headroom
+/// while keeping a broken line from costing more than that.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Where events come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputSpec {
+    /// Standard input (no file given, or `-`).
+    Stdin,
+    /// A file path.
+    Path(PathBuf),
+}
+
+impl InputSpec {
+    /// `-` means stdin; anything else is a path.
+    pub fn from_arg(arg: &Path) -> Self {
+        if arg.as_os_str() == "-" {
+            InputSpec::Stdin
+        } else {
+            InputSpec::Path(arg.to_path_buf())
+        }
+    }
+}
+
+impl fmt::Display for InputSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InputSpec::Stdin => f.write_str("<stdin>"),
+            InputSpec::Path(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// The compression a stream was found to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// Plain text.
+    None,
+    /// gzip, possibly several concatenated members.
+    Gzip,
+    /// zstd, possibly several frames.
+    Zstd,
+}
+
+impl Compression {
+    /// Recognises the compression from the first bytes of a stream.
+    pub fn detect(head: &[u8]) -> Self {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+}
+
+/// Opens an input and returns a buffered reader of its decompressed bytes.
+pub fn open(spec: &InputSpec) -> anyhow::Result<Box<dyn BufRead + Send>> {
+    match spec {
+        InputSpec::Stdin => decode(Box::new(io::stdin())),
+        InputSpec::Path(path) => {
+            let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+            let meta = file.metadata().with_context(|| format!("cannot read {}", path.display()))?;
+            anyhow::ensure!(!meta.is_dir(), "{} is a directory", path.display());
+            decode(Box::new(file))
+        }
+    }
+}
+
+/// Wraps a raw stream in the decompressor its magic bytes call for.
+pub fn decode(mut raw: Box<dyn Read + Send>) -> anyhow::Result<Box<dyn BufRead + Send>> {
+    let mut head = [0u8; 4];
+    let mut filled = 0;
+    while filled < head.len() {
+        match raw.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let head = head[..filled].to_vec();
+    let compression = Compression::detect(&head);
+    let stream = Cursor::new(head).chain(raw);
+    Ok(match compression {
+        Compression::None => Box::new(BufReader::with_capacity(BUF_SIZE, stream)),
+        Compression::Gzip => Box::new(BufReader::with_capacity(
+            BUF_SIZE,
+            flate2::read::MultiGzDecoder::new(BufReader::with_capacity(BUF_SIZE, stream)),
+        )),
+        Compression::Zstd => Box::new(BufReader::with_capacity(BUF_SIZE, zstd::stream::read::Decoder::new(stream)?)),
+    })
+}
+
+/// One line as read: its bytes, or only its length when it was over the limit.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line<'a> {
+    /// The line without its `\n` (a `\r` before it is removed too).
+    Text(&'a [u8]),
+    /// The line was longer than the limit; its bytes were discarded.
+    TooLong(usize),
+}
+
+/// Splits a byte stream into lines, numbering them from 1 and bounding their length.
+pub struct LineReader<R> {
+    reader: R,
+    buf: Vec<u8>,
+    line_no: u64,
+    max_len: usize,
+}
+
+impl<R: BufRead> LineReader<R> {
+    /// A reader yielding lines of at most `max_len` bytes; longer ones come as `TooLong`.
+    pub fn new(reader: R, max_len: usize) -> Self {
+        LineReader { reader, buf: Vec::new(), line_no: 0, max_len }
+    }
+
+    /// The next line with its 1-based number, or `None` at the end. A final line without
+    /// `\n` is still a line.
+    pub fn next_line(&mut self) -> io::Result<Option<(u64, Line<'_>)>> {
+        self.buf.clear();
+        let mut len = 0usize;
+        let mut seen_any = false;
+        loop {
+            let chunk = match self.reader.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if chunk.is_empty() {
+                if !seen_any {
+                    return Ok(None);
+                }
+                break;
+            }
+            seen_any = true;
+            let (take, done) = match memchr::memchr(b'\n', chunk) {
+                Some(at) => (at, true),
+                None => (chunk.len(), false),
+            };
+            len += take;
+            if len <= self.max_len {
+                self.buf.extend_from_slice(&chunk[..take]);
+            }
+            self.reader.consume(take + usize::from(done));
+            if done {
+                break;
+            }
+        }
+        self.line_no += 1;
+        if len > self.max_len {
+            self.buf.clear();
+            return Ok(Some((self.line_no, Line::TooLong(len))));
+        }
+        let text = self.buf.strip_suffix(b"\r").unwrap_or(&self.buf);
+        Ok(Some((self.line_no, Line::Text(text))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn lines(input: &[u8], max: usize) -> Vec<String> {
+        let mut reader = LineReader::new(input, max);
+        let mut out = Vec::new();
+        while let Some((_, line)) = reader.next_line().unwrap() {
+            out.push(match line {
+                Line::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                Line::TooLong(n) => format!("<{n}>"),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn splits_lines_with_crlf_and_no_final_newline() {
+        assert_eq!(lines(b"a\r\nbb\n\nc", 100), ["a", "bb", "", "c"]);
+        assert_eq!(lines(b"", 100), Vec::<String>::new());
+        assert_eq!(lines(b"\n", 100), [""]);
+    }
+
+    #[test]
+    fn long_lines_are_reported_by_length_and_skipped() {
+        assert_eq!(lines(b"abc\n0123456789\nxy\n", 5), ["abc", "<10>", "xy"]);
+        // A long line split across many small buffer fills is measured whole.
+        let data = [b"x".repeat(10_000), b"\nok\n".to_vec()].concat();
+        let reader = BufReader::with_capacity(7, &data[..]);
+        let mut lr = LineReader::new(reader, 100);
+        assert_eq!(lr.next_line().unwrap(), Some((1, Line::TooLong(10_000))));
+        assert_eq!(lr.next_line().unwrap(), Some((2, Line::Text(b"ok"))));
+    }
+
+    fn read_all(raw: Vec<u8>) -> io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        decode(Box::new(Cursor::new(raw))).unwrap().read_to_end(&mut out)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn detects_gzip_and_zstd_by_magic() {
+        let text = b"{\"a\":1}\n{\"b\":2}\n".to_vec();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&text).unwrap();
+        let gz = gz.finish().unwrap();
+        let zst = zstd::encode_all(&text[..], 1).unwrap();
+        assert_eq!(read_all(gz).unwrap(), text);
+        assert_eq!(read_all(zst).unwrap(), text);
+        assert_eq!(read_all(text.clone()).unwrap(), text);
+        assert_eq!(read_all(b"{".to_vec()).unwrap(), b"{");
+    }
+
+    #[test]
+    fn truncated_compressed_streams_are_errors() {
+        let text = b"{\"event\":1}\n".repeat(1000);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&text).unwrap();
+        let gz = gz.finish().unwrap();
+        let zst = zstd::encode_all(&text[..], 1).unwrap();
+        assert!(read_all(gz[..gz.len() / 2].to_vec()).is_err());
+        assert!(read_all(gz[..gz.len() - 4].to_vec()).is_err());
+        assert!(read_all(zst[..zst.len() / 2].to_vec()).is_err());
+        assert!(read_all(zst[..zst.len() - 1].to_vec()).is_err());
+    }
+}

@@ -1,0 +1,128 @@
+//! Calls and legs as output records: the stable, named columns shared by every command that
+//! prints a call (`calls`, and `timeline`'s header). Values are resolved and formatted for
+//! output here (times in the chosen zone); no figure is computed here.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+
+use crate::metrics::{self, LegFigures};
+use crate::model::{Call, Dataset, Leg};
+use crate::timefmt::Zone;
+
+/// One call, with the columns of `calls` in their fixed order.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CallRecord<'a> {
+    /// Root leg uuid.
+    pub call_id: &'a str,
+    /// `INBOUND` / `OUTBOUND`.
+    pub direction: Option<&'a str>,
+    /// Earliest event, RFC 3339.
+    pub start: String,
+    /// Earliest `talking`, RFC 3339.
+    pub answered_at: Option<String>,
+    /// Latest close, RFC 3339.
+    pub end: Option<String>,
+    /// Seconds from start to answer.
+    pub wait_s: Option<i64>,
+    /// Seconds from answer to end.
+    pub talk_s: Option<i64>,
+    /// Seconds from start to end.
+    pub duration_s: Option<i64>,
+    /// `client`, `consultant`, `none`, or another leg type.
+    pub hangup_side: Cow<'a, str>,
+    /// `answered`, `not_answered` or `open`.
+    pub outcome: &'static str,
+    /// Consultant username.
+    pub consultant: Option<&'a str>,
+    /// Project name.
+    pub project: Option<&'a str>,
+    /// Client number.
+    pub client: Option<&'a str>,
+    /// Number of legs.
+    pub legs: u32,
+    /// Close cause of the first leg to close (preferring legs that talked).
+    pub close_cause: Option<&'a str>,
+    /// Data-quality flags, `;`-separated.
+    pub flags: String,
+}
+
+impl<'a> CallRecord<'a> {
+    /// The record of a call, times in `zone`.
+    pub fn new(ds: &'a Dataset, call: &Call, zone: &Zone) -> Self {
+        let f = &call.figures;
+        CallRecord {
+            call_id: ds.str(call.id),
+            direction: ds.opt_str(f.direction),
+            start: zone.rfc3339(f.start),
+            answered_at: f.answered_at.map(|t| zone.rfc3339(t)),
+            end: f.end.map(|t| zone.rfc3339(t)),
+            wait_s: f.wait_s(),
+            talk_s: f.talk_s(),
+            duration_s: f.duration_s(),
+            hangup_side: metrics::hangup_side(ds, f),
+            outcome: f.outcome().name(),
+            consultant: ds.opt_str(f.consultant),
+            project: ds.opt_str(f.project),
+            client: ds.opt_str(f.client),
+            legs: f.legs,
+            close_cause: ds.opt_str(f.close_cause),
+            flags: f.flags.names(),
+        }
+    }
+}
+
+/// One leg of a call, for `legs_detail`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LegRecord<'a> {
+    /// Leg uuid.
+    pub dialog_uuid: &'a str,
+    /// `CONSULTANT`, `EXTERNAL`, …
+    pub dialog_type: Option<&'a str>,
+    /// Its `dialog_create`, RFC 3339.
+    pub created: Option<String>,
+    /// Its first `answered`/`talking`, RFC 3339.
+    pub answered: Option<String>,
+    /// Its close, RFC 3339.
+    pub closed: Option<String>,
+    /// Its close cause.
+    pub close_cause: Option<&'a str>,
+    /// Seconds from creation to answer.
+    pub ring_s: Option<i64>,
+}
+
+impl<'a> LegRecord<'a> {
+    /// The record of a leg, times in `zone`.
+    pub fn new(ds: &'a Dataset, leg: &Leg, zone: &Zone) -> Self {
+        let fig: LegFigures = metrics::leg_figures(ds.events_of(leg), &ds.known);
+        LegRecord {
+            dialog_uuid: ds.str(leg.uuid),
+            dialog_type: ds.opt_str(leg.info.and_then(|i| i.dialog_type)),
+            created: fig.created.map(|(t, _)| zone.rfc3339(t)),
+            answered: fig.answered.map(|(t, _)| zone.rfc3339(t)),
+            closed: fig.closed.map(|(t, _)| zone.rfc3339(t)),
+            close_cause: ds.opt_str(fig.close_cause),
+            ring_s: fig.ring_s(),
+        }
+    }
+}
+
+/// A call with its legs: the JSON shape of `calls`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CallDetail<'a> {
+    /// The call's columns.
+    #[serde(flatten)]
+    pub call: CallRecord<'a>,
+    /// Per leg figures.
+    pub legs_detail: Vec<LegRecord<'a>>,
+}
+
+impl<'a> CallDetail<'a> {
+    /// The call and its legs, times in `zone`.
+    pub fn new(ds: &'a Dataset, call: &Call, zone: &Zone) -> Self {
+        CallDetail {
+            call: CallRecord::new(ds, call, zone),
+            legs_detail: ds.legs_of(call).iter().map(|leg| LegRecord::new(ds, leg, zone)).collect(),
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Rows -> bytes: the output formats behind one closed enum. Commands build rows (serde
+//! records for CSV and JSON, cells for tables); this module only writes them. It never
+//! computes a figure and never decides which rows to show.
+
+pub mod table;
+
+use std::io::Write;
+
+use serde::Serialize;
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// A table for people.
+    #[default]
+    Table,
+    /// CSV with a header.
+    Csv,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Writes records as CSV: a header from the first record's field names, then one row each.
+/// An empty input writes nothing, since no record names the columns; callers that need a
+/// header regardless use [`write_csv_with_header`].
+pub fn write_csv<T: Serialize>(rows: impl IntoIterator<Item = T>, out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    for row in rows {
+        writer.serialize(row)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// Writes records as CSV under a fixed header, so that an empty result still names its columns
+/// (a cron job's report keeps a stable shape even on a quiet day).
+pub fn write_csv_with_header<T: Serialize>(
+    header: &[&str],
+    rows: impl IntoIterator<Item = T>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(out);
+    writer.write_record(header)?;
+    for row in rows {
+        writer.serialize(row)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// Writes records as JSON, one object per line.
+pub fn write_json_lines<T: Serialize>(rows: impl IntoIterator<Item = T>, out: &mut dyn Write) -> anyhow::Result<()> {
+    for row in rows {
+        serde_json::to_writer(&mut *out, &row)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// A duration for people: `8s`, `1m 05s`, `2h 03m 09s`; negative values keep their sign.
+pub fn human_duration(seconds: i64) -> String {
+    let sign = if seconds < 0 { "-" } else { "" };
+    let s = seconds.unsigned_abs();
+    match (s / 3600, s % 3600 / 60, s % 60) {
+        (0, 0, sec) => format!("{sign}{sec}s"),
+        (0, min, sec) => format!("{sign}{min}m {sec:02}s"),
+        (h, min, sec) => format!("{sign}{h}h {min:02}m {sec:02}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_durations() {
+        assert_eq!(human_duration(0), "0s");
+        assert_eq!(human_duration(8), "8s");
+        assert_eq!(human_duration(65), "1m 05s");
+        assert_eq!(human_duration(3600 + 62), "1h 01m 02s");
+        assert_eq!(human_duration(-5), "-5s");
+    }
+
+    #[derive(Serialize)]
+    struct Row<'a> {
+        name: &'a str,
+        n: Option<i64>,
+    }
+
+    #[test]
+    fn csv_writes_empty_fields_for_missing_values_and_keeps_the_header_when_empty() {
+        let mut out = Vec::new();
+        write_csv([Row { name: "a,b", n: None }, Row { name: "c", n: Some(3) }], &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "name,n\n\"a,b\",\nc,3\n");
+        let mut out = Vec::new();
+        write_csv_with_header(&["name", "n"], Vec::<Row<'_>>::new(), &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "name,n\n");
+    }
+
+    #[test]
+    fn json_lines_write_nulls() {
+        let mut out = Vec::new();
+        write_json_lines([Row { name: "a", n: None }], &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "{\"name\":\"a\",\"n\":null}\n");
+    }
+}

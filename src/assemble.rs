@@ -73,8 +73,10 @@ impl Assembler {
             if !newer {
                 let mut intern =
                     |s: &Option<std::borrow::Cow<'_, str>>| s.as_deref().map(|s| self.strings.get_or_intern(s));
+                let uuid = self.legs[leg as usize].uuid;
                 let info = LegInfo {
-                    parent: intern(&create.parent),
+                    // An inbound client leg names itself as caller: that is no parent.
+                    parent: intern(&create.parent).filter(|&parent| parent != uuid),
                     dialog_type: intern(&create.dialog_type),
                     business_direction: intern(&create.business_direction),
                     self_target: intern(&create.self_target),
@@ -284,4 +286,94 @@ fn mark_duplicates(events: &mut [LegEvent]) -> u64 {
         }
     }
     duplicates
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{CreateFields, EventKind};
+    use std::borrow::Cow;
+
+    fn create<'a>(uuid: &'a str, parent: Option<&'a str>, time: i64) -> CallEvent<'a> {
+        CallEvent {
+            dialog_uuid: Cow::Borrowed(uuid),
+            kind: EventKind::Create,
+            time,
+            state: Some(Cow::Borrowed("ringing")),
+            close_cause: None,
+            create: Some(CreateFields { parent: parent.map(Cow::Borrowed), ..CreateFields::default() }),
+        }
+    }
+
+    fn close(uuid: &str, time: i64) -> CallEvent<'_> {
+        CallEvent {
+            dialog_uuid: Cow::Borrowed(uuid),
+            kind: EventKind::Close,
+            time,
+            state: None,
+            close_cause: Some(Cow::Borrowed("HANGUP")),
+            create: None,
+        }
+    }
+
+    fn assemble(events: &[CallEvent<'_>]) -> Dataset {
+        let mut asm = Assembler::new();
+        for (i, event) in events.iter().enumerate() {
+            asm.push(event, Seq::new(0, i as u64 + 1));
+        }
+        asm.finish(vec!["test".into()])
+    }
+
+    fn call_ids(ds: &Dataset) -> Vec<(&str, u32, Flags)> {
+        ds.calls.iter().map(|c| (ds.str(c.id), c.figures.legs, c.figures.flags)).collect()
+    }
+
+    #[test]
+    fn links_chains_whatever_the_order() {
+        let events = [create("c", Some("b"), 30), create("a", None, 10), create("b", Some("a"), 20)];
+        let ds = assemble(&events);
+        assert_eq!(call_ids(&ds), [("a", 3, Flags::OPEN)]);
+        let legs: Vec<&str> = ds.legs_of(&ds.calls[0]).iter().map(|l| ds.str(l.uuid)).collect();
+        assert_eq!(legs, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn cycles_and_missing_parents_are_flagged_not_lost() {
+        let ds = assemble(&[create("x", Some("y"), 5), create("y", Some("x"), 6), create("k", Some("gone"), 1)]);
+        assert_eq!(
+            call_ids(&ds),
+            [("gone", 1, Flags::OPEN | Flags::MISSING_ROOT), ("x", 2, Flags::OPEN | Flags::LINK_CYCLE)]
+        );
+        let ds = assemble(&[create("self", Some("self"), 1), close("self", 2)]);
+        assert_eq!(call_ids(&ds), [("self", 1, Flags::empty())]);
+    }
+
+    #[test]
+    fn exact_redeliveries_are_marked_once() {
+        let events = [create("a", None, 1), close("a", 9), create("a", None, 1), close("a", 9), close("a", 9)];
+        let ds = assemble(&events);
+        assert_eq!(ds.duplicates, 3);
+        let kept: Vec<(EventKind, bool)> = ds.events.iter().map(|e| (e.kind, e.duplicate)).collect();
+        assert_eq!(
+            kept,
+            [
+                (EventKind::Create, false),
+                (EventKind::Create, true),
+                (EventKind::Close, false),
+                (EventKind::Close, true),
+                (EventKind::Close, true)
+            ]
+        );
+        assert_eq!(ds.calls[0].figures.flags, Flags::empty());
+    }
+
+    #[test]
+    fn state_after_close_and_event_before_create_are_flagged() {
+        let late = CallEvent { kind: EventKind::State, state: Some(Cow::Borrowed("talking")), ..close("a", 12) };
+        let ds = assemble(&[create("a", None, 5), close("a", 10), late]);
+        assert_eq!(ds.calls[0].figures.flags, Flags::STATE_AFTER_CLOSE);
+        let early = CallEvent { kind: EventKind::State, state: Some(Cow::Borrowed("alerting")), ..close("b", 1) };
+        let ds = assemble(&[create("b", None, 5), early, close("b", 10)]);
+        assert_eq!(ds.calls[0].figures.flags, Flags::EVENT_BEFORE_CREATE);
+    }
 }

@@ -68,7 +68,7 @@ pub struct CallEvent<'a> {
 /// What a `dialog_create` says about its leg.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateFields<'a> {
-    /// `initial_application_info.data.caller_dialog_uuid` when it names another leg.
+    /// `initial_application_info.data.caller_dialog_uuid` (a client leg names itself there).
     pub parent: Option<Cow<'a, str>>,
     /// `CONSULTANT`, `EXTERNAL`, or another type kept verbatim.
     pub dialog_type: Option<Cow<'a, str>>,
@@ -234,8 +234,7 @@ impl<'a> Wire<'a> {
             parent: self
                 .initial_application_info
                 .and_then(|info| info.data)
-                .and_then(|data| data.caller_dialog_uuid)
-                .filter(|parent| *parent != dialog_uuid),
+                .and_then(|data| data.caller_dialog_uuid),
             dialog_type: self.dialog_type,
             business_direction: self.business_direction,
             self_target: self.self_target,
@@ -306,5 +305,66 @@ impl<'de> Visitor<'de> for LenientStr {
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(line: &str) -> CallEvent<'_> {
+        match parse_line(line.as_bytes()) {
+            Ok(Parsed::Call(event)) => event,
+            other => panic!("not a call event: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_only_the_needed_fields_of_a_create() {
+        let line = r#"{"event_type":"user_dialog","event_name":"dialog_create","event_time":"2020-08-25 16:24:47","dialog_type":"EXTERNAL","business_direction":"OUTBOUND","dialog_uuid":"b","self_target":"48123","peer_username":"pk","media":["audio"],"initial_application_info":{"type":"X","data":{"caller_dialog_uuid":"a","nested":{"deep":[1,2]}}},"new_field":{"x":1}}"#;
+        let event = call(line);
+        assert_eq!(event.kind, EventKind::Create);
+        assert_eq!(event.time, 1_598_372_687);
+        let create = event.create.unwrap();
+        assert_eq!(create.parent.as_deref(), Some("a"));
+        assert_eq!(create.dialog_type.as_deref(), Some("EXTERNAL"));
+        assert_eq!(create.self_target.as_deref(), Some("48123"));
+        assert_eq!(create.peer_username.as_deref(), Some("pk"));
+    }
+
+    #[test]
+    fn escaped_strings_and_odd_types_are_tolerated() {
+        let line = r#"{"event_type":"user_dialog","event_name":"dialog_create","event_time":"2020-08-25T16:24:47Z","dialog_uuid":"a","self_target":48123,"tenant_user":{"username":"pawe\u0142"},"project":{"name":null},"peer_username":{"odd":true}}"#;
+        let create = call(line).create.unwrap();
+        assert_eq!(create.self_target.as_deref(), Some("48123"));
+        assert_eq!(create.username.as_deref(), Some("paweł"));
+        assert_eq!(create.project, None);
+        assert_eq!(create.peer_username, None);
+    }
+
+    #[test]
+    fn classifies_other_blank_and_bad_lines() {
+        assert_eq!(parse_line(b"  \r"), Ok(Parsed::Blank));
+        assert_eq!(parse_line(b"\xEF\xBB\xBF"), Ok(Parsed::Blank));
+        let hold = br#"{"event_type":"user_dialog","event_name":"dialog_hold","event_time":"?"}"#;
+        assert_eq!(parse_line(hold), Ok(Parsed::Other(Cow::Borrowed("dialog_hold"))));
+        assert_eq!(parse_line(b"[1,2]"), Err(LineError::NotAnObject));
+        assert_eq!(parse_line(b"42"), Err(LineError::NotAnObject));
+        assert!(matches!(parse_line(b"{\"event_type\":"), Err(LineError::Json(_))));
+        assert_eq!(parse_line(b"{\"event_type\":\"a\xff\"}"), Err(LineError::InvalidUtf8 { offset: 16 }));
+        assert_eq!(parse_line(br#"{"event_name":"x"}"#), Err(LineError::Missing("event_type")));
+        let no_state = br#"{"event_type":"user_dialog","event_name":"dialog_state_update","event_time":"2020-08-25 16:24:47","dialog_uuid":"a"}"#;
+        assert_eq!(parse_line(no_state), Err(LineError::Missing("state")));
+        let nested = format!("{}{}", "{\"a\":".repeat(10_000), "}".repeat(10_000));
+        assert!(matches!(parse_line(nested.as_bytes()), Err(LineError::Json(_))));
+    }
+
+    #[test]
+    fn event_times() {
+        assert_eq!(parse_event_time("1970-01-01 00:00:00"), Some(0));
+        assert_eq!(parse_event_time("2020-08-25 16:24:41"), parse_event_time("2020-08-25T16:24:41Z"));
+        for bad in ["2020-02-30 00:00:00", "2020-08-25 24:00:00", "2020-08-25 16:24", "2020-08-25 16:24:4x", "", "2020-08-25 16:24:41+02:00"] {
+            assert_eq!(parse_event_time(bad), None, "{bad}");
+        }
     }
 }

@@ -100,7 +100,7 @@ pub struct CallFigures {
     pub project: Option<Sym>,
     /// The client's number.
     pub client: Option<Sym>,
-    /// The close cause of the first leg to close, preferring legs that talked.
+    /// The close cause of the leg that ended the call: the hangup leg, else the first to close.
     pub close_cause: Option<Sym>,
     /// Number of legs.
     pub legs: u32,
@@ -190,6 +190,7 @@ pub fn call_figures(legs: &[LegView<'_>], root: Option<usize>, structural: Flags
     let flags = legs.iter().fold(structural, |acc, l| acc | l.figures.flags);
 
     let (consultant, project) = consultant_and_project(legs, known);
+    let hangup = hangup_leg(legs, known);
     let by_creation = || {
         let mut created: Vec<&LegView<'_>> = legs.iter().filter(|l| l.figures.created.is_some()).collect();
         created.sort_by_key(|l| l.figures.created);
@@ -205,12 +206,12 @@ pub fn call_figures(legs: &[LegView<'_>], root: Option<usize>, structural: Flags
         start,
         answered_at,
         end,
-        hangup_leg: hangup_leg(legs, known),
+        hangup_leg: hangup,
         direction,
         consultant,
         project,
         client,
-        close_cause: first_close_cause(legs),
+        close_cause: ending_close_cause(legs, hangup),
         legs: legs.len() as u32,
         flags,
     }
@@ -228,16 +229,14 @@ fn hangup_leg(legs: &[LegView<'_>], known: &Known) -> Option<u32> {
     latest_hangup(true).or_else(|| latest_hangup(false))
 }
 
-/// The cause of the first leg to close, looking first at legs that reached `talking`: the
-/// close that ended the conversation, not an earlier unanswered offer.
-fn first_close_cause(legs: &[LegView<'_>]) -> Option<Sym> {
-    let first_close = |talked_only: bool| {
-        legs.iter()
-            .filter(|l| !talked_only || l.figures.talking.is_some())
-            .filter(|l| l.figures.closed.is_some())
-            .min_by_key(|l| l.figures.closed)
+/// The close cause of the leg that ended the call: the hangup leg when there is one, else the
+/// first leg to close (a `BUSY` or `NO_ANSWER` that the other legs then followed).
+fn ending_close_cause(legs: &[LegView<'_>], hangup: Option<u32>) -> Option<Sym> {
+    let ending = match hangup {
+        Some(index) => legs.iter().find(|l| l.index == index),
+        None => legs.iter().filter(|l| l.figures.closed.is_some()).min_by_key(|l| l.figures.closed),
     };
-    first_close(true).or_else(|| first_close(false)).and_then(|l| l.figures.close_cause)
+    ending.and_then(|l| l.figures.close_cause)
 }
 
 /// The consultant: the last consultant leg that reached `talking`, else the last consultant leg

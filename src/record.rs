@@ -41,7 +41,7 @@ pub struct CallRecord<'a> {
     pub client: Option<&'a str>,
     /// Number of legs.
     pub legs: u32,
-    /// Close cause of the first leg to close (preferring legs that talked).
+    /// Close cause of the leg that ended the call (the hangup leg, else the first to close).
     pub close_cause: Option<&'a str>,
     /// Data-quality flags, `;`-separated.
     pub flags: String,

@@ -1,0 +1,73 @@
+//! Shared helpers: running the binary, finding fixtures, and reading JSON output into strict
+//! structs (an unknown or missing key fails the test).
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use serde::Deserialize;
+
+/// The callflow binary, with a clean environment for colour and terminals.
+pub fn callflow() -> Command {
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("callflow");
+    cmd.env_remove("TZ").env("NO_COLOR", "1");
+    cmd
+}
+
+/// The path of a fixture file.
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// Runs `callflow calls --format json ARGS` and parses every line.
+pub fn calls_json(args: &[&str]) -> Vec<CallJson> {
+    let out = callflow().arg("calls").args(args).args(["--format", "json"]).output().expect("run callflow");
+    assert!(out.status.success(), "callflow failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout)
+        .expect("utf-8 output")
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+/// Runs `callflow calls --format csv ARGS` and returns stdout.
+pub fn calls_csv(args: &[&str]) -> String {
+    let out = callflow().arg("calls").args(args).args(["--format", "csv"]).output().expect("run callflow");
+    assert!(out.status.success(), "callflow failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// One line of `calls --format json`, exactly.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallJson {
+    pub call_id: String,
+    pub direction: Option<String>,
+    pub start: String,
+    pub answered_at: Option<String>,
+    pub end: Option<String>,
+    pub wait_s: Option<i64>,
+    pub talk_s: Option<i64>,
+    pub duration_s: Option<i64>,
+    pub hangup_side: String,
+    pub outcome: String,
+    pub consultant: Option<String>,
+    pub project: Option<String>,
+    pub client: Option<String>,
+    pub legs: u32,
+    pub close_cause: Option<String>,
+    pub flags: String,
+    pub legs_detail: Vec<LegJson>,
+}
+
+/// One entry of `legs_detail`, exactly.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegJson {
+    pub dialog_uuid: String,
+    pub dialog_type: Option<String>,
+    pub created: Option<String>,
+    pub answered: Option<String>,
+    pub closed: Option<String>,
+    pub close_cause: Option<String>,
+    pub ring_s: Option<i64>,
+}

@@ -231,10 +231,7 @@ impl<'a> Wire<'a> {
             return Err(LineError::Missing("state"));
         }
         let create = (kind == EventKind::Create).then(|| CreateFields {
-            parent: self
-                .initial_application_info
-                .and_then(|info| info.data)
-                .and_then(|data| data.caller_dialog_uuid),
+            parent: self.initial_application_info.and_then(|info| info.data).and_then(|data| data.caller_dialog_uuid),
             dialog_type: self.dialog_type,
             business_direction: self.business_direction,
             self_target: self.self_target,
@@ -363,7 +360,14 @@ mod tests {
     fn event_times() {
         assert_eq!(parse_event_time("1970-01-01 00:00:00"), Some(0));
         assert_eq!(parse_event_time("2020-08-25 16:24:41"), parse_event_time("2020-08-25T16:24:41Z"));
-        for bad in ["2020-02-30 00:00:00", "2020-08-25 24:00:00", "2020-08-25 16:24", "2020-08-25 16:24:4x", "", "2020-08-25 16:24:41+02:00"] {
+        for bad in [
+            "2020-02-30 00:00:00",
+            "2020-08-25 24:00:00",
+            "2020-08-25 16:24",
+            "2020-08-25 16:24:4x",
+            "",
+            "2020-08-25 16:24:41+02:00",
+        ] {
             assert_eq!(parse_event_time(bad), None, "{bad}");
         }
     }

@@ -1,6 +1,6 @@
 //! `callflow calls`: the figures of every kind of call, ordering, time zones and filters.
 
-use crate::common::{calls_csv, calls_json, callflow, fixture, CallJson};
+use crate::common::{callflow, calls_csv, calls_json, fixture, CallJson};
 
 fn path(name: &str) -> String {
     fixture(name).to_string_lossy().into_owned()

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::common::{calls_csv, callflow, fixture};
+use crate::common::{callflow, calls_csv, fixture};
 
 fn seed_bytes() -> Vec<u8> {
     std::fs::read(fixture("seed_outbound.ndjson")).unwrap()
@@ -105,8 +105,11 @@ fn same_input_same_bytes() {
 fn tempdir() -> std::path::PathBuf {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir()
-        .join(format!("callflow-test-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+    let dir = std::env::temp_dir().join(format!(
+        "callflow-test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

@@ -8,17 +8,18 @@
 
 use std::collections::HashSet;
 
-use lasso::{Key, Rodeo};
+use lasso::Key;
 
+use crate::chunk::ParsedEvent;
 use crate::event::CallEvent;
 use crate::metrics::{self, LegView};
-use crate::model::{Call, Dataset, Flags, Known, Leg, LegEvent, LegInfo, Seq, Span, Sym};
+use crate::model::{Call, Dataset, Flags, Known, Leg, LegEvent, LegInfo, Seq, Span, Strings, Sym};
 
 const NO_LEG: u32 = u32::MAX;
 
-/// Collects call events; [`Assembler::finish`] turns them into calls.
+/// Collects call events; [`Assembler::finish`] turns them into calls. Strings live in a
+/// separate [`Strings`] table so parser threads can intern while the assembler collects.
 pub struct Assembler {
-    strings: Rodeo,
     known: Known,
     /// Leg index of each interned string that is a leg uuid, `NO_LEG` otherwise.
     leg_of: Vec<u32>,
@@ -32,24 +33,10 @@ struct BuildLeg {
     info: Option<((i64, Seq), LegInfo)>,
 }
 
-impl Default for Assembler {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Assembler {
-    /// An empty assembler.
-    pub fn new() -> Self {
-        let mut strings = Rodeo::new();
-        let known = Known {
-            answered: strings.get_or_intern_static("answered"),
-            talking: strings.get_or_intern_static("talking"),
-            hangup: strings.get_or_intern_static("HANGUP"),
-            external: strings.get_or_intern_static("EXTERNAL"),
-            consultant: strings.get_or_intern_static("CONSULTANT"),
-        };
-        Assembler { strings, known, leg_of: Vec::new(), legs: Vec::new(), events: Vec::new() }
+    /// An empty assembler whose events are interned in `strings`.
+    pub fn new(strings: &Strings) -> Self {
+        Assembler { known: Known::intern(strings), leg_of: Vec::new(), legs: Vec::new(), events: Vec::new() }
     }
 
     /// Number of call events collected so far (duplicates included).
@@ -62,30 +49,21 @@ impl Assembler {
         self.legs.len()
     }
 
-    /// Adds one call event read at `seq`.
-    pub fn push(&mut self, event: &CallEvent<'_>, seq: Seq) {
-        let leg = self.leg(&event.dialog_uuid);
-        let state = event.state.as_deref().map(|s| self.strings.get_or_intern(s));
-        let close_cause = event.close_cause.as_deref().map(|c| self.strings.get_or_intern(c));
-        if let Some(create) = &event.create {
+    /// Adds one borrowed call event read at `seq`, interning its strings.
+    pub fn push(&mut self, strings: &Strings, event: &CallEvent<'_>, seq: Seq) {
+        self.push_parsed(&ParsedEvent::intern(event, seq.line(), strings), seq);
+    }
+
+    /// Adds one interned call event read at `seq`.
+    pub fn push_parsed(&mut self, event: &ParsedEvent, seq: Seq) {
+        let leg = self.leg_for(event.uuid);
+        if let Some(info) = event.info {
             let at = (event.time, seq);
-            let newer = self.legs[leg as usize].info.as_ref().is_some_and(|(seen, _)| *seen <= at);
-            if !newer {
-                let mut intern =
-                    |s: &Option<std::borrow::Cow<'_, str>>| s.as_deref().map(|s| self.strings.get_or_intern(s));
-                let uuid = self.legs[leg as usize].uuid;
-                let info = LegInfo {
-                    // An inbound client leg names itself as caller: that is no parent.
-                    parent: intern(&create.parent).filter(|&parent| parent != uuid),
-                    dialog_type: intern(&create.dialog_type),
-                    business_direction: intern(&create.business_direction),
-                    self_target: intern(&create.self_target),
-                    peer_username: intern(&create.peer_username),
-                    peer_project_name: intern(&create.peer_project_name),
-                    username: intern(&create.username),
-                    project: intern(&create.project),
-                };
-                self.legs[leg as usize].info = Some((at, info));
+            let slot = &mut self.legs[leg as usize];
+            if slot.info.as_ref().is_none_or(|(seen, _)| at < *seen) {
+                // An inbound client leg names itself as caller: that is no parent.
+                let parent = info.parent.filter(|&parent| parent != event.uuid);
+                slot.info = Some((at, LegInfo { parent, ..info }));
             }
         }
         self.events.push(LegEvent {
@@ -93,16 +71,10 @@ impl Assembler {
             seq,
             leg,
             kind: event.kind,
-            state,
-            close_cause,
+            state: event.state,
+            close_cause: event.close_cause,
             duplicate: false,
         });
-    }
-
-    /// The index of the leg with this uuid, created on first sight.
-    fn leg(&mut self, uuid: &str) -> u32 {
-        let sym = self.strings.get_or_intern(uuid);
-        self.leg_for(sym)
     }
 
     /// The index of the leg whose uuid is `sym`, created on first sight.
@@ -119,7 +91,7 @@ impl Assembler {
     }
 
     /// Links, orders and de-duplicates everything collected, and computes the figures.
-    pub fn finish(mut self, sources: Vec<String>) -> Dataset {
+    pub fn finish(mut self, strings: Strings, sources: Vec<String>) -> Dataset {
         // Parents that never appeared become placeholder nodes so their children still link.
         let parents: Vec<Sym> = self.legs.iter().filter_map(|l| l.info.as_ref()?.1.parent).collect();
         for parent in parents {
@@ -127,7 +99,7 @@ impl Assembler {
         }
         let first = self.first_moments();
         let components = self.components();
-        let calls = self.order_calls(&components, &first);
+        let calls = self.order_calls(&components, &first, &strings);
 
         let mut new_index = vec![NO_LEG; self.legs.len()];
         let mut next = 0u32;
@@ -142,7 +114,7 @@ impl Assembler {
         }
         self.events.sort_unstable_by_key(|e| (e.leg, e.time, e.seq));
         let duplicates = mark_duplicates(&mut self.events);
-        self.build(calls, sources, duplicates)
+        self.build(calls, strings, sources, duplicates)
     }
 
     /// Each leg's first (time, position); `None` for placeholder parents with no events.
@@ -179,7 +151,7 @@ impl Assembler {
     }
 
     /// Groups legs into calls, picks each call's root, and sorts calls by (start, call_id).
-    fn order_calls(&self, components: &[u32], first: &[Option<(i64, Seq)>]) -> Vec<CallPlan> {
+    fn order_calls(&self, components: &[u32], first: &[Option<(i64, Seq)>], strings: &Strings) -> Vec<CallPlan> {
         let mut by_component: Vec<u32> = (0..self.legs.len() as u32).collect();
         by_component.sort_unstable_by_key(|&l| (components[l as usize], first[l as usize]));
         let mut plans = Vec::new();
@@ -190,7 +162,7 @@ impl Assembler {
                 Some(root) => (root, Flags::empty()),
                 // A cycle: no leg without a parent. Take the earliest leg, uuid breaking ties.
                 None => {
-                    let uuid = |l: u32| self.strings.resolve(&self.legs[l as usize].uuid);
+                    let uuid = |l: u32| strings.resolve(&self.legs[l as usize].uuid);
                     let root = group.iter().copied().min_by_key(|&l| (first[l as usize].map(|f| f.0), uuid(l)));
                     (root.unwrap_or(group[0]), Flags::LINK_CYCLE)
                 }
@@ -202,13 +174,13 @@ impl Assembler {
             }
         }
         plans.sort_by(|a, b| {
-            let id = |p: &CallPlan| self.strings.resolve(&self.legs[p.root as usize].uuid);
+            let id = |p: &CallPlan| strings.resolve(&self.legs[p.root as usize].uuid);
             (a.start, id(a)).cmp(&(b.start, id(b)))
         });
         plans
     }
 
-    fn build(self, plans: Vec<CallPlan>, sources: Vec<String>, duplicates: u64) -> Dataset {
+    fn build(self, plans: Vec<CallPlan>, strings: Strings, sources: Vec<String>, duplicates: u64) -> Dataset {
         let leg_spans = spans_by(&self.events, |e| e.leg as usize, plans.iter().map(|p| p.legs.len()).sum());
         let mut legs = Vec::with_capacity(leg_spans.len());
         let mut calls = Vec::with_capacity(plans.len());
@@ -238,7 +210,7 @@ impl Assembler {
             calls.push(Call { id: self.legs[plan.root as usize].uuid, legs: span, events, figures });
         }
         Dataset {
-            strings: self.strings.into_reader(),
+            strings: strings.into_reader(),
             known: self.known,
             sources,
             events: self.events,
@@ -317,11 +289,12 @@ mod tests {
     }
 
     fn assemble(events: &[CallEvent<'_>]) -> Dataset {
-        let mut asm = Assembler::new();
+        let strings = crate::model::new_strings();
+        let mut asm = Assembler::new(&strings);
         for (i, event) in events.iter().enumerate() {
-            asm.push(event, Seq::new(0, i as u64 + 1));
+            asm.push(&strings, event, Seq::new(0, i as u64 + 1));
         }
-        asm.finish(vec!["test".into()])
+        asm.finish(strings, vec!["test".into()])
     }
 
     fn call_ids(ds: &Dataset) -> Vec<(&str, u32, Flags)> {

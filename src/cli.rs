@@ -63,6 +63,10 @@ pub struct InputArgs {
     /// exhaust memory.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_LINE_BYTES)]
     pub max_line_bytes: usize,
+
+    /// Parser threads (default: one per available core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
 }
 
 /// Which calls to report. All filters must match.

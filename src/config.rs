@@ -50,7 +50,8 @@ impl InputSettings {
         } else {
             args.files.iter().map(|f| InputSpec::from_arg(f)).collect()
         };
-        Ok(InputSettings { inputs, load: LoadOptions { max_line_bytes: args.max_line_bytes }, strict: args.strict })
+        let load = LoadOptions { max_line_bytes: args.max_line_bytes, threads: args.threads.map_or(0, usize::from) };
+        Ok(InputSettings { inputs, load, strict: args.strict })
     }
 }
 

@@ -82,6 +82,23 @@ impl Diagnostics {
         }
     }
 
+    /// Adds the accounting of a later part of the same input, whose line numbers start after
+    /// `line_offset` lines.
+    pub fn absorb(&mut self, part: Diagnostics, line_offset: u64) {
+        let counts = part.counts;
+        self.counts.lines += counts.lines;
+        self.counts.events += counts.events;
+        self.counts.duplicates += counts.duplicates;
+        self.counts.other_events += counts.other_events;
+        self.counts.bad_lines += counts.bad_lines;
+        self.counts.blank_lines += counts.blank_lines;
+        for (name, n) in counts.other_by_name {
+            *self.counts.other_by_name.entry(name).or_insert(0) += n;
+        }
+        let room = KEPT_BAD_LINES.saturating_sub(self.bad.len());
+        self.bad.extend(part.bad.into_iter().take(room).map(|bad| BadLine { line: bad.line + line_offset, ..bad }));
+    }
+
     /// Prints the first bad lines and a count of the rest, as `callflow: FILE:LINE: reason`.
     pub fn report_bad_lines(&self, err: &mut dyn Write) -> io::Result<()> {
         for bad in self.bad.iter().take(SHOWN_BAD_LINES) {

@@ -177,6 +177,114 @@ impl<R: BufRead> LineReader<R> {
     }
 }
 
+/// Size of the blocks handed to parser threads: large enough to amortise the hand-off,
+/// small enough that a few in flight cost little memory.
+pub const BLOCK_SIZE: usize = 4 * 1024 * 1024;
+
+/// A run of whole lines, parsed independently of its neighbours.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Block {
+    /// Complete lines (the last may lack its `\n` at the end of the input).
+    Lines(Vec<u8>),
+    /// One line longer than the limit, of this many bytes, skipped without being kept.
+    TooLong(usize),
+}
+
+/// Splits a byte stream into blocks of whole lines, bounding line length like [`LineReader`].
+pub struct BlockReader<R> {
+    reader: R,
+    carry: Vec<u8>,
+    block_size: usize,
+    max_len: usize,
+    done: bool,
+}
+
+impl<R: Read> BlockReader<R> {
+    /// Blocks of about `block_size` bytes; lines over `max_len` come as [`Block::TooLong`].
+    pub fn new(reader: R, block_size: usize, max_len: usize) -> Self {
+        BlockReader { reader, carry: Vec::new(), block_size: block_size.max(1), max_len, done: false }
+    }
+
+    /// The next block, or `None` at the end of the stream.
+    pub fn next_block(&mut self) -> io::Result<Option<Block>> {
+        if self.done && self.carry.is_empty() {
+            return Ok(None);
+        }
+        let mut buf = std::mem::take(&mut self.carry);
+        let mut searched = 0;
+        loop {
+            if let Some(at) = memchr::memrchr(b'\n', &buf[searched..]) {
+                self.carry = buf.split_off(searched + at + 1);
+                return Ok(Some(Block::Lines(buf)));
+            }
+            if buf.len() > self.max_len {
+                // The current line alone is over the limit: measure it and drop it.
+                return self.skip_long_line(buf.len()).map(Some);
+            }
+            searched = buf.len();
+            // `fill` stops short only at the end of the stream: the rest is the last block.
+            if self.done || fill(&mut self.reader, &mut buf, self.block_size)? < self.block_size {
+                self.done = true;
+                return Ok((!buf.is_empty()).then_some(Block::Lines(buf)));
+            }
+        }
+    }
+
+    /// Reads on to the end of an over-long line whose first `seen` bytes were read.
+    fn skip_long_line(&mut self, mut len: usize) -> io::Result<Block> {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = read_some(&mut self.reader, &mut buf)?;
+            if n == 0 {
+                self.done = true;
+                return Ok(Block::TooLong(len));
+            }
+            if let Some(at) = memchr::memchr(b'\n', &buf[..n]) {
+                self.carry = buf[at + 1..n].to_vec();
+                return Ok(Block::TooLong(len + at));
+            }
+            len += n;
+        }
+    }
+}
+
+/// Appends up to `want` more bytes to `buf`; returns how many (0 at the end of the stream).
+fn fill(reader: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> io::Result<usize> {
+    buf.reserve(want);
+    // `read_to_end` reads into spare capacity without zeroing it first.
+    loop {
+        match reader.by_ref().take(want as u64).read_to_end(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+fn read_some(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match reader.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// The lines of a block, without `\n` (nor the `\r` before it), bounded like [`LineReader`].
+pub fn lines_of(block: &[u8], max_len: usize) -> impl Iterator<Item = Line<'_>> {
+    let ends =
+        memchr::memchr_iter(b'\n', block).chain((!block.ends_with(b"\n") && !block.is_empty()).then_some(block.len()));
+    let mut start = 0;
+    ends.map(move |end| {
+        let line = &block[start..end];
+        start = end + 1;
+        if line.len() > max_len {
+            Line::TooLong(line.len())
+        } else {
+            Line::Text(line.strip_suffix(b"\r").unwrap_or(line))
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,5 +350,42 @@ mod tests {
         assert!(read_all(gz[..gz.len() - 4].to_vec()).is_err());
         assert!(read_all(zst[..zst.len() / 2].to_vec()).is_err());
         assert!(read_all(zst[..zst.len() - 1].to_vec()).is_err());
+    }
+
+    fn blocks(input: &[u8], size: usize, max: usize) -> Vec<Block> {
+        let mut reader = BlockReader::new(input, size, max);
+        let mut out = Vec::new();
+        while let Some(block) = reader.next_block().unwrap() {
+            out.push(block);
+        }
+        out
+    }
+
+    fn block_lines(blocks: &[Block], max: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        for block in blocks {
+            match block {
+                Block::Lines(bytes) => out.extend(lines_of(bytes, max).map(|line| match line {
+                    Line::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    Line::TooLong(n) => format!("<{n}>"),
+                })),
+                Block::TooLong(n) => out.push(format!("<{n}>")),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn blocks_hold_whole_lines_and_agree_with_the_line_reader() {
+        let input = b"alpha\r\nbeta\n\ngamma-gamma-gamma\n0123456789abcdef\nx\nlast".to_vec();
+        for size in [1, 2, 3, 7, 16, 1000] {
+            for max in [5, 12, 100] {
+                let got = block_lines(&blocks(&input, size, max), max);
+                assert_eq!(got, lines(&input, max), "block size {size}, limit {max}");
+            }
+        }
+        assert!(blocks(b"", 4, 10).is_empty());
+        assert_eq!(block_lines(&blocks(b"\n", 4, 10), 10), [""]);
+        assert!(blocks(&input, 1000, 100).iter().all(|b| matches!(b, Block::Lines(l) if l.ends_with(b"last"))));
     }
 }

@@ -16,6 +16,7 @@
 //! The binary (`main.rs`) only parses arguments, sets up stdout and maps errors to exit codes.
 
 pub mod assemble;
+pub mod chunk;
 pub mod cli;
 pub mod cmd;
 pub mod config;

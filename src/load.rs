@@ -1,30 +1,38 @@
-//! The shared front half of every command: inputs -> lines -> events -> assembled calls, with
-//! every line accounted for in the diagnostics.
+//! The shared front half of every command: inputs -> blocks of lines -> events -> assembled
+//! calls, with every line accounted for in the diagnostics.
 //!
-//! Only I/O failures are errors here (a missing file, a truncated compressed stream): they
-//! abort, naming the input, because a report over half a file must never pass for a whole one.
-//! Bad lines are counted and located, never fatal.
+//! Three kinds of thread cooperate: one reads (and decompresses) inputs into blocks of whole
+//! lines, parser threads turn blocks into interned events in parallel, and the calling thread
+//! merges blocks back in input order into the assembler, so the result is exactly that of a
+//! sequential read. Only I/O failures are errors here (a missing file, a truncated compressed
+//! stream): they abort, naming the input, because a report over half a file must never pass
+//! for a whole one. Bad lines are counted and located, never fatal.
 
-use std::io::BufRead;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::thread;
 
 use anyhow::Context;
+use crossbeam_channel::{bounded, Receiver, Sender};
 
 use crate::assemble::Assembler;
+use crate::chunk::{self, ParsedBlock};
 use crate::diagnostics::Diagnostics;
-use crate::event::{self, LineError, Parsed};
-use crate::input::{self, InputSpec, Line, LineReader};
-use crate::model::{Dataset, Seq};
+use crate::input::{self, Block, BlockReader, InputSpec};
+use crate::model::{self, Dataset, Seq, Strings};
 
 /// How inputs are read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadOptions {
     /// Lines longer than this many bytes are skipped as bad.
     pub max_line_bytes: usize,
+    /// Parser threads; 0 means one per available core.
+    pub threads: usize,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { max_line_bytes: input::DEFAULT_MAX_LINE_BYTES }
+        LoadOptions { max_line_bytes: input::DEFAULT_MAX_LINE_BYTES, threads: 0 }
     }
 }
 
@@ -37,65 +45,140 @@ pub struct Loaded {
     pub diagnostics: Diagnostics,
 }
 
+/// An input not yet opened: its display name and how to open it.
+type Opener = Box<dyn FnOnce() -> anyhow::Result<Box<dyn Read + Send>> + Send>;
+
 /// Reads every input in turn and rebuilds the calls.
 pub fn load(inputs: &[InputSpec], options: &LoadOptions) -> anyhow::Result<Loaded> {
-    let mut assembler = Assembler::new();
-    let mut diagnostics = Diagnostics::default();
-    let mut sources = Vec::with_capacity(inputs.len());
-    for (index, spec) in inputs.iter().enumerate() {
-        let name = spec.to_string();
-        let reader = input::open(spec)?;
-        feed(reader, index, &name, options, &mut assembler, &mut diagnostics)?;
-        sources.push(name);
-    }
-    Ok(finish(assembler, diagnostics, sources))
+    let openers = inputs.iter().map(|spec| {
+        let (name, spec) = (spec.to_string(), spec.clone());
+        let open: Opener = Box::new(move || Ok(Box::new(input::open(&spec)?) as Box<dyn Read + Send>));
+        (name, open)
+    });
+    run(openers.collect(), options)
 }
 
-/// Rebuilds calls from in-memory or other readers, named for diagnostics.
-pub fn load_readers<R: BufRead>(
+/// Rebuilds calls from in-memory or other readers (already decompressed), named for diagnostics.
+pub fn load_readers<R: Read + Send + 'static>(
     inputs: impl IntoIterator<Item = (String, R)>,
     options: &LoadOptions,
 ) -> anyhow::Result<Loaded> {
-    let mut assembler = Assembler::new();
-    let mut diagnostics = Diagnostics::default();
-    let mut sources = Vec::new();
-    for (index, (name, reader)) in inputs.into_iter().enumerate() {
-        feed(reader, index, &name, options, &mut assembler, &mut diagnostics)?;
-        sources.push(name);
-    }
-    Ok(finish(assembler, diagnostics, sources))
+    let openers = inputs.into_iter().map(|(name, reader)| {
+        let open: Opener = Box::new(move || Ok(Box::new(reader) as Box<dyn Read + Send>));
+        (name, open)
+    });
+    run(openers.collect(), options)
 }
 
-fn finish(assembler: Assembler, mut diagnostics: Diagnostics, sources: Vec<String>) -> Loaded {
-    let call_events = assembler.event_count() as u64;
-    let dataset = assembler.finish(sources);
-    diagnostics.counts.duplicates = dataset.duplicates;
-    diagnostics.counts.events = call_events - dataset.duplicates;
-    Loaded { dataset, diagnostics }
+/// A block on its way to a parser thread.
+struct Job {
+    index: u64,
+    source: usize,
+    block: Block,
 }
 
-/// Reads one input's lines into the assembler, accounting for each.
-fn feed<R: BufRead>(
-    reader: R,
-    index: usize,
-    name: &str,
-    options: &LoadOptions,
-    assembler: &mut Assembler,
-    diagnostics: &mut Diagnostics,
-) -> anyhow::Result<()> {
-    let mut lines = LineReader::new(reader, options.max_line_bytes);
-    while let Some((line_no, line)) = lines.next_line().with_context(|| format!("cannot read {name}"))? {
-        diagnostics.counts.lines += 1;
-        let parsed = match line {
-            Line::TooLong(len) => Err(LineError::TooLong { len, limit: options.max_line_bytes }),
-            Line::Text(text) => event::parse_line(text),
-        };
-        match parsed {
-            Ok(Parsed::Blank) => diagnostics.counts.blank_lines += 1,
-            Ok(Parsed::Other(event_name)) => diagnostics.other_event(&event_name),
-            Ok(Parsed::Call(event)) => assembler.push(&event, Seq::new(index, line_no)),
-            Err(error) => diagnostics.bad_line(name, line_no, error),
+fn run(inputs: Vec<(String, Opener)>, options: &LoadOptions) -> anyhow::Result<Loaded> {
+    let (names, openers): (Vec<String>, Vec<Opener>) = inputs.into_iter().unzip();
+    let threads = match options.threads {
+        0 => thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let strings = model::new_strings();
+    let mut merger = Merger::new(Assembler::new(&strings), names.len());
+    let (job_tx, job_rx) = bounded::<Job>(threads * 2);
+    let (done_tx, done_rx) = bounded::<(u64, usize, ParsedBlock)>(threads * 2);
+    let read_result = thread::scope(|scope| {
+        let names = &names;
+        let reader = scope.spawn(move || read_blocks(openers, names, options.max_line_bytes, job_tx));
+        for _ in 0..threads {
+            let (jobs, done, strings) = (job_rx.clone(), done_tx.clone(), &strings);
+            scope.spawn(move || parse_jobs(jobs, done, names, options.max_line_bytes, strings));
+        }
+        drop((job_rx, done_tx));
+        for (index, source, parsed) in done_rx {
+            merger.receive(index, source, parsed);
+        }
+        reader.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the input reader stopped unexpectedly")))
+    });
+    read_result?;
+    Ok(merger.finish(strings, names))
+}
+
+/// The reader thread: every input, in order, as blocks of whole lines.
+fn read_blocks(openers: Vec<Opener>, names: &[String], max_line: usize, jobs: Sender<Job>) -> anyhow::Result<()> {
+    let mut index = 0;
+    for (source, (open, name)) in openers.into_iter().zip(names).enumerate() {
+        let mut blocks = BlockReader::new(open()?, input::BLOCK_SIZE, max_line);
+        while let Some(block) = blocks.next_block().with_context(|| format!("cannot read {name}"))? {
+            if jobs.send(Job { index, source, block }).is_err() {
+                return Ok(());
+            }
+            index += 1;
         }
     }
     Ok(())
+}
+
+/// A parser thread: blocks in, parsed blocks out.
+fn parse_jobs(
+    jobs: Receiver<Job>,
+    done: Sender<(u64, usize, ParsedBlock)>,
+    names: &[String],
+    max_line: usize,
+    strings: &Strings,
+) {
+    for job in jobs {
+        let parsed = chunk::parse_block(&job.block, &names[job.source], max_line, strings);
+        if done.send((job.index, job.source, parsed)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Puts parsed blocks back in input order and feeds them to the assembler.
+struct Merger {
+    assembler: Assembler,
+    diagnostics: Diagnostics,
+    pending: BTreeMap<u64, (usize, ParsedBlock)>,
+    next: u64,
+    /// Lines already merged, per input.
+    lines_before: Vec<u64>,
+}
+
+impl Merger {
+    fn new(assembler: Assembler, sources: usize) -> Self {
+        Merger {
+            assembler,
+            diagnostics: Diagnostics::default(),
+            pending: BTreeMap::new(),
+            next: 0,
+            lines_before: vec![0; sources],
+        }
+    }
+
+    fn receive(&mut self, index: u64, source: usize, parsed: ParsedBlock) {
+        self.pending.insert(index, (source, parsed));
+        while let Some((source, parsed)) = self.pending.remove(&self.next) {
+            self.merge(source, parsed);
+            self.next += 1;
+        }
+    }
+
+    fn merge(&mut self, source: usize, parsed: ParsedBlock) {
+        let offset = self.lines_before[source];
+        for event in &parsed.events {
+            self.assembler.push_parsed(event, Seq::new(source, offset + event.line));
+        }
+        self.lines_before[source] += parsed.lines;
+        self.diagnostics.absorb(parsed.diagnostics, offset);
+    }
+
+    fn finish(self, strings: Strings, sources: Vec<String>) -> Loaded {
+        let mut diagnostics = self.diagnostics;
+        let call_events = self.assembler.event_count() as u64;
+        let dataset = self.assembler.finish(strings, sources);
+        diagnostics.counts.duplicates = dataset.duplicates;
+        diagnostics.counts.events = call_events - dataset.duplicates;
+        Loaded { dataset, diagnostics }
+    }
 }

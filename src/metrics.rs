@@ -191,16 +191,17 @@ pub fn call_figures(legs: &[LegView<'_>], root: Option<usize>, structural: Flags
 
     let (consultant, project) = consultant_and_project(legs, known);
     let hangup = hangup_leg(legs, known);
-    let by_creation = || {
-        let mut created: Vec<&LegView<'_>> = legs.iter().filter(|l| l.figures.created.is_some()).collect();
-        created.sort_by_key(|l| l.figures.created);
-        created.into_iter()
+    let first_created = |keep: &dyn Fn(&LegInfo) -> bool| {
+        legs.iter()
+            .filter(|l| l.figures.created.is_some() && l.info().is_some_and(keep))
+            .min_by_key(|l| l.figures.created)
+            .and_then(|l| l.info())
     };
     let direction = root
         .and_then(|r| legs[r].info())
         .and_then(|i| i.business_direction)
-        .or_else(|| by_creation().find_map(|l| l.info()?.business_direction));
-    let client = by_creation().find(|l| l.is_type(known.external)).and_then(|l| l.info()?.self_target);
+        .or_else(|| first_created(&|i| i.business_direction.is_some())?.business_direction);
+    let client = first_created(&|i| i.dialog_type == Some(known.external)).and_then(|i| i.self_target);
 
     CallFigures {
         start,
@@ -252,9 +253,11 @@ fn consultant_and_project(legs: &[LegView<'_>], known: &Known) -> (Option<Sym>, 
             return (info.username, info.project);
         }
     }
-    let mut clients: Vec<&LegView<'_>> = legs.iter().filter(|l| l.is_type(known.external)).collect();
-    clients.sort_by_key(|l| l.figures.created);
-    let from_client = clients.iter().filter_map(|l| l.info()).find(|i| i.peer_username.is_some());
+    let from_client = legs
+        .iter()
+        .filter(|l| l.is_type(known.external) && l.info().is_some_and(|i| i.peer_username.is_some()))
+        .min_by_key(|l| l.figures.created)
+        .and_then(|l| l.info());
     match from_client {
         Some(info) => (info.peer_username, info.peer_project_name),
         None => (None, chosen.and_then(|l| l.info()?.project)),

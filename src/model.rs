@@ -9,13 +9,21 @@
 use std::ops::Range;
 
 use bitflags::bitflags;
-use lasso::{RodeoReader, Spur};
+use lasso::{RodeoReader, Spur, ThreadedRodeo};
 
 use crate::event::EventKind;
 use crate::metrics::CallFigures;
 
 /// An interned string (uuid, name, state, cause…), resolved through [`Dataset::str`].
 pub type Sym = Spur;
+
+/// The string table parser threads intern into concurrently while the input is read.
+pub type Strings = ThreadedRodeo<Spur, ahash::RandomState>;
+
+/// An empty string table (ahash: fast on uuids, and keyed per run against crafted collisions).
+pub fn new_strings() -> Strings {
+    Strings::with_hasher(ahash::RandomState::new())
+}
 
 /// The position of a line in the input: which file, which line. Ordering by `Seq` is input
 /// order, which breaks ties between events of the same second.
@@ -187,11 +195,24 @@ pub struct Known {
     pub consultant: Sym,
 }
 
+impl Known {
+    /// Interns the constants into a string table.
+    pub fn intern(strings: &Strings) -> Self {
+        Known {
+            answered: strings.get_or_intern_static("answered"),
+            talking: strings.get_or_intern_static("talking"),
+            hangup: strings.get_or_intern_static("HANGUP"),
+            external: strings.get_or_intern_static("EXTERNAL"),
+            consultant: strings.get_or_intern_static("CONSULTANT"),
+        }
+    }
+}
+
 /// Everything rebuilt from the input.
 #[derive(Debug)]
 pub struct Dataset {
     /// The interned strings.
-    pub strings: RodeoReader,
+    pub strings: RodeoReader<Spur, ahash::RandomState>,
     /// Interned constants.
     pub known: Known,
     /// Display names of the inputs, indexed by [`Seq::source`].

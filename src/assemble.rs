@@ -13,7 +13,7 @@ use lasso::Key;
 use crate::chunk::ParsedEvent;
 use crate::event::CallEvent;
 use crate::metrics::{self, LegView};
-use crate::model::{Call, Dataset, Flags, Known, Leg, LegEvent, LegInfo, Seq, Span, Strings, Sym};
+use crate::model::{Call, Dataset, Flags, Known, Leg, LegEvent, LegInfo, Resolved, Seq, Span, Strings, Sym};
 
 const NO_LEG: u32 = u32::MAX;
 
@@ -92,6 +92,8 @@ impl Assembler {
 
     /// Links, orders and de-duplicates everything collected, and computes the figures.
     pub fn finish(mut self, strings: Strings, sources: Vec<String>) -> Dataset {
+        // Nothing is interned from here on; the reader resolves by index, not by hashing.
+        let strings = strings.into_reader();
         // Parents that never appeared become placeholder nodes so their children still link.
         let parents: Vec<Sym> = self.legs.iter().filter_map(|l| l.info.as_ref()?.1.parent).collect();
         for parent in parents {
@@ -151,7 +153,7 @@ impl Assembler {
     }
 
     /// Groups legs into calls, picks each call's root, and sorts calls by (start, call_id).
-    fn order_calls(&self, components: &[u32], first: &[Option<(i64, Seq)>], strings: &Strings) -> Vec<CallPlan> {
+    fn order_calls(&self, components: &[u32], first: &[Option<(i64, Seq)>], strings: &Resolved) -> Vec<CallPlan> {
         let mut by_component: Vec<u32> = (0..self.legs.len() as u32).collect();
         by_component.sort_unstable_by_key(|&l| (components[l as usize], first[l as usize]));
         let mut plans = Vec::new();
@@ -173,14 +175,14 @@ impl Assembler {
                 plans.push(CallPlan { root, start, legs, flags });
             }
         }
-        plans.sort_by(|a, b| {
+        plans.sort_unstable_by(|a, b| {
             let id = |p: &CallPlan| strings.resolve(&self.legs[p.root as usize].uuid);
             (a.start, id(a)).cmp(&(b.start, id(b)))
         });
         plans
     }
 
-    fn build(self, plans: Vec<CallPlan>, strings: Strings, sources: Vec<String>, duplicates: u64) -> Dataset {
+    fn build(self, plans: Vec<CallPlan>, strings: Resolved, sources: Vec<String>, duplicates: u64) -> Dataset {
         let leg_spans = spans_by(&self.events, |e| e.leg as usize, plans.iter().map(|p| p.legs.len()).sum());
         let mut legs = Vec::with_capacity(leg_spans.len());
         let mut calls = Vec::with_capacity(plans.len());
@@ -209,15 +211,7 @@ impl Assembler {
             let events = Span { start: legs[first_leg as usize].events.start, end: legs[legs.len() - 1].events.end };
             calls.push(Call { id: self.legs[plan.root as usize].uuid, legs: span, events, figures });
         }
-        Dataset {
-            strings: strings.into_reader(),
-            known: self.known,
-            sources,
-            events: self.events,
-            legs,
-            calls,
-            duplicates,
-        }
+        Dataset { strings, known: self.known, sources, events: self.events, legs, calls, duplicates }
     }
 }
 

@@ -20,6 +20,9 @@ pub type Sym = Spur;
 /// The string table parser threads intern into concurrently while the input is read.
 pub type Strings = ThreadedRodeo<Spur, ahash::RandomState>;
 
+/// The string table once reading is over: lookups by index, no more interning.
+pub type Resolved = RodeoReader<Spur, ahash::RandomState>;
+
 /// An empty string table (ahash: fast on uuids, and keyed per run against crafted collisions).
 pub fn new_strings() -> Strings {
     Strings::with_hasher(ahash::RandomState::new())
@@ -212,7 +215,7 @@ impl Known {
 #[derive(Debug)]
 pub struct Dataset {
     /// The interned strings.
-    pub strings: RodeoReader<Spur, ahash::RandomState>,
+    pub strings: Resolved,
     /// Interned constants.
     pub known: Known,
     /// Display names of the inputs, indexed by [`Seq::source`].

@@ -13,6 +13,8 @@ use chrono::NaiveDate;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
+mod scan;
+
 /// The three `user_dialog` events that rebuild calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum EventKind {
@@ -135,7 +137,9 @@ pub fn parse_line(line: &[u8]) -> Result<Parsed<'_>, LineError> {
             Err(e) => json_error(line, e.to_string()),
         });
     }
-    let wire: Wire<'_> = if memchr::memchr2_iter(b'{', b'[', line).count() <= MAX_FAST_OPENERS {
+    let wire: Wire<'_> = if let Some(wire) = scan::scan(line) {
+        wire
+    } else if memchr::memchr2_iter(b'{', b'[', line).count() <= MAX_FAST_OPENERS {
         // sonic-rs validates and skips the many unneeded fields with SIMD, markedly faster
         // than serde_json here, through the same serde derive.
         sonic_rs::from_slice(line).map_err(|e| json_error(line, e.to_string()))?
@@ -173,7 +177,7 @@ pub fn parse_event_time(s: &str) -> Option<i64> {
 }
 
 /// The subset of a webhook body callflow reads. Unknown fields are skipped.
-#[derive(Deserialize)]
+#[derive(Debug, Default, PartialEq, Deserialize)]
 struct Wire<'a> {
     #[serde(default, borrow, deserialize_with = "lenient")]
     event_type: Option<Cow<'a, str>>,
@@ -205,20 +209,20 @@ struct Wire<'a> {
     project: Option<Named<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Default, PartialEq, Deserialize)]
 struct AppInfo<'a> {
     #[serde(default, borrow)]
     data: Option<AppData<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Default, PartialEq, Deserialize)]
 struct AppData<'a> {
     #[serde(default, borrow, deserialize_with = "lenient")]
     caller_dialog_uuid: Option<Cow<'a, str>>,
 }
 
 /// `tenant_user` carries `username`, `project` carries `name`.
-#[derive(Deserialize)]
+#[derive(Debug, Default, PartialEq, Deserialize)]
 struct Named<'a> {
     #[serde(default, borrow, deserialize_with = "lenient")]
     username: Option<Cow<'a, str>>,

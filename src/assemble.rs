@@ -24,24 +24,36 @@ pub struct Assembler {
     /// Leg index of each interned string that is a leg uuid, `NO_LEG` otherwise.
     leg_of: Vec<u32>,
     legs: Vec<BuildLeg>,
-    events: Vec<LegEvent>,
+    /// Events as they arrived, in exact-size chunks: no doubling `Vec` to over-allocate, and
+    /// `finish` frees each chunk as soon as its events are placed.
+    chunks: Vec<Vec<LegEvent>>,
+    events: usize,
 }
 
+/// What is known of a leg while events stream in.
 struct BuildLeg {
     uuid: Sym,
-    /// The create the leg's description was taken from (the earliest), with its position.
-    info: Option<((i64, Seq), LegInfo)>,
+    /// From the earliest create seen, at `info_at`.
+    info: Option<LegInfo>,
+    info_at: (i64, Seq),
+    /// Its earliest event; `None` for a parent named by a child but never seen itself.
+    first: Option<(i64, Seq)>,
+    /// How many events it has.
+    count: u32,
 }
+
+/// Events collected one at a time go into chunks of this many.
+const CHUNK: usize = 4096;
 
 impl Assembler {
     /// An empty assembler whose events are interned in `strings`.
     pub fn new(strings: &Strings) -> Self {
-        Assembler { known: Known::intern(strings), leg_of: Vec::new(), legs: Vec::new(), events: Vec::new() }
+        Assembler { known: Known::intern(strings), leg_of: Vec::new(), legs: Vec::new(), chunks: Vec::new(), events: 0 }
     }
 
     /// Number of call events collected so far (duplicates included).
     pub fn event_count(&self) -> usize {
-        self.events.len()
+        self.events
     }
 
     /// Number of distinct legs seen so far.
@@ -51,22 +63,38 @@ impl Assembler {
 
     /// Adds one borrowed call event read at `seq`, interning its strings.
     pub fn push(&mut self, strings: &Strings, event: &CallEvent<'_>, seq: Seq) {
-        self.push_parsed(&ParsedEvent::intern(event, seq.line(), strings), seq);
+        if self.chunks.last().is_none_or(|c| c.len() == c.capacity()) {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        self.add(&ParsedEvent::intern(event, seq.line(), strings), seq);
     }
 
-    /// Adds one interned call event read at `seq`.
-    pub fn push_parsed(&mut self, event: &ParsedEvent, seq: Seq) {
+    /// Adds the events of one block of input `source`, whose lines follow `line_offset` others.
+    pub fn push_block(&mut self, events: &[ParsedEvent], source: usize, line_offset: u64) {
+        self.chunks.push(Vec::with_capacity(events.len()));
+        for event in events {
+            self.add(event, Seq::new(source, line_offset + event.line));
+        }
+    }
+
+    fn add(&mut self, event: &ParsedEvent, seq: Seq) {
         let leg = self.leg_for(event.uuid);
+        let at = (event.time, seq);
+        let slot = &mut self.legs[leg as usize];
         if let Some(info) = event.info {
-            let at = (event.time, seq);
-            let slot = &mut self.legs[leg as usize];
-            if slot.info.as_ref().is_none_or(|(seen, _)| at < *seen) {
+            if slot.info.is_none() || at < slot.info_at {
                 // An inbound client leg names itself as caller: that is no parent.
                 let parent = info.parent.filter(|&parent| parent != event.uuid);
-                slot.info = Some((at, LegInfo { parent, ..info }));
+                slot.info = Some(LegInfo { parent, ..info });
+                slot.info_at = at;
             }
         }
-        self.events.push(LegEvent {
+        if slot.first.is_none_or(|first| at < first) {
+            slot.first = Some(at);
+        }
+        slot.count += 1;
+        self.events += 1;
+        let event = LegEvent {
             time: event.time,
             seq,
             leg,
@@ -74,7 +102,11 @@ impl Assembler {
             state: event.state,
             close_cause: event.close_cause,
             duplicate: false,
-        });
+        };
+        // `push` and `push_block` always leave a chunk with room.
+        if let Some(chunk) = self.chunks.last_mut() {
+            chunk.push(event);
+        }
     }
 
     /// The index of the leg whose uuid is `sym`, created on first sight.
@@ -85,7 +117,8 @@ impl Assembler {
         }
         if self.leg_of[slot] == NO_LEG {
             self.leg_of[slot] = self.legs.len() as u32;
-            self.legs.push(BuildLeg { uuid: sym, info: None });
+            let start = (0, Seq::new(0, 0));
+            self.legs.push(BuildLeg { uuid: sym, info: None, info_at: start, first: None, count: 0 });
         }
         self.leg_of[slot]
     }
@@ -95,41 +128,13 @@ impl Assembler {
         // Nothing is interned from here on; the reader resolves by index, not by hashing.
         let strings = strings.into_reader();
         // Parents that never appeared become placeholder nodes so their children still link.
-        let parents: Vec<Sym> = self.legs.iter().filter_map(|l| l.info.as_ref()?.1.parent).collect();
+        let parents: Vec<Sym> = self.legs.iter().filter_map(|l| l.info?.parent).collect();
         for parent in parents {
             self.leg_for(parent);
         }
-        let first = self.first_moments();
-        let components = self.components();
-        let calls = self.order_calls(&components, &first, &strings);
-
-        let mut new_index = vec![NO_LEG; self.legs.len()];
-        let mut next = 0u32;
-        for plan in &calls {
-            for &old in &plan.legs {
-                new_index[old as usize] = next;
-                next += 1;
-            }
-        }
-        for event in &mut self.events {
-            event.leg = new_index[event.leg as usize];
-        }
-        self.events.sort_unstable_by_key(|e| (e.leg, e.time, e.seq));
-        let duplicates = mark_duplicates(&mut self.events);
-        self.build(calls, strings, sources, duplicates)
-    }
-
-    /// Each leg's first (time, position); `None` for placeholder parents with no events.
-    fn first_moments(&self) -> Vec<Option<(i64, Seq)>> {
-        let mut first = vec![None; self.legs.len()];
-        for event in &self.events {
-            let slot: &mut Option<(i64, Seq)> = &mut first[event.leg as usize];
-            let at = (event.time, event.seq);
-            if slot.is_none_or(|seen| at < seen) {
-                *slot = Some(at);
-            }
-        }
-        first
+        let plan = self.plan_calls(&strings);
+        let (events, spans, duplicates) = self.place_events(&plan);
+        self.build(plan, events, spans, strings, sources, duplicates)
     }
 
     /// Union-find over parent links: the component root of every leg.
@@ -143,7 +148,7 @@ impl Assembler {
             x
         }
         for (child, leg) in self.legs.iter().enumerate() {
-            if let Some(p) = leg.info.as_ref().and_then(|(_, info)| info.parent) {
+            if let Some(p) = leg.info.and_then(|info| info.parent) {
                 let p = self.leg_of[p.into_usize()];
                 let (a, b) = (find(&mut parent, child as u32), find(&mut parent, p));
                 parent[a.max(b) as usize] = a.min(b);
@@ -152,96 +157,140 @@ impl Assembler {
         (0..self.legs.len() as u32).map(|x| find(&mut parent, x)).collect()
     }
 
-    /// Groups legs into calls, picks each call's root, and sorts calls by (start, call_id).
-    fn order_calls(&self, components: &[u32], first: &[Option<(i64, Seq)>], strings: &Resolved) -> Vec<CallPlan> {
+    /// Groups legs into calls, picks each call's root, and orders calls by (start, call_id)
+    /// and each call's legs by their first event.
+    fn plan_calls(&self, strings: &Resolved) -> Plan {
+        let components = self.components();
+        let first = |l: u32| self.legs[l as usize].first;
         let mut by_component: Vec<u32> = (0..self.legs.len() as u32).collect();
-        by_component.sort_unstable_by_key(|&l| (components[l as usize], first[l as usize]));
-        let mut plans = Vec::new();
+        by_component.sort_unstable_by_key(|&l| (components[l as usize], first(l)));
+        let mut calls = Vec::new();
+        let mut order = Vec::with_capacity(by_component.len());
         for group in by_component.chunk_by(|a, b| components[*a as usize] == components[*b as usize]) {
-            let has_parent = |l: u32| self.legs[l as usize].info.as_ref().is_some_and(|(_, i)| i.parent.is_some());
+            let has_parent = |l: u32| self.legs[l as usize].info.is_some_and(|i| i.parent.is_some());
             let (root, flags) = match group.iter().copied().find(|&l| !has_parent(l)) {
-                Some(root) if first[root as usize].is_none() => (root, Flags::MISSING_ROOT),
+                Some(root) if first(root).is_none() => (root, Flags::MISSING_ROOT),
                 Some(root) => (root, Flags::empty()),
                 // A cycle: no leg without a parent. Take the earliest leg, uuid breaking ties.
                 None => {
                     let uuid = |l: u32| strings.resolve(&self.legs[l as usize].uuid);
-                    let root = group.iter().copied().min_by_key(|&l| (first[l as usize].map(|f| f.0), uuid(l)));
+                    let root = group.iter().copied().min_by_key(|&l| (first(l).map(|f| f.0), uuid(l)));
                     (root.unwrap_or(group[0]), Flags::LINK_CYCLE)
                 }
             };
-            let legs: Vec<u32> = group.iter().copied().filter(|&l| first[l as usize].is_some()).collect();
-            if let Some(&earliest) = legs.first() {
-                let start = first[earliest as usize].map_or(0, |f| f.0);
-                plans.push(CallPlan { root, start, legs, flags });
+            let start = order.len() as u32;
+            order.extend(group.iter().copied().filter(|&l| first(l).is_some()));
+            if let Some(&earliest) = order.get(start as usize) {
+                let legs = Span { start, end: order.len() as u32 };
+                calls.push(CallPlan { root, start: first(earliest).map_or(0, |f| f.0), legs, flags });
             }
         }
-        plans.sort_unstable_by(|a, b| {
+        calls.sort_unstable_by(|a, b| {
             let id = |p: &CallPlan| strings.resolve(&self.legs[p.root as usize].uuid);
             (a.start, id(a)).cmp(&(b.start, id(b)))
         });
-        plans
+        Plan { calls, order }
     }
 
-    fn build(self, plans: Vec<CallPlan>, strings: Resolved, sources: Vec<String>, duplicates: u64) -> Dataset {
-        let leg_spans = spans_by(&self.events, |e| e.leg as usize, plans.iter().map(|p| p.legs.len()).sum());
-        let mut legs = Vec::with_capacity(leg_spans.len());
-        let mut calls = Vec::with_capacity(plans.len());
-        for plan in &plans {
-            let first_leg = legs.len() as u32;
-            let mut root = None;
-            for &old in &plan.legs {
-                if old == plan.root {
-                    root = Some(legs.len() - first_leg as usize);
-                }
-                let build = &self.legs[old as usize];
-                let events = leg_spans[legs.len()];
-                legs.push(Leg { uuid: build.uuid, info: build.info.map(|(_, info)| info), events });
+    /// Moves every event into one exact-size vector, grouped by leg in the planned order and
+    /// sorted by (time, input order) within each leg, and marks re-deliveries.
+    fn place_events(&mut self, plan: &Plan) -> (Vec<LegEvent>, Vec<Span>, u64) {
+        let mut new_index = vec![NO_LEG; self.legs.len()];
+        let mut spans = Vec::with_capacity(plan.order.len());
+        let mut next = 0u32;
+        for call in &plan.calls {
+            for &old in &plan.order[call.legs.range()] {
+                new_index[old as usize] = spans.len() as u32;
+                let count = self.legs[old as usize].count;
+                spans.push(Span { start: next, end: next + count });
+                next += count;
             }
-            let span = Span { start: first_leg, end: legs.len() as u32 };
+        }
+        let mut events = vec![LegEvent::default(); next as usize];
+        let mut cursor: Vec<u32> = spans.iter().map(|s| s.start).collect();
+        for chunk in self.chunks.drain(..) {
+            for mut event in chunk {
+                event.leg = new_index[event.leg as usize];
+                let at = &mut cursor[event.leg as usize];
+                events[*at as usize] = event;
+                *at += 1;
+            }
+        }
+        let mut duplicates = 0;
+        for span in &spans {
+            let leg_events = &mut events[span.range()];
+            leg_events.sort_unstable_by_key(|e| (e.time, e.seq));
+            duplicates += mark_duplicates(leg_events);
+        }
+        (events, spans, duplicates)
+    }
+
+    fn build(
+        self,
+        plan: Plan,
+        events: Vec<LegEvent>,
+        spans: Vec<Span>,
+        strings: Resolved,
+        sources: Vec<String>,
+        duplicates: u64,
+    ) -> Dataset {
+        let legs: Vec<Leg> = plan
+            .calls
+            .iter()
+            .flat_map(|call| &plan.order[call.legs.range()])
+            .zip(&spans)
+            .map(|(&old, &events)| Leg {
+                uuid: self.legs[old as usize].uuid,
+                info: self.legs[old as usize].info,
+                events,
+            })
+            .collect();
+        let mut calls = Vec::with_capacity(plan.calls.len());
+        let mut first_leg = 0u32;
+        for call in &plan.calls {
+            let span = Span { start: first_leg, end: first_leg + call.legs.len() as u32 };
+            let root = plan.order[call.legs.range()].iter().position(|&old| old == call.root);
             let views: Vec<LegView<'_>> = legs[span.range()]
                 .iter()
                 .enumerate()
                 .map(|(i, leg)| LegView {
                     index: first_leg + i as u32,
                     leg,
-                    figures: metrics::leg_figures(&self.events[leg.events.range()], &self.known),
+                    figures: metrics::leg_figures(&events[leg.events.range()], &self.known),
                 })
                 .collect();
-            let figures = metrics::call_figures(&views, root, plan.flags, &self.known);
-            let events = Span { start: legs[first_leg as usize].events.start, end: legs[legs.len() - 1].events.end };
-            calls.push(Call { id: self.legs[plan.root as usize].uuid, legs: span, events, figures });
+            let figures = metrics::call_figures(&views, root, call.flags, &self.known);
+            let event_span =
+                Span { start: legs[span.start as usize].events.start, end: legs[span.end as usize - 1].events.end };
+            calls.push(Call { id: self.legs[call.root as usize].uuid, legs: span, events: event_span, figures });
+            first_leg = span.end;
         }
-        Dataset { strings, known: self.known, sources, events: self.events, legs, calls, duplicates }
+        Dataset { strings, known: self.known, sources, events, legs, calls, duplicates }
     }
 }
 
-/// Legs of one call, by old index, with the root and the flags found while linking.
+/// The calls to build: legs (old indices) in final order, and each call's run of them.
+struct Plan {
+    calls: Vec<CallPlan>,
+    order: Vec<u32>,
+}
+
+/// One call: its root leg (old index), start, legs (a span of `Plan::order`) and the flags
+/// found while linking.
 struct CallPlan {
     root: u32,
     start: i64,
-    legs: Vec<u32>,
+    legs: Span,
     flags: Flags,
 }
 
-/// For items sorted by `key`, the span of each key value `0..count`.
-fn spans_by<T>(items: &[T], key: impl Fn(&T) -> usize, count: usize) -> Vec<Span> {
-    let mut spans = vec![Span::default(); count];
-    let mut start = 0;
-    for group in items.chunk_by(|a, b| key(a) == key(b)) {
-        let end = start + group.len();
-        spans[key(&group[0])] = Span { start: start as u32, end: end as u32 };
-        start = end;
-    }
-    spans
-}
-
-/// Marks exact re-deliveries: same leg, kind, time, state and cause as an earlier event.
-/// Events must be sorted by (leg, time, input order), so the first delivery is kept. Returns
-/// how many were marked.
+/// Marks exact re-deliveries among one leg's events (sorted by time, then input order): same
+/// kind, time, state and cause as an earlier one, so the first delivery is kept. Returns how
+/// many were marked.
 fn mark_duplicates(events: &mut [LegEvent]) -> u64 {
     let mut seen = HashSet::new();
     let mut duplicates = 0;
-    for run in events.chunk_by_mut(|a, b| a.leg == b.leg && a.time == b.time) {
+    for run in events.chunk_by_mut(|a, b| a.time == b.time) {
         if run.len() == 1 {
             continue;
         }

@@ -179,7 +179,7 @@ impl<R: BufRead> LineReader<R> {
 
 /// Size of the blocks handed to parser threads: large enough to amortise the hand-off,
 /// small enough that a few in flight cost little memory.
-pub const BLOCK_SIZE: usize = 4 * 1024 * 1024;
+pub const BLOCK_SIZE: usize = 1024 * 1024;
 
 /// A run of whole lines, parsed independently of its neighbours.
 #[derive(Debug, PartialEq, Eq)]

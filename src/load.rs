@@ -19,7 +19,7 @@ use crate::assemble::Assembler;
 use crate::chunk::{self, ParsedBlock};
 use crate::diagnostics::Diagnostics;
 use crate::input::{self, Block, BlockReader, InputSpec};
-use crate::model::{self, Dataset, Seq, Strings};
+use crate::model::{self, Dataset, Strings};
 
 /// How inputs are read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,9 +166,7 @@ impl Merger {
 
     fn merge(&mut self, source: usize, parsed: ParsedBlock) {
         let offset = self.lines_before[source];
-        for event in &parsed.events {
-            self.assembler.push_parsed(event, Seq::new(source, offset + event.line));
-        }
+        self.assembler.push_block(&parsed.events, source, offset);
         self.lines_before[source] += parsed.lines;
         self.diagnostics.absorb(parsed.diagnostics, offset);
     }

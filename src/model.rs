@@ -30,7 +30,7 @@ pub fn new_strings() -> Strings {
 
 /// The position of a line in the input: which file, which line. Ordering by `Seq` is input
 /// order, which breaks ties between events of the same second.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Seq(u64);
 
 impl Seq {
@@ -79,7 +79,7 @@ impl Span {
 }
 
 /// One call event of one leg, compact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LegEvent {
     /// `event_time`, Unix seconds UTC.
     pub time: i64,

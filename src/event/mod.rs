@@ -16,9 +16,10 @@ use serde::Deserialize;
 mod scan;
 
 /// The three `user_dialog` events that rebuild calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum EventKind {
     /// `dialog_create`: a new leg with its parties and its link to a parent leg.
+    #[default]
     Create,
     /// `dialog_state_update`: the leg's new `state`.
     State,

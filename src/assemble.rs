@@ -24,10 +24,9 @@ pub struct Assembler {
     /// Leg index of each interned string that is a leg uuid, `NO_LEG` otherwise.
     leg_of: Vec<u32>,
     legs: Vec<BuildLeg>,
-    /// Events as they arrived, in exact-size chunks: no doubling `Vec` to over-allocate, and
-    /// `finish` frees each chunk as soon as its events are placed.
-    chunks: Vec<Vec<LegEvent>>,
-    events: usize,
+    /// Events as they arrived. `finish` reorders them in place: a large vector's unused
+    /// capacity is never touched, so memory follows the number of events.
+    events: Vec<LegEvent>,
 }
 
 /// What is known of a leg while events stream in.
@@ -42,18 +41,15 @@ struct BuildLeg {
     count: u32,
 }
 
-/// Events collected one at a time go into chunks of this many.
-const CHUNK: usize = 4096;
-
 impl Assembler {
     /// An empty assembler whose events are interned in `strings`.
     pub fn new(strings: &Strings) -> Self {
-        Assembler { known: Known::intern(strings), leg_of: Vec::new(), legs: Vec::new(), chunks: Vec::new(), events: 0 }
+        Assembler { known: Known::intern(strings), leg_of: Vec::new(), legs: Vec::new(), events: Vec::new() }
     }
 
     /// Number of call events collected so far (duplicates included).
     pub fn event_count(&self) -> usize {
-        self.events
+        self.events.len()
     }
 
     /// Number of distinct legs seen so far.
@@ -63,15 +59,11 @@ impl Assembler {
 
     /// Adds one borrowed call event read at `seq`, interning its strings.
     pub fn push(&mut self, strings: &Strings, event: &CallEvent<'_>, seq: Seq) {
-        if self.chunks.last().is_none_or(|c| c.len() == c.capacity()) {
-            self.chunks.push(Vec::with_capacity(CHUNK));
-        }
         self.add(&ParsedEvent::intern(event, seq.line(), strings), seq);
     }
 
     /// Adds the events of one block of input `source`, whose lines follow `line_offset` others.
     pub fn push_block(&mut self, events: &[ParsedEvent], source: usize, line_offset: u64) {
-        self.chunks.push(Vec::with_capacity(events.len()));
         for event in events {
             self.add(event, Seq::new(source, line_offset + event.line));
         }
@@ -93,8 +85,7 @@ impl Assembler {
             slot.first = Some(at);
         }
         slot.count += 1;
-        self.events += 1;
-        let event = LegEvent {
+        self.events.push(LegEvent {
             time: event.time,
             seq,
             leg,
@@ -102,11 +93,7 @@ impl Assembler {
             state: event.state,
             close_cause: event.close_cause,
             duplicate: false,
-        };
-        // `push` and `push_block` always leave a chunk with room.
-        if let Some(chunk) = self.chunks.last_mut() {
-            chunk.push(event);
-        }
+        });
     }
 
     /// The index of the leg whose uuid is `sym`, created on first sight.
@@ -192,8 +179,8 @@ impl Assembler {
         Plan { calls, order }
     }
 
-    /// Moves every event into one exact-size vector, grouped by leg in the planned order and
-    /// sorted by (time, input order) within each leg, and marks re-deliveries.
+    /// Reorders the events in place: grouped by leg in the planned order, sorted by (time,
+    /// input order) within each leg; and marks re-deliveries.
     fn place_events(&mut self, plan: &Plan) -> (Vec<LegEvent>, Vec<Span>, u64) {
         let mut new_index = vec![NO_LEG; self.legs.len()];
         let mut spans = Vec::with_capacity(plan.order.len());
@@ -206,16 +193,28 @@ impl Assembler {
                 next += count;
             }
         }
-        let mut events = vec![LegEvent::default(); next as usize];
+        // Each event's destination, in input order within its leg; then follow the cycles of
+        // that permutation, swapping, so no second copy of the events is ever needed.
         let mut cursor: Vec<u32> = spans.iter().map(|s| s.start).collect();
-        for chunk in self.chunks.drain(..) {
-            for mut event in chunk {
+        let mut events = std::mem::take(&mut self.events);
+        let mut dest: Vec<u32> = events
+            .iter_mut()
+            .map(|event| {
                 event.leg = new_index[event.leg as usize];
                 let at = &mut cursor[event.leg as usize];
-                events[*at as usize] = event;
                 *at += 1;
+                *at - 1
+            })
+            .collect();
+        drop((new_index, cursor));
+        for i in 0..events.len() {
+            while dest[i] as usize != i {
+                let j = dest[i] as usize;
+                events.swap(i, j);
+                dest.swap(i, j);
             }
         }
+        drop(dest);
         let mut duplicates = 0;
         for span in &spans {
             let leg_events = &mut events[span.range()];

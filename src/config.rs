@@ -50,7 +50,11 @@ impl InputSettings {
         } else {
             args.files.iter().map(|f| InputSpec::from_arg(f)).collect()
         };
-        let load = LoadOptions { max_line_bytes: args.max_line_bytes, threads: args.threads.map_or(0, usize::from) };
+        let load = LoadOptions {
+            max_line_bytes: args.max_line_bytes,
+            threads: args.threads.map_or(0, usize::from),
+            ..LoadOptions::default()
+        };
         Ok(InputSettings { inputs, load, strict: args.strict })
     }
 }

@@ -28,11 +28,13 @@ pub struct LoadOptions {
     pub max_line_bytes: usize,
     /// Parser threads; 0 means one per available core.
     pub threads: usize,
+    /// Bytes per block handed to a parser thread.
+    pub block_bytes: usize,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { max_line_bytes: input::DEFAULT_MAX_LINE_BYTES, threads: 0 }
+        LoadOptions { max_line_bytes: input::DEFAULT_MAX_LINE_BYTES, threads: 0, block_bytes: input::BLOCK_SIZE }
     }
 }
 
@@ -89,7 +91,7 @@ fn run(inputs: Vec<(String, Opener)>, options: &LoadOptions) -> anyhow::Result<L
     let (done_tx, done_rx) = bounded::<(u64, usize, ParsedBlock)>(threads * 2);
     let read_result = thread::scope(|scope| {
         let names = &names;
-        let reader = scope.spawn(move || read_blocks(openers, names, options.max_line_bytes, job_tx));
+        let reader = scope.spawn(move || read_blocks(openers, names, options, job_tx));
         for _ in 0..threads {
             let (jobs, done, strings) = (job_rx.clone(), done_tx.clone(), &strings);
             scope.spawn(move || parse_jobs(jobs, done, names, options.max_line_bytes, strings));
@@ -105,10 +107,10 @@ fn run(inputs: Vec<(String, Opener)>, options: &LoadOptions) -> anyhow::Result<L
 }
 
 /// The reader thread: every input, in order, as blocks of whole lines.
-fn read_blocks(openers: Vec<Opener>, names: &[String], max_line: usize, jobs: Sender<Job>) -> anyhow::Result<()> {
+fn read_blocks(openers: Vec<Opener>, names: &[String], options: &LoadOptions, jobs: Sender<Job>) -> anyhow::Result<()> {
     let mut index = 0;
     for (source, (open, name)) in openers.into_iter().zip(names).enumerate() {
-        let mut blocks = BlockReader::new(open()?, input::BLOCK_SIZE, max_line);
+        let mut blocks = BlockReader::new(open()?, options.block_bytes, options.max_line_bytes);
         while let Some(block) = blocks.next_block().with_context(|| format!("cannot read {name}"))? {
             if jobs.send(Job { index, source, block }).is_err() {
                 return Ok(());
@@ -178,5 +180,43 @@ impl Merger {
         diagnostics.counts.duplicates = dataset.duplicates;
         diagnostics.counts.events = call_events - dataset.duplicates;
         Loaded { dataset, diagnostics }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::LineError;
+
+    fn fixtures() -> Vec<(String, Vec<u8>)> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+        let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        files.iter().map(|p| (p.display().to_string(), std::fs::read(p).unwrap())).collect()
+    }
+
+    /// Everything a run reports, in comparable form.
+    fn outcome(options: &LoadOptions) -> (Vec<String>, crate::diagnostics::LineCounts, Vec<(String, u64, LineError)>) {
+        let inputs = fixtures().into_iter().map(|(name, bytes)| (name, std::io::Cursor::new(bytes)));
+        let loaded = load_readers(inputs, options).unwrap();
+        let ds = &loaded.dataset;
+        let zone = crate::timefmt::Zone::Utc;
+        let record = |c| serde_json::to_string(&crate::record::CallDetail::new(ds, c, &zone)).unwrap();
+        let calls = ds.calls.iter().map(record).collect();
+        let bad = loaded.diagnostics.bad.into_iter().map(|b| (b.source, b.line, b.error)).collect();
+        (calls, loaded.diagnostics.counts, bad)
+    }
+
+    #[test]
+    fn block_size_and_thread_count_do_not_change_the_result() {
+        let reference = outcome(&LoadOptions { threads: 1, ..LoadOptions::default() });
+        assert!(reference.1.balanced());
+        assert!(reference.0.len() > 5 && !reference.2.is_empty());
+        for threads in [1, 2, 3] {
+            for block_bytes in [1, 100, 4096] {
+                let options = LoadOptions { threads, block_bytes, ..LoadOptions::default() };
+                assert_eq!(outcome(&options), reference, "{threads} threads, {block_bytes}-byte blocks");
+            }
+        }
     }
 }

@@ -65,7 +65,7 @@ fn write_table<'a>(
     output: &OutputSettings,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let start = format!("Start ({})", output.zone.name());
+    let start = format!("Start\n({})", output.zone.name());
     let header = [&start, "Call", "Dir", "Wait", "Talk", "Total", "Hangup", "Outcome", "Consultant", "Legs"];
     let mut t = table::new(&header, output.terminal.stdout);
     let duration = |s: Option<i64>| s.map(render::human_duration).unwrap_or_default();
@@ -93,6 +93,7 @@ fn write_table<'a>(
         count += 1;
     }
     table::align_right(&mut t, &[3, 4, 5, 9]);
+    table::keep_whole(&mut t, &[0, 1, 3, 4, 5, 7]);
     writeln!(out, "{t}")?;
     writeln!(out, "{count} call{}", if count == 1 { "" } else { "s" })?;
     Ok(())

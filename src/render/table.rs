@@ -1,7 +1,7 @@
 //! Tables for people, with one look shared by every command: light borders, right-aligned
 //! numbers, and a width that fits the terminal (or 100 columns in a pipe).
 
-use comfy_table::{CellAlignment, ContentArrangement, LineStyle, Table, TableStyle};
+use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle};
 
 /// Width used when stdout is not a terminal, so piped tables stay readable and stable.
 pub const PIPE_WIDTH: u16 = 100;
@@ -17,9 +17,10 @@ const STYLE: TableStyle = TableStyle::new()
 pub fn new(header: &[&str], on_terminal: bool) -> Table {
     let mut table = Table::new();
     table.load_style(STYLE).set_content_arrangement(ContentArrangement::Dynamic).set_header(header.iter().copied());
-    // One space between columns instead of two keeps wide rows inside 100 columns.
+    // The empty vertical rule already leaves one space between columns: no padding keeps
+    // wide rows inside 100 columns.
     for column in table.column_iter_mut() {
-        column.set_padding((0, 1));
+        column.set_padding((0, 0));
     }
     if !on_terminal {
         table.force_no_tty().set_width(PIPE_WIDTH);
@@ -32,6 +33,15 @@ pub fn align_right(table: &mut Table, columns: &[usize]) {
     for &index in columns {
         if let Some(column) = table.column_mut(index) {
             column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+}
+
+/// Keeps the given columns at their content width (times, ids): other columns wrap first.
+pub fn keep_whole(table: &mut Table, columns: &[usize]) {
+    for &index in columns {
+        if let Some(column) = table.column_mut(index) {
+            column.set_constraint(ColumnConstraint::ContentWidth);
         }
     }
 }

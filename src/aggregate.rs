@@ -312,6 +312,16 @@ pub fn day_start(zone: &Zone, t: i64) -> i64 {
         .unwrap_or(t)
 }
 
+/// The start of the time bucket after the one starting at `start`: the next local day for
+/// [`GroupKey::Day`], the next hour for the other keys.
+pub fn next_bucket(key: GroupKey, zone: &Zone, start: i64) -> i64 {
+    match key {
+        // A local day lasts 23 to 25 hours, so 26 hours on is always inside the next one.
+        GroupKey::Day => day_start(zone, start + 26 * 3600),
+        _ => hour_start(zone, start + 3600),
+    }
+}
+
 /// The position of a group under one key.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Rank<'k> {

@@ -26,6 +26,9 @@ pub enum Command {
     /// One row per call: start, answer, end, wait, talk, duration, who hung up.
     #[command(after_help = CALLS_EXAMPLES)]
     Calls(CallsArgs),
+    /// Totals per group: calls, answer rate, who hung up, talk and wait statistics.
+    #[command(after_help = SUMMARY_HELP)]
+    Summary(SummaryArgs),
 }
 
 const CALLS_EXAMPLES: &str = "\
@@ -46,6 +49,79 @@ pub struct CallsArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,
+}
+
+const SUMMARY_HELP: &str = "\
+Columns (CSV and JSON), after one column per --by key:
+  calls, answered, not_answered, open      call counts by outcome
+  answer_rate                              answered / (answered + not_answered), 3 decimals
+  hangup_client, hangup_consultant,        who hung up; hangup_other counts other leg types
+    hangup_none, hangup_other              (bots, systems), so the four add up to calls
+  talk_s_total, talk_s_mean, talk_s_p50,   talk time of answered calls, seconds
+    talk_s_p90, talk_s_max
+  wait_s_mean, wait_s_p50, wait_s_p90,     wait time of answered calls, seconds
+    wait_s_max
+  duration_s_mean                          duration of closed calls (answered or not)
+
+Definitions:
+  Open calls count in calls and open only: they are left out of answer_rate and of every
+  time figure. pXX is the nearest-rank percentile: the smallest value v such that at least
+  XX% of the values are <= v. Means have 1 decimal, rounded half away from zero.
+  Where a figure has no values (no answered call; no closed call for answer_rate and
+  duration_s_mean) the CSV field is empty and the JSON value null; talk_s_total is then 0.
+  day and hour are the local day or hour of the call's start in --tz, written as the
+  RFC 3339 start of the bucket; on the autumn DST day the repeated hour is two rows.
+  A call without a consultant, project, direction or close cause is grouped under an
+  empty name (null in JSON, \"(none)\" in the table).
+  Rows: day and hour chronologically; other keys by calls, descending, then by name,
+  the empty name last. Without --by there is one row, even when no call matched.
+  Table output adds, on a terminal, bar charts of the hangup split and (with --by day or
+  hour) of calls over time, then a data-quality footer; with CSV and JSON that footer
+  goes to stderr.
+
+Examples:
+  callflow summary logs/*.ndjson.gz --tz Europe/Warsaw --by consultant
+  callflow summary day.ndjson.gz --tz Europe/Warsaw --by hour --direction inbound
+  callflow summary logs/*.ndjson.gz --tz Europe/Warsaw --day 2026-03-29 --by day --format csv";
+
+/// Arguments of `callflow summary`.
+#[derive(Args, Debug)]
+pub struct SummaryArgs {
+    /// Group by these keys, in this order (repeat the option or separate keys with commas).
+    #[arg(long, value_enum, value_name = "KEY", value_delimiter = ',', help_heading = "Grouping")]
+    pub by: Vec<ByArg>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub filter: FilterArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}
+
+/// `--by` values.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByArg {
+    /// The consultant's username.
+    Consultant,
+    /// The project's name.
+    Project,
+    /// INBOUND or OUTBOUND.
+    Direction,
+    /// answered, not_answered or open.
+    Outcome,
+    /// client, consultant, none, or another leg type.
+    #[value(alias = "hangup_side")]
+    HangupSide,
+    /// The local day of the call's start, in --tz.
+    Day,
+    /// The local hour of the call's start, in --tz.
+    Hour,
+    /// The close cause of the leg that ended the call.
+    #[value(alias = "close_cause")]
+    CloseCause,
 }
 
 /// Where events come from and how strictly they are read.

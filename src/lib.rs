@@ -9,12 +9,14 @@
 //! - [`event`] turns one line into a compact borrowed event, or says why it is bad;
 //! - [`assemble`] links legs into calls, orders and de-duplicates their events;
 //! - [`metrics`] computes each call's figures (pure functions);
+//! - [`aggregate`] groups calls and computes counts, means and percentiles (pure functions);
 //! - [`load`] runs that front half once for every command, with [`diagnostics`] counting lines;
 //! - [`cmd`] holds one module per subcommand, which select calls and build rows;
 //! - [`render`] writes rows as a table, CSV or JSON.
 //!
 //! The binary (`main.rs`) only parses arguments, sets up stdout and maps errors to exit codes.
 
+pub mod aggregate;
 pub mod assemble;
 pub mod chunk;
 pub mod cli;

@@ -1,0 +1,265 @@
+//! `callflow summary`: the figures of each group of calls (computed by `aggregate`) as a table
+//! with charts and a data-quality footer, as CSV, or as JSON lines. This module decides how
+//! each value reads in CSV and JSON (the table, for people, is in `table`); it computes no
+//! figure itself.
+
+mod table;
+
+use std::borrow::Cow;
+use std::io::Write;
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+use crate::aggregate::{self, CallFacts, Fixed, Group, GroupKey, KeyValue};
+use crate::cli::{ByArg, SummaryArgs};
+use crate::config::{InputSettings, OutputSettings, Terminal};
+use crate::diagnostics::LineCounts;
+use crate::exit::ExitCode;
+use crate::load::Loaded;
+use crate::metrics::Outcome;
+use crate::model::{Call, Flags};
+use crate::render::{self, Format};
+use crate::select::Selection;
+use crate::timefmt::Zone;
+
+/// The figure columns of CSV and JSON, after one column per key, in their fixed order.
+pub const FIGURE_COLUMNS: [&str; 19] = [
+    "calls",
+    "answered",
+    "not_answered",
+    "open",
+    "answer_rate",
+    "hangup_client",
+    "hangup_consultant",
+    "hangup_none",
+    "hangup_other",
+    "talk_s_total",
+    "talk_s_mean",
+    "talk_s_p50",
+    "talk_s_p90",
+    "talk_s_max",
+    "wait_s_mean",
+    "wait_s_p50",
+    "wait_s_p90",
+    "wait_s_max",
+    "duration_s_mean",
+];
+
+/// Runs `summary`.
+pub fn run(
+    args: &SummaryArgs,
+    terminal: Terminal,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let input = InputSettings::from_args(&args.input)?;
+    let output = OutputSettings::from_args(&args.output, terminal)?;
+    let selection = Selection::from_args(&args.filter, output.zone)?;
+    let loaded = super::load_reported(&input, err)?;
+    let report = Report::new(&loaded, &selection, group_keys(&args.by), &output.zone);
+    // Charts are for people looking at a terminal, never for a file or a pipe.
+    write(&report, &output, output.terminal.stdout, out)?;
+    if output.format != Format::Table {
+        writeln!(err, "callflow: data quality: {}", report.quality)?;
+    }
+    Ok(super::status(&input, &loaded))
+}
+
+/// The grouping keys, in the order given; a key repeated by mistake counts once.
+pub fn group_keys(by: &[ByArg]) -> Vec<GroupKey> {
+    let mut keys = Vec::with_capacity(by.len());
+    for arg in by {
+        let key = match arg {
+            ByArg::Consultant => GroupKey::Consultant,
+            ByArg::Project => GroupKey::Project,
+            ByArg::Direction => GroupKey::Direction,
+            ByArg::Outcome => GroupKey::Outcome,
+            ByArg::HangupSide => GroupKey::HangupSide,
+            ByArg::Day => GroupKey::Day,
+            ByArg::Hour => GroupKey::Hour,
+            ByArg::CloseCause => GroupKey::CloseCause,
+        };
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
+/// What the input was like: every line's fate, and the calls of the report that are not whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Quality {
+    /// Lines read.
+    pub lines: u64,
+    /// Lines skipped as bad.
+    pub bad_lines: u64,
+    /// Re-delivered events dropped.
+    pub duplicates: u64,
+    /// Reported calls with a leg still open.
+    pub open_calls: u64,
+    /// Reported calls with a leg whose `dialog_create` never arrived.
+    pub incomplete_calls: u64,
+}
+
+impl Quality {
+    fn new(counts: &LineCounts, calls: &[&Call]) -> Self {
+        let count = |pred: &dyn Fn(&Call) -> bool| calls.iter().filter(|c| pred(c)).count() as u64;
+        Quality {
+            lines: counts.lines,
+            bad_lines: counts.bad_lines,
+            duplicates: counts.duplicates,
+            open_calls: count(&|c| c.figures.outcome() == Outcome::Open),
+            incomplete_calls: count(&|c| c.figures.flags.contains(Flags::INCOMPLETE)),
+        }
+    }
+}
+
+impl std::fmt::Display for Quality {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        write!(
+            f,
+            "{}, {}, {}; {}, {}",
+            plural(self.lines, "line read", "lines read"),
+            plural(self.bad_lines, "bad line", "bad lines"),
+            plural(self.duplicates, "duplicate dropped", "duplicates dropped"),
+            plural(self.open_calls, "open call", "open calls"),
+            plural(self.incomplete_calls, "incomplete call", "incomplete calls"),
+        )
+    }
+}
+
+/// The groups of one run and the quality of the input they came from.
+#[derive(Debug, Clone)]
+pub struct Report<'a> {
+    /// The grouping keys, in order.
+    pub keys: Vec<GroupKey>,
+    /// One group per row, sorted.
+    pub groups: Vec<Group<'a>>,
+    /// The data-quality figures.
+    pub quality: Quality,
+}
+
+impl<'a> Report<'a> {
+    /// Groups the selected calls of `loaded` by `keys`, with time buckets in `zone`.
+    pub fn new(loaded: &'a Loaded, selection: &Selection, keys: Vec<GroupKey>, zone: &Zone) -> Self {
+        let ds = &loaded.dataset;
+        let calls: Vec<&Call> = selection.apply(ds).collect();
+        let quality = Quality::new(&loaded.diagnostics.counts, &calls);
+        let groups = aggregate::summarize(calls.iter().map(|c| CallFacts::new(ds, c)), &keys, zone);
+        Report { keys, groups, quality }
+    }
+
+    fn total_calls(&self) -> u64 {
+        self.groups.iter().map(|g| g.figures.calls).sum()
+    }
+}
+
+/// Writes the report in the chosen format; `charts` adds the bar charts to a table.
+pub fn write(report: &Report<'_>, output: &OutputSettings, charts: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    let zone = &output.zone;
+    let mut columns: Vec<&str> = report.keys.iter().map(|k| k.column()).collect();
+    columns.extend(FIGURE_COLUMNS);
+    match output.format {
+        Format::Csv => {
+            let rows = report.groups.iter().map(|g| row(g, zone).iter().map(Value::csv).collect::<Vec<_>>());
+            render::write_csv_with_header(&columns, rows, out)
+        }
+        Format::Json => {
+            let rows = report.groups.iter().map(|g| JsonRow { columns: &columns, values: row(g, zone) });
+            render::write_json_lines(rows, out)
+        }
+        Format::Table => Ok(table::write(report, output, charts, out)?),
+    }
+}
+
+/// One value of a CSV or JSON row.
+#[derive(Debug, Clone, PartialEq)]
+enum Value<'v> {
+    Text(Option<Cow<'v, str>>),
+    Count(u64),
+    Seconds(Option<i64>),
+    Decimal(Option<Fixed>),
+}
+
+impl Value<'_> {
+    /// The CSV field: absent values are empty, decimals keep their fixed places.
+    fn csv(&self) -> String {
+        match self {
+            Value::Text(text) => text.as_deref().unwrap_or("").to_owned(),
+            Value::Count(n) => n.to_string(),
+            Value::Seconds(s) => s.map(|s| s.to_string()).unwrap_or_default(),
+            Value::Decimal(d) => d.map(fixed_text).unwrap_or_default(),
+        }
+    }
+}
+
+impl Serialize for Value<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Text(text) => text.serialize(s),
+            Value::Count(n) => s.serialize_u64(*n),
+            Value::Seconds(secs) => secs.serialize(s),
+            Value::Decimal(d) => d.map(Fixed::to_f64).serialize(s),
+        }
+    }
+}
+
+/// A row as one JSON object, keys in column order.
+struct JsonRow<'r> {
+    columns: &'r [&'r str],
+    values: Vec<Value<'r>>,
+}
+
+impl Serialize for JsonRow<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.columns.len()))?;
+        for (column, value) in self.columns.iter().zip(&self.values) {
+            map.serialize_entry(column, value)?;
+        }
+        map.end()
+    }
+}
+
+/// The key values, then the figures, of one group.
+fn row<'g>(group: &'g Group<'_>, zone: &Zone) -> Vec<Value<'g>> {
+    let keys = group.key.iter().map(|value| match value {
+        KeyValue::Time(t) => Value::Text(Some(Cow::Owned(zone.rfc3339(*t)))),
+        KeyValue::Name(name) => Value::Text(name.as_deref().map(Cow::Borrowed)),
+    });
+    let f = &group.figures;
+    let figures = [
+        Value::Count(f.calls),
+        Value::Count(f.answered),
+        Value::Count(f.not_answered),
+        Value::Count(f.open),
+        Value::Decimal(f.answer_rate),
+        Value::Count(f.hangup_client),
+        Value::Count(f.hangup_consultant),
+        Value::Count(f.hangup_none),
+        Value::Count(f.hangup_other),
+        Value::Seconds(Some(f.talk.total)),
+        Value::Decimal(f.talk.mean),
+        Value::Seconds(f.talk.p50),
+        Value::Seconds(f.talk.p90),
+        Value::Seconds(f.talk.max),
+        Value::Decimal(f.wait.mean),
+        Value::Seconds(f.wait.p50),
+        Value::Seconds(f.wait.p90),
+        Value::Seconds(f.wait.max),
+        Value::Decimal(f.duration_s_mean),
+    ];
+    keys.chain(figures).collect()
+}
+
+/// A fixed-point number with all its places: `0.600`, `12.0`, `-3.5`.
+fn fixed_text(value: Fixed) -> String {
+    let unit = 10i64.pow(value.places);
+    let sign = if value.scaled < 0 { "-" } else { "" };
+    let (whole, frac) = (value.scaled.unsigned_abs() / unit as u64, value.scaled.unsigned_abs() % unit as u64);
+    match value.places {
+        0 => format!("{sign}{whole}"),
+        places => format!("{sign}{whole}.{frac:0width$}", width = places as usize),
+    }
+}

@@ -1,0 +1,170 @@
+//! The summary as people read it: a table of the figures that matter most, bar charts of the
+//! hangup split and of calls over time (only when asked, which `run` does on a terminal),
+//! and the data-quality footer. CSV and JSON, with every column, are the parent's business.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use comfy_table::{Cell, ColumnConstraint};
+
+use super::{fixed_text, Report};
+use crate::aggregate::{self, Figures, Fixed, GroupKey, KeyValue};
+use crate::config::OutputSettings;
+use crate::render::chart::{self, Bar};
+use crate::render::{self, table};
+use crate::timefmt::Zone;
+
+/// The volume chart is left out beyond this many time buckets: it would no longer be compact.
+pub const MAX_CHART_BUCKETS: usize = 100;
+
+/// Writes the table, the charts when `charts` is set and there are calls, then the footer.
+pub fn write(report: &Report<'_>, output: &OutputSettings, charts: bool, out: &mut dyn Write) -> io::Result<()> {
+    write_table(report, output, out)?;
+    if charts && report.total_calls() > 0 {
+        write_charts(report, &output.zone, out)?;
+    }
+    writeln!(out, "Data quality: {}", report.quality)
+}
+
+/// A figure column of the table: its header and how a group's value reads.
+type Column = (&'static str, fn(&Figures) -> String);
+
+/// The table's figures: what people read first, in 100 columns even beside an hour. Every
+/// figure is in the CSV and JSON; the chart adds the hangup split on a terminal.
+const COLUMNS: [Column; 10] = [
+    ("Calls", |f| f.calls.to_string()),
+    ("Answered", |f| f.answered.to_string()),
+    ("Answer\nrate", |f| f.answer_rate.map(percent).unwrap_or_default()),
+    ("Hangup\nclient", |f| f.hangup_client.to_string()),
+    ("Hangup\nconsultant", |f| f.hangup_consultant.to_string()),
+    ("Hangup\nnone", |f| f.hangup_none.to_string()),
+    (OTHER, |f| f.hangup_other.to_string()),
+    ("Talk\nmean", |f| mean(f.talk.mean)),
+    ("Wait\nmean", |f| mean(f.wait.mean)),
+    ("Wait\np90", |f| f.wait.p90.map(render::human_duration).unwrap_or_default()),
+];
+
+/// Shown only when some call was hung up by another leg type, which is rare.
+const OTHER: &str = "Hangup\nother";
+
+fn write_table(report: &Report<'_>, output: &OutputSettings, out: &mut dyn Write) -> io::Result<()> {
+    let zone = &output.zone;
+    let with_other = report.groups.iter().any(|g| g.figures.hangup_other > 0);
+    let columns: Vec<&Column> = COLUMNS.iter().filter(|(name, _)| with_other || *name != OTHER).collect();
+    let key_headers: Vec<String> = report.keys.iter().map(|k| key_header(*k, zone)).collect();
+    let mut header: Vec<&str> = key_headers.iter().map(String::as_str).collect();
+    header.extend(columns.iter().map(|(name, _)| *name));
+    let mut t = table::new(&header, output.terminal.stdout);
+    for group in &report.groups {
+        let keys = report.keys.iter().zip(&group.key).map(|(k, v)| Cell::new(key_label(*k, v, zone)));
+        let figures = columns.iter().map(|(_, value)| Cell::new(value(&group.figures)));
+        t.add_row(keys.chain(figures).collect::<Vec<Cell>>());
+    }
+    // No cell ever wraps: with several keys a wide table reads better than a number split
+    // across lines.
+    for column in t.column_iter_mut() {
+        column.set_constraint(ColumnConstraint::ContentWidth);
+    }
+    let numbers: Vec<usize> = (report.keys.len()..header.len()).collect();
+    table::align_right(&mut t, &numbers);
+    writeln!(out, "{t}")
+}
+
+/// A mean for people: rounded to whole seconds, as a duration.
+fn mean(value: Option<Fixed>) -> String {
+    value.map(|m| render::human_duration(whole_seconds(m))).unwrap_or_default()
+}
+
+/// A rate of 0–1 with 3 places as a percentage with 1: `0.667` -> `66.7%`.
+fn percent(rate: Fixed) -> String {
+    format!("{}%", fixed_text(Fixed { scaled: rate.scaled, places: rate.places.saturating_sub(2) }))
+}
+
+/// A mean rounded to whole seconds, for people.
+fn whole_seconds(mean: Fixed) -> i64 {
+    Fixed::ratio(mean.scaled.into(), 10i128.pow(mean.places), 0).map_or(0, |f| f.scaled)
+}
+
+fn key_header(key: GroupKey, zone: &Zone) -> String {
+    match key {
+        GroupKey::Consultant => "Consultant".into(),
+        GroupKey::Project => "Project".into(),
+        GroupKey::Direction => "Direction".into(),
+        GroupKey::Outcome => "Outcome".into(),
+        GroupKey::HangupSide => "Hangup side".into(),
+        GroupKey::CloseCause => "Close cause".into(),
+        GroupKey::Day => format!("Day ({})", zone.name()),
+        GroupKey::Hour => format!("Hour ({})", zone.name()),
+    }
+}
+
+/// A key value for people: names as they are (`(none)` when absent), days as dates, hours
+/// with their offset so that the repeated autumn hour reads as two different rows.
+fn key_label(key: GroupKey, value: &KeyValue<'_>, zone: &Zone) -> String {
+    match value {
+        KeyValue::Name(name) => name.as_deref().unwrap_or("(none)").to_owned(),
+        KeyValue::Time(t) => time_label(key, *t, zone),
+    }
+}
+
+fn time_label(key: GroupKey, t: i64, zone: &Zone) -> String {
+    // RFC 3339 is `2026-10-25T02:00:00+01:00` (or `…Z`): keep the date, hour and offset.
+    let rfc = zone.rfc3339(t);
+    match key {
+        GroupKey::Day => rfc.get(..10).unwrap_or(&rfc).to_owned(),
+        _ => format!("{} {}{}", &rfc[..10], &rfc[11..16], &rfc[19..]),
+    }
+}
+
+/// The hangup split of all reported calls, then calls over time when grouped by hour or day.
+fn write_charts(report: &Report<'_>, zone: &Zone, out: &mut dyn Write) -> io::Result<()> {
+    let calls = report.total_calls();
+    let sum = |f: fn(&Figures) -> u64| report.groups.iter().map(|g| f(&g.figures)).sum::<u64>();
+    let share =
+        |n: u64| Fixed::ratio(n.into(), calls.into(), 3).map(|r| format!("  {:>6}", percent(r))).unwrap_or_default();
+    let mut sides = vec![
+        ("client", sum(|f| f.hangup_client)),
+        ("consultant", sum(|f| f.hangup_consultant)),
+        ("none", sum(|f| f.hangup_none)),
+    ];
+    let other = sum(|f| f.hangup_other);
+    if other > 0 {
+        sides.push(("other", other));
+    }
+    let bars: Vec<Bar> =
+        sides.into_iter().map(|(label, n)| Bar { label: label.into(), value: n, note: share(n) }).collect();
+    writeln!(out)?;
+    chart::write_bars("Hung up by", &bars, out)?;
+    let time_key =
+        [GroupKey::Hour, GroupKey::Day].into_iter().find_map(|k| Some((k, report.keys.iter().position(|&x| x == k)?)));
+    if let Some((key, level)) = time_key {
+        writeln!(out)?;
+        write_volume(report, key, level, zone, out)?;
+    }
+    writeln!(out)
+}
+
+/// Calls per time bucket, empty buckets included, oldest first.
+fn write_volume(report: &Report<'_>, key: GroupKey, level: usize, zone: &Zone, out: &mut dyn Write) -> io::Result<()> {
+    let mut per_bucket: BTreeMap<i64, u64> = BTreeMap::new();
+    for group in &report.groups {
+        if let KeyValue::Time(t) = group.key[level] {
+            *per_bucket.entry(t).or_default() += group.figures.calls;
+        }
+    }
+    let title = format!("Calls per {} ({})", if key == GroupKey::Hour { "hour" } else { "day" }, zone.name());
+    let (Some((&first, _)), Some((&last, _))) = (per_bucket.first_key_value(), per_bucket.last_key_value()) else {
+        return Ok(());
+    };
+    let mut bars = Vec::new();
+    let mut t = first;
+    while t <= last {
+        if bars.len() == MAX_CHART_BUCKETS {
+            return writeln!(out, "{title}: more than {MAX_CHART_BUCKETS} buckets, too many to chart");
+        }
+        let value = per_bucket.get(&t).copied().unwrap_or(0);
+        bars.push(Bar { label: time_label(key, t, zone), value, note: String::new() });
+        t = aggregate::next_bucket(key, zone, t);
+    }
+    chart::write_bars(&title, &bars, out)
+}

@@ -268,7 +268,9 @@ fn the_table_in_a_pipe_has_no_chart() {
     let table = summary(&args);
     assert!(!table.contains('█') && !table.contains("Hung up by"), "{table}");
     // The leg of unknown type that hung up gets its column, so each row's split adds up.
-    assert!(table.contains("Hangup  Hangup") && table.contains("none   other"), "{table}");
+    let header_words =
+        |line: &str| line.split_whitespace().collect::<Vec<_>>().windows(2).any(|w| w == ["none", "other"]);
+    assert!(table.lines().any(header_words), "{table}");
     insta::assert_snapshot!(table);
 }
 

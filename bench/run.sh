@@ -28,7 +28,7 @@ if command -v duckdb > /dev/null; then
   sed "s#INPUT#$log#" bench/duckdb.sql > "$data/query.sql"
   duckdb_cmd="duckdb < $data/query.sql > /dev/null"
 elif python3 -c 'import duckdb' 2> /dev/null; then
-  duckdb_cmd="python3 bench/duckdb.py bench/duckdb.sql $log > /dev/null"
+  duckdb_cmd="python3 bench/duckdb_run.py bench/duckdb.sql $log > /dev/null"
 fi
 
 declare -A names=([wc]="wc -l $log > /dev/null" [callflow]="./target/release/callflow calls --format csv $log > /dev/null")

@@ -25,6 +25,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod event;
 pub mod exit;
+pub mod generate;
 pub mod input;
 pub mod load;
 pub mod metrics;

@@ -3,5 +3,6 @@
 
 mod calls;
 mod common;
+mod generated;
 mod input;
 mod summary;

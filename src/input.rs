@@ -194,6 +194,8 @@ pub enum Block {
 pub struct BlockReader<R> {
     reader: R,
     carry: Vec<u8>,
+    /// Buffers of blocks already parsed, to fill again instead of allocating.
+    spare: Vec<Vec<u8>>,
     block_size: usize,
     max_len: usize,
     done: bool,
@@ -202,7 +204,14 @@ pub struct BlockReader<R> {
 impl<R: Read> BlockReader<R> {
     /// Blocks of about `block_size` bytes; lines over `max_len` come as [`Block::TooLong`].
     pub fn new(reader: R, block_size: usize, max_len: usize) -> Self {
-        BlockReader { reader, carry: Vec::new(), block_size: block_size.max(1), max_len, done: false }
+        BlockReader {
+            reader,
+            carry: Vec::new(),
+            spare: Vec::new(),
+            block_size: block_size.max(1),
+            max_len,
+            done: false,
+        }
     }
 
     /// The next block, or `None` at the end of the stream.
@@ -210,11 +219,15 @@ impl<R: Read> BlockReader<R> {
         if self.done && self.carry.is_empty() {
             return Ok(None);
         }
-        let mut buf = std::mem::take(&mut self.carry);
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(&self.carry);
+        self.carry.clear();
         let mut searched = 0;
         loop {
             if let Some(at) = memchr::memrchr(b'\n', &buf[searched..]) {
-                self.carry = buf.split_off(searched + at + 1);
+                self.carry.extend_from_slice(&buf[searched + at + 1..]);
+                buf.truncate(searched + at + 1);
                 return Ok(Some(Block::Lines(buf)));
             }
             if buf.len() > self.max_len {
@@ -230,6 +243,14 @@ impl<R: Read> BlockReader<R> {
         }
     }
 
+    /// Hands back the buffer of a block that has been parsed, to be filled again: reusing a
+    /// few buffers spares the system a fresh mapping, and its page faults, for every block.
+    pub fn recycle(&mut self, buf: Vec<u8>) {
+        if self.spare.len() < 8 {
+            self.spare.push(buf);
+        }
+    }
+
     /// Reads on to the end of an over-long line whose first `seen` bytes were read.
     fn skip_long_line(&mut self, mut len: usize) -> io::Result<Block> {
         let mut buf = vec![0u8; 64 * 1024];
@@ -240,7 +261,8 @@ impl<R: Read> BlockReader<R> {
                 return Ok(Block::TooLong(len));
             }
             if let Some(at) = memchr::memchr(b'\n', &buf[..n]) {
-                self.carry = buf[at + 1..n].to_vec();
+                self.carry.clear();
+                self.carry.extend_from_slice(&buf[at + 1..n]);
                 return Ok(Block::TooLong(len + at));
             }
             len += n;
@@ -250,14 +272,18 @@ impl<R: Read> BlockReader<R> {
 
 /// Appends up to `want` more bytes to `buf`; returns how many (0 at the end of the stream).
 fn fill(reader: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> io::Result<usize> {
-    buf.reserve(want);
-    // `read_to_end` reads into spare capacity without zeroing it first.
-    loop {
-        match reader.by_ref().take(want as u64).read_to_end(buf) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            other => return other,
+    let start = buf.len();
+    // Zeroing the space first costs far less than the reads that fill it.
+    buf.resize(start + want, 0);
+    let mut filled = 0;
+    while filled < want {
+        match read_some(reader, &mut buf[start + filled..])? {
+            0 => break,
+            n => filled += n,
         }
     }
+    buf.truncate(start + filled);
+    Ok(filled)
 }
 
 fn read_some(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {

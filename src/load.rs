@@ -89,14 +89,15 @@ fn run(inputs: Vec<(String, Opener)>, options: &LoadOptions) -> anyhow::Result<L
     let mut merger = Merger::new(Assembler::new(&strings), names.len());
     let (job_tx, job_rx) = bounded::<Job>(threads * 2);
     let (done_tx, done_rx) = bounded::<(u64, usize, ParsedBlock)>(threads * 2);
+    let (spare_tx, spare_rx) = bounded::<Vec<u8>>(threads * 4);
     let read_result = thread::scope(|scope| {
         let names = &names;
-        let reader = scope.spawn(move || read_blocks(openers, names, options, job_tx));
+        let reader = scope.spawn(move || read_blocks(openers, names, options, job_tx, spare_rx));
         for _ in 0..threads {
-            let (jobs, done, strings) = (job_rx.clone(), done_tx.clone(), &strings);
-            scope.spawn(move || parse_jobs(jobs, done, names, options.max_line_bytes, strings));
+            let (jobs, done, spare, strings) = (job_rx.clone(), done_tx.clone(), spare_tx.clone(), &strings);
+            scope.spawn(move || parse_jobs(jobs, done, spare, names, options.max_line_bytes, strings));
         }
-        drop((job_rx, done_tx));
+        drop((job_rx, done_tx, spare_tx));
         for (index, source, parsed) in done_rx {
             merger.receive(index, source, parsed);
         }
@@ -107,11 +108,21 @@ fn run(inputs: Vec<(String, Opener)>, options: &LoadOptions) -> anyhow::Result<L
 }
 
 /// The reader thread: every input, in order, as blocks of whole lines.
-fn read_blocks(openers: Vec<Opener>, names: &[String], options: &LoadOptions, jobs: Sender<Job>) -> anyhow::Result<()> {
+fn read_blocks(
+    openers: Vec<Opener>,
+    names: &[String],
+    options: &LoadOptions,
+    jobs: Sender<Job>,
+    spare: Receiver<Vec<u8>>,
+) -> anyhow::Result<()> {
     let mut index = 0;
     for (source, (open, name)) in openers.into_iter().zip(names).enumerate() {
         let mut blocks = BlockReader::new(open()?, options.block_bytes, options.max_line_bytes);
-        while let Some(block) = blocks.next_block().with_context(|| format!("cannot read {name}"))? {
+        loop {
+            while let Ok(buf) = spare.try_recv() {
+                blocks.recycle(buf);
+            }
+            let Some(block) = blocks.next_block().with_context(|| format!("cannot read {name}"))? else { break };
             if jobs.send(Job { index, source, block }).is_err() {
                 return Ok(());
             }
@@ -121,16 +132,21 @@ fn read_blocks(openers: Vec<Opener>, names: &[String], options: &LoadOptions, jo
     Ok(())
 }
 
-/// A parser thread: blocks in, parsed blocks out.
+/// A parser thread: blocks in, parsed blocks out, emptied buffers back to the reader.
 fn parse_jobs(
     jobs: Receiver<Job>,
     done: Sender<(u64, usize, ParsedBlock)>,
+    spare: Sender<Vec<u8>>,
     names: &[String],
     max_line: usize,
     strings: &Strings,
 ) {
     for job in jobs {
         let parsed = chunk::parse_block(&job.block, &names[job.source], max_line, strings);
+        if let Block::Lines(buf) = job.block {
+            // A full queue just means enough spares already wait; this one is freed.
+            let _ = spare.try_send(buf);
+        }
         if done.send((job.index, job.source, parsed)).is_err() {
             return;
         }

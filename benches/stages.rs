@@ -1,0 +1,105 @@
+//! Throughput of each stage of the pipeline, and of the whole, on a generated day:
+//! reading into blocks, decompression (gzip, zstd), parsing, assembly, rendering, end to end.
+//!
+//! `cargo bench` runs them; CI only builds them (`cargo bench --no-run`). For the side-by-side
+//! run against `wc -l` and DuckDB on a full-size day, see `bench/run.sh`.
+
+use std::io::{Cursor, Read, Write};
+
+use callflow::assemble::Assembler;
+use callflow::chunk::{self, ParsedBlock};
+use callflow::generate::{generate, Config};
+use callflow::input::{self, Block, BlockReader};
+use callflow::load::{self, LoadOptions};
+use callflow::model::{self, Seq};
+use callflow::record::CallRecord;
+use callflow::render;
+use callflow::timefmt::Zone;
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+
+const CALLS: usize = 2_000;
+
+fn day() -> Vec<u8> {
+    let mut log = Vec::new();
+    let config = Config { duplicates: 0.01, reorder: 0.01, ..Config::new(CALLS, 7) };
+    generate(&config, &mut log).expect("generating into memory cannot fail");
+    log
+}
+
+fn blocks(log: &[u8]) -> Vec<Block> {
+    let mut reader = BlockReader::new(log, input::BLOCK_SIZE, input::DEFAULT_MAX_LINE_BYTES);
+    std::iter::from_fn(|| reader.next_block().expect("in-memory read")).collect()
+}
+
+fn parse(blocks: &[Block], strings: &model::Strings) -> Vec<ParsedBlock> {
+    blocks.iter().map(|b| chunk::parse_block(b, "day", input::DEFAULT_MAX_LINE_BYTES, strings)).collect()
+}
+
+fn stages(c: &mut Criterion) {
+    let log = day();
+    let mut group = c.benchmark_group("stages");
+    group.throughput(Throughput::Bytes(log.len() as u64)).sample_size(20);
+
+    group.bench_function("read_blocks", |b| b.iter(|| blocks(&log).len()));
+
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&log).expect("in-memory write");
+    let gz = gz.finish().expect("in-memory write");
+    let zst = zstd::encode_all(&log[..], 3).expect("in-memory write");
+    for (name, packed) in [("decompress_gzip", &gz), ("decompress_zstd", &zst)] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut out = Vec::with_capacity(log.len());
+                input::decode(Box::new(Cursor::new(packed.clone()))).and_then(|mut r| Ok(r.read_to_end(&mut out)?))
+            })
+        });
+    }
+
+    let blocks = blocks(&log);
+    group.bench_function("parse", |b| b.iter(|| parse(&blocks, &model::new_strings())));
+
+    group.bench_function("assemble", |b| {
+        b.iter_batched(
+            || {
+                let strings = model::new_strings();
+                let parsed = parse(&blocks, &strings);
+                (strings, parsed)
+            },
+            |(strings, parsed)| {
+                let mut assembler = Assembler::new(&strings);
+                let mut offset = 0;
+                for block in &parsed {
+                    assembler.push_block(&block.events, 0, offset);
+                    offset += block.lines;
+                }
+                let _ = Seq::new(0, offset);
+                assembler.finish(strings, vec!["day".into()]).calls.len()
+            },
+            BatchSize::LargeInput,
+        )
+    });
+
+    let loaded = load::load_readers([("day".to_string(), Cursor::new(log.clone()))], &LoadOptions::default())
+        .expect("in-memory load");
+    let ds = &loaded.dataset;
+    group.bench_function("render_csv", |b| {
+        b.iter(|| {
+            let rows = ds.calls.iter().map(|call| CallRecord::new(ds, call, &Zone::Utc));
+            render::write_csv(rows, &mut std::io::sink())
+        })
+    });
+
+    group.bench_function("end_to_end_csv", |b| {
+        b.iter(|| {
+            let loaded = load::load_readers([("day".to_string(), Cursor::new(log.clone()))], &LoadOptions::default())
+                .expect("in-memory load");
+            let ds = &loaded.dataset;
+            let rows = ds.calls.iter().map(|call| CallRecord::new(ds, call, &Zone::Utc));
+            render::write_csv(rows, &mut std::io::sink())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);

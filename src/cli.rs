@@ -18,6 +18,34 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub global: GlobalArgs,
+}
+
+/// Options every subcommand takes.
+#[derive(Args, Debug, Clone, Default)]
+pub struct GlobalArgs {
+    /// When to colour output: `auto` colours a terminal unless NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, global = true)]
+    pub color: ColorArg,
+
+    /// No progress line on stderr (warnings still appear).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+/// `--color` values.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorArg {
+    /// Colour when writing to a terminal and NO_COLOR is not set.
+    #[default]
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
 }
 
 /// The subcommands.
@@ -29,7 +57,23 @@ pub enum Command {
     /// Totals per group: calls, answer rate, who hung up, talk and wait statistics.
     #[command(after_help = SUMMARY_HELP)]
     Summary(SummaryArgs),
+    /// Print a shell completion script.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    #[command(after_help = "Example:\n  callflow man > ~/.local/share/man/man1/callflow.1")]
+    Man,
 }
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  callflow completions bash > ~/.local/share/bash-completion/completions/callflow
+  callflow completions zsh > ~/.zfunc/_callflow
+  callflow completions fish > ~/.config/fish/completions/callflow.fish";
 
 const CALLS_EXAMPLES: &str = "\
 Examples:

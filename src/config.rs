@@ -3,33 +3,59 @@
 
 use std::io::IsTerminal;
 
-use crate::cli::{FilterArgs, FormatArg, InputArgs, OutcomeArg, OutputArgs};
+use crate::cli::{ColorArg, FilterArgs, FormatArg, GlobalArgs, InputArgs, OutcomeArg, OutputArgs};
 use crate::exit::UsageError;
-use crate::input::InputSpec;
+use crate::input::{self, InputSpec};
 use crate::load::LoadOptions;
 use crate::metrics::Outcome;
+use crate::progress::Progress;
 use crate::render::Format;
 use crate::select::Selection;
 use crate::timefmt::Zone;
 
-/// What the process is attached to, detected once.
+/// What the process is attached to, detected once, and what the user chose for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Terminal {
     /// stdout is a terminal (line-buffer it, tables may use its width).
     pub stdout: bool,
     /// stderr is a terminal.
     pub stderr: bool,
+    /// Colour results on stdout.
+    pub color: bool,
+    /// Colour warnings on stderr.
+    pub color_stderr: bool,
+    /// No progress line.
+    pub quiet: bool,
 }
 
 impl Terminal {
-    /// Looks at the real stdout and stderr.
+    /// Looks at the real stdout and stderr; no colour until [`Terminal::choose`] says so.
     pub fn detect() -> Self {
-        Terminal { stdout: std::io::stdout().is_terminal(), stderr: std::io::stderr().is_terminal() }
+        Terminal {
+            stdout: std::io::stdout().is_terminal(),
+            stderr: std::io::stderr().is_terminal(),
+            ..Terminal::default()
+        }
+    }
+
+    /// Applies `--color`, `--quiet` and the `NO_COLOR` convention (<https://no-color.org>):
+    /// colour on a terminal unless `NO_COLOR` is set to anything non-empty, or as forced.
+    pub fn choose(self, global: &GlobalArgs) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let decide = |tty: bool| match global.color {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => tty && !no_color,
+        };
+        Terminal { color: decide(self.stdout), color_stderr: decide(self.stderr), quiet: global.quiet, ..self }
     }
 }
 
+/// Inputs larger than this (in total) get a progress line on a terminal.
+const PROGRESS_BYTES: u64 = 50 * 1024 * 1024;
+
 /// Where input comes from and how it is read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct InputSettings {
     /// The inputs in the order given; stdin when none.
     pub inputs: Vec<InputSpec>,
@@ -37,11 +63,14 @@ pub struct InputSettings {
     pub load: LoadOptions,
     /// Bad lines make the run fail.
     pub strict: bool,
+    /// Colour warnings on stderr.
+    pub color_stderr: bool,
 }
 
 impl InputSettings {
-    /// From the input arguments.
-    pub fn from_args(args: &InputArgs) -> Result<Self, UsageError> {
+    /// From the input arguments; a progress line is drawn only on a terminal, without
+    /// `--quiet`, for several files, stdin, or more than 50 MB.
+    pub fn from_args(args: &InputArgs, terminal: Terminal) -> Result<Self, UsageError> {
         if args.max_line_bytes == 0 {
             return Err(UsageError("--max-line-bytes must be at least 1".into()));
         }
@@ -50,12 +79,15 @@ impl InputSettings {
         } else {
             args.files.iter().map(|f| InputSpec::from_arg(f)).collect()
         };
+        let total = input::total_size(&inputs);
+        let large = inputs.len() > 1 || total.is_none_or(|bytes| bytes > PROGRESS_BYTES);
         let load = LoadOptions {
             max_line_bytes: args.max_line_bytes,
             threads: args.threads.map_or(0, usize::from),
+            progress: (terminal.stderr && !terminal.quiet && large).then(|| Progress::new(total)),
             ..LoadOptions::default()
         };
-        Ok(InputSettings { inputs, load, strict: args.strict })
+        Ok(InputSettings { inputs, load, strict: args.strict, color_stderr: terminal.color_stderr })
     }
 }
 
@@ -132,6 +164,19 @@ mod tests {
         assert_eq!(zone.rfc3339(since), "2026-03-29T00:00:00+01:00");
         assert_eq!(zone.rfc3339(until), "2026-03-30T00:00:00+02:00");
         assert_eq!(until - since, 23 * 3600);
+    }
+
+    #[test]
+    fn colour_follows_the_terminal_no_color_and_the_flag() {
+        let tty = Terminal { stdout: true, stderr: false, ..Terminal::default() };
+        let with = |color| GlobalArgs { color, quiet: false };
+        // NO_COLOR is read from the environment, which tests do not set.
+        if std::env::var_os("NO_COLOR").is_none() {
+            assert!(tty.choose(&with(ColorArg::Auto)).color);
+        }
+        assert!(!tty.choose(&with(ColorArg::Auto)).color_stderr);
+        assert!(!tty.choose(&with(ColorArg::Never)).color);
+        assert!(Terminal::default().choose(&with(ColorArg::Always)).color);
     }
 
     #[test]

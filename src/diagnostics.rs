@@ -100,7 +100,7 @@ impl Diagnostics {
     }
 
     /// Prints the first bad lines and a count of the rest, as `callflow: FILE:LINE: reason`.
-    pub fn report_bad_lines(&self, err: &mut dyn Write) -> io::Result<()> {
+    pub fn report_bad_lines(&self, err: &mut dyn Write, color: bool) -> io::Result<()> {
         for bad in self.bad.iter().take(SHOWN_BAD_LINES) {
             writeln!(err, "callflow: {}:{}: {}", bad.source, bad.line, bad.error)?;
         }
@@ -109,9 +109,10 @@ impl Diagnostics {
             writeln!(err, "callflow: ... and {rest} more bad lines")?;
         }
         if self.counts.bad_lines > 0 {
+            let warning = if color { "\x1b[33mwarning\x1b[0m" } else { "warning" };
             writeln!(
                 err,
-                "callflow: warning: {} of {} lines skipped as bad",
+                "callflow: {warning}: {} of {} lines skipped as bad",
                 self.counts.bad_lines, self.counts.lines
             )?;
         }
@@ -131,7 +132,7 @@ mod tests {
             diag.bad_line("day.ndjson", line, LineError::NotAnObject);
         }
         let mut out = Vec::new();
-        diag.report_bad_lines(&mut out).unwrap();
+        diag.report_bad_lines(&mut out, false).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("callflow: day.ndjson:1: not a JSON object\n"));
         assert!(text.contains("callflow: day.ndjson:10: not a JSON object\n"));

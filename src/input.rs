@@ -76,15 +76,28 @@ impl Compression {
 
 /// Opens an input and returns a buffered reader of its decompressed bytes.
 pub fn open(spec: &InputSpec) -> anyhow::Result<Box<dyn BufRead + Send>> {
+    decode(open_raw(spec)?)
+}
+
+/// Opens an input as stored (still compressed, if it is).
+pub fn open_raw(spec: &InputSpec) -> anyhow::Result<Box<dyn Read + Send>> {
     match spec {
-        InputSpec::Stdin => decode(Box::new(io::stdin())),
+        InputSpec::Stdin => Ok(Box::new(io::stdin())),
         InputSpec::Path(path) => {
             let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
             let meta = file.metadata().with_context(|| format!("cannot read {}", path.display()))?;
             anyhow::ensure!(!meta.is_dir(), "{} is a directory", path.display());
-            decode(Box::new(file))
+            Ok(Box::new(file))
         }
     }
+}
+
+/// The total size of the inputs when all are files whose size is known.
+pub fn total_size(inputs: &[InputSpec]) -> Option<u64> {
+    inputs.iter().try_fold(0u64, |total, spec| match spec {
+        InputSpec::Stdin => None,
+        InputSpec::Path(path) => Some(total + std::fs::metadata(path).ok()?.len()),
+    })
 }
 
 /// Wraps a raw stream in the decompressor its magic bytes call for.

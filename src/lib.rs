@@ -30,6 +30,7 @@ pub mod input;
 pub mod load;
 pub mod metrics;
 pub mod model;
+pub mod progress;
 pub mod record;
 pub mod render;
 pub mod select;

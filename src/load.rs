@@ -20,9 +20,10 @@ use crate::chunk::{self, ParsedBlock};
 use crate::diagnostics::Diagnostics;
 use crate::input::{self, Block, BlockReader, InputSpec};
 use crate::model::{self, Dataset, Strings};
+use crate::progress::{Counted, Progress};
 
 /// How inputs are read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct LoadOptions {
     /// Lines longer than this many bytes are skipped as bad.
     pub max_line_bytes: usize,
@@ -30,11 +31,18 @@ pub struct LoadOptions {
     pub threads: usize,
     /// Bytes per block handed to a parser thread.
     pub block_bytes: usize,
+    /// Where to report bytes read and events found, if anywhere.
+    pub progress: Option<Progress>,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { max_line_bytes: input::DEFAULT_MAX_LINE_BYTES, threads: 0, block_bytes: input::BLOCK_SIZE }
+        LoadOptions {
+            max_line_bytes: input::DEFAULT_MAX_LINE_BYTES,
+            threads: 0,
+            block_bytes: input::BLOCK_SIZE,
+            progress: None,
+        }
     }
 }
 
@@ -53,11 +61,22 @@ type Opener = Box<dyn FnOnce() -> anyhow::Result<Box<dyn Read + Send>> + Send>;
 /// Reads every input in turn and rebuilds the calls.
 pub fn load(inputs: &[InputSpec], options: &LoadOptions) -> anyhow::Result<Loaded> {
     let openers = inputs.iter().map(|spec| {
-        let (name, spec) = (spec.to_string(), spec.clone());
-        let open: Opener = Box::new(move || Ok(Box::new(input::open(&spec)?) as Box<dyn Read + Send>));
+        let (name, spec, progress) = (spec.to_string(), spec.clone(), options.progress.clone());
+        let open: Opener = Box::new(move || {
+            let raw = input::open_raw(&spec)?;
+            let raw: Box<dyn Read + Send> = match progress {
+                Some(progress) => Box::new(Counted::new(raw, progress)),
+                None => raw,
+            };
+            Ok(Box::new(input::decode(raw)?) as Box<dyn Read + Send>)
+        });
         (name, open)
     });
-    run(openers.collect(), options)
+    let loaded = run(openers.collect(), options);
+    if let Some(progress) = &options.progress {
+        progress.finish();
+    }
+    loaded
 }
 
 /// Rebuilds calls from in-memory or other readers (already decompressed), named for diagnostics.
@@ -100,6 +119,9 @@ fn run(inputs: Vec<(String, Opener)>, options: &LoadOptions) -> anyhow::Result<L
         drop((job_rx, done_tx, spare_tx));
         for (index, source, parsed) in done_rx {
             merger.receive(index, source, parsed);
+            if let Some(progress) = &options.progress {
+                progress.found(merger.assembler.event_count());
+            }
         }
         reader.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the input reader stopped unexpectedly")))
     });

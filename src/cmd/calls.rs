@@ -2,11 +2,12 @@
 
 use std::io::Write;
 
-use comfy_table::Cell;
+use comfy_table::{Cell, Color};
 
 use crate::cli::CallsArgs;
 use crate::config::{InputSettings, OutputSettings, Terminal};
 use crate::exit::ExitCode;
+use crate::metrics::Outcome;
 use crate::model::{Call, Dataset};
 use crate::record::{CallDetail, CallRecord};
 use crate::render::{self, table, Format};
@@ -34,7 +35,7 @@ pub const CSV_COLUMNS: [&str; 16] = [
 
 /// Runs `calls`.
 pub fn run(args: &CallsArgs, terminal: Terminal, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let input = InputSettings::from_args(&args.input)?;
+    let input = InputSettings::from_args(&args.input, terminal)?;
     let output = OutputSettings::from_args(&args.output, terminal)?;
     let selection = Selection::from_args(&args.filter, output.zone)?;
     let loaded = super::load_reported(&input, err)?;
@@ -68,6 +69,9 @@ fn write_table<'a>(
     let start = format!("Start\n({})", output.zone.name());
     let header = [&start, "Call", "Dir", "Wait", "Talk", "Total", "Hangup", "Outcome", "Consultant", "Legs"];
     let mut t = table::new(&header, output.terminal.stdout);
+    if output.terminal.color {
+        t.enforce_styling();
+    }
     let duration = |s: Option<i64>| s.map(render::human_duration).unwrap_or_default();
     let mut count = 0usize;
     for call in calls {
@@ -85,8 +89,8 @@ fn write_table<'a>(
             Cell::new(duration(rec.wait_s)),
             Cell::new(duration(rec.talk_s)),
             Cell::new(duration(rec.duration_s)),
-            Cell::new(&rec.hangup_side),
-            Cell::new(rec.outcome),
+            paint(Cell::new(&rec.hangup_side), output.terminal.color, hangup_color(&rec.hangup_side)),
+            paint(Cell::new(rec.outcome), output.terminal.color, outcome_color(f.outcome())),
             Cell::new(rec.consultant.unwrap_or("")),
             Cell::new(rec.legs),
         ]);
@@ -97,6 +101,32 @@ fn write_table<'a>(
     writeln!(out, "{t}")?;
     writeln!(out, "{count} call{}", if count == 1 { "" } else { "s" })?;
     Ok(())
+}
+
+/// Outcomes at a glance: answered green, missed yellow, still open cyan.
+fn outcome_color(outcome: Outcome) -> Color {
+    match outcome {
+        Outcome::Answered => Color::Green,
+        Outcome::NotAnswered => Color::Yellow,
+        Outcome::Open => Color::Cyan,
+    }
+}
+
+/// Who hung up: the client in blue, the consultant in magenta, anything else plain.
+fn hangup_color(side: &str) -> Color {
+    match side {
+        "client" => Color::Blue,
+        "consultant" => Color::Magenta,
+        _ => Color::Reset,
+    }
+}
+
+fn paint(cell: Cell, color: bool, with: Color) -> Cell {
+    if color && with != Color::Reset {
+        cell.fg(with)
+    } else {
+        cell
+    }
 }
 
 /// The first 8 characters of a uuid: unique enough to read, short enough for a table.

@@ -6,6 +6,8 @@ pub mod summary;
 
 use std::io::Write;
 
+use clap::CommandFactory;
+
 use crate::cli::{Cli, Command};
 use crate::config::{InputSettings, Terminal};
 use crate::exit::ExitCode;
@@ -13,16 +15,25 @@ use crate::load::{self, Loaded};
 
 /// Runs the parsed command line, writing results to `out` and diagnostics to `err`.
 pub fn run(cli: Cli, terminal: Terminal, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let terminal = terminal.choose(&cli.global);
     match cli.command {
         Command::Calls(args) => calls::run(&args, terminal, out, err),
         Command::Summary(args) => summary::run(&args, terminal, out, err),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "callflow", out);
+            Ok(ExitCode::Ok)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(out)?;
+            Ok(ExitCode::Ok)
+        }
     }
 }
 
 /// Loads the inputs and reports bad lines on `err`.
 pub fn load_reported(input: &InputSettings, err: &mut dyn Write) -> anyhow::Result<Loaded> {
     let loaded = load::load(&input.inputs, &input.load)?;
-    loaded.diagnostics.report_bad_lines(err)?;
+    loaded.diagnostics.report_bad_lines(err, input.color_stderr)?;
     Ok(loaded)
 }
 

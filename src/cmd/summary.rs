@@ -53,7 +53,7 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let input = InputSettings::from_args(&args.input)?;
+    let input = InputSettings::from_args(&args.input, terminal)?;
     let output = OutputSettings::from_args(&args.output, terminal)?;
     let selection = Selection::from_args(&args.filter, output.zone)?;
     let loaded = super::load_reported(&input, err)?;

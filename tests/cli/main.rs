@@ -5,4 +5,6 @@ mod calls;
 mod common;
 mod generated;
 mod input;
+mod readme;
 mod summary;
+mod ux;

@@ -1,0 +1,83 @@
+//! How callflow behaves as a Unix tool: version, completions, man page, colour rules, and
+//! progress never leaking into pipes.
+
+use std::process::Command;
+
+use crate::common::{callflow, fixture};
+
+#[test]
+fn version_names_the_tool() {
+    let out = callflow().arg("--version").output().unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), format!("callflow {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn completions_cover_every_subcommand_in_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = callflow().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        for word in ["calls", "summary", "since", "format"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let bad = callflow().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn man_page_is_roff() {
+    let out = callflow().arg("man").output().unwrap();
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains(".TH callflow 1"), "{page}");
+    assert!(page.contains("calls") && page.contains("summary"));
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let seed = fixture("seed_outbound.ndjson");
+    let table = |args: &[&str]| {
+        let out = callflow().arg("calls").arg(&seed).args(args).output().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(!table(&[]).contains('\x1b'), "a pipe gets no colour");
+    assert!(table(&["--color", "always"]).contains("\x1b["));
+    assert!(!table(&["--color", "never"]).contains('\x1b'));
+    // JSON and CSV never carry colour, even when forced.
+    for format in ["csv", "json"] {
+        assert!(!table(&["--color", "always", "--format", format]).contains('\x1b'));
+    }
+}
+
+/// Runs callflow with stdout on a pseudo-terminal (util-linux `script`), or `None` where that
+/// tool is not available.
+fn on_terminal(args: &str, no_color: &str) -> Option<String> {
+    let bin = assert_cmd::cargo::cargo_bin!("callflow");
+    let command = format!("NO_COLOR={no_color} {} {args}", bin.display());
+    let out = Command::new("script").args(["-qec", &command, "/dev/null"]).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn no_color_turns_colour_off_on_a_terminal() {
+    let args = format!("calls {}", fixture("seed_outbound.ndjson").display());
+    let Some(coloured) = on_terminal(&args, "") else {
+        eprintln!("skipped: no util-linux `script` to provide a terminal");
+        return;
+    };
+    assert!(coloured.contains("\x1b["), "a terminal gets colour: {coloured:?}");
+    let plain = on_terminal(&args, "1").unwrap_or_default();
+    assert!(!plain.contains("\x1b[38"), "NO_COLOR set: {plain:?}");
+}
+
+#[test]
+fn no_progress_line_when_stderr_is_not_a_terminal() {
+    // Several files: on a terminal this run would draw a progress line.
+    let files = [fixture("seed_outbound.ndjson"), fixture("blind_transfer.ndjson")];
+    let out = callflow().args(["summary", "--format", "csv"]).args(&files).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "callflow: data quality: 20 lines read, 0 bad lines, 0 duplicates dropped; 0 open calls, 0 incomplete calls\n"
+    );
+}

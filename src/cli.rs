@@ -57,6 +57,10 @@ pub enum Command {
     /// Totals per group: calls, answer rate, who hung up, talk and wait statistics.
     #[command(after_help = SUMMARY_HELP)]
     Summary(SummaryArgs),
+    /// Data-quality report: every line accounted for, flagged calls listed. Exits 1 when
+    /// anything is bad, incomplete or suspicious, so a cron job can gate on it.
+    #[command(after_help = CHECK_HELP)]
+    Check(CheckArgs),
     /// Print a shell completion script.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {
@@ -67,6 +71,39 @@ pub enum Command {
     /// Print the manual page (roff).
     #[command(after_help = "Example:\n  callflow man > ~/.local/share/man/man1/callflow.1")]
     Man,
+}
+
+const CHECK_HELP: &str = "\
+The counts add up: lines = events + duplicates + other_events + bad_lines + blank_lines.
+Exit status: 0 when clean; 1 when a line is bad, a leg's create is missing (incomplete), or a
+call is suspicious (a state after the close, an event before the create, a link cycle). Calls
+still open at the end of the input are listed but do not fail the check: a log cut at midnight
+always has some.
+
+Examples:
+  callflow check day.ndjson.gz && callflow summary day.ndjson.gz --format csv >> daily.csv
+  callflow check logs/*.ndjson --format json | jq .bad_lines";
+
+/// Arguments of `callflow check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub input: InputArgs,
+
+    /// Output format (`csv` is not offered: the report is one object).
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    pub format: CheckFormat,
+}
+
+/// `check --format` values.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CheckFormat {
+    /// A report for people.
+    #[default]
+    Table,
+    /// One JSON object.
+    Json,
 }
 
 const COMPLETIONS_EXAMPLES: &str = "\

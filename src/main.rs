@@ -10,6 +10,10 @@ use callflow::config::Terminal;
 use callflow::exit::{ExitCode, UsageError};
 
 fn main() -> std::process::ExitCode {
+    // Ctrl-C ends the run at once with 130. Results are only written once all input is read,
+    // so an interrupted load leaves stdout empty rather than holding half a report. Should the
+    // handler fail to install, the default action (end by SIGINT) is just as clean.
+    let _ = ctrlc::set_handler(|| std::process::exit(ExitCode::Interrupted.code().into()));
     let cli = Cli::parse();
     let terminal = Terminal::detect();
     let stdout = io::stdout();

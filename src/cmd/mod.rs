@@ -2,6 +2,7 @@
 //! they share (loading, reporting bad lines, the exit status) lives here once.
 
 pub mod calls;
+pub mod check;
 pub mod summary;
 
 use std::io::Write;
@@ -19,6 +20,7 @@ pub fn run(cli: Cli, terminal: Terminal, out: &mut dyn Write, err: &mut dyn Writ
     match cli.command {
         Command::Calls(args) => calls::run(&args, terminal, out, err),
         Command::Summary(args) => summary::run(&args, terminal, out, err),
+        Command::Check(args) => check::run(&args, terminal, out, err),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "callflow", out);
             Ok(ExitCode::Ok)

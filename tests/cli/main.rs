@@ -2,8 +2,10 @@
 //! One integration binary, one module per area (see tests/fixtures/ for the inputs).
 
 mod calls;
+mod check;
 mod common;
 mod generated;
+mod hostile;
 mod input;
 mod readme;
 mod summary;

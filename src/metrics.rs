@@ -212,7 +212,7 @@ pub fn call_figures(legs: &[LegView<'_>], root: Option<usize>, structural: Flags
         consultant,
         project,
         client,
-        close_cause: ending_close_cause(legs, hangup),
+        close_cause: ending_close_cause(legs, hangup, known),
         legs: legs.len() as u32,
         flags,
     }
@@ -231,11 +231,17 @@ fn hangup_leg(legs: &[LegView<'_>], known: &Known) -> Option<u32> {
 }
 
 /// The close cause of the leg that ended the call: the hangup leg when there is one, else the
-/// first leg to close (a `BUSY` or `NO_ANSWER` that the other legs then followed).
-fn ending_close_cause(legs: &[LegView<'_>], hangup: Option<u32>) -> Option<Sym> {
+/// first leg to close (a `BUSY` or `NO_ANSWER` that the other legs then followed). Within the
+/// first second, a `DIALOG_LEFT` ("the other party left") is a consequence, never the cause, so
+/// the order of same-second lines does not change the answer.
+fn ending_close_cause(legs: &[LegView<'_>], hangup: Option<u32>, known: &Known) -> Option<Sym> {
     let ending = match hangup {
         Some(index) => legs.iter().find(|l| l.index == index),
-        None => legs.iter().filter(|l| l.figures.closed.is_some()).min_by_key(|l| l.figures.closed),
+        None => legs
+            .iter()
+            .filter_map(|l| Some((l.figures.closed?, l)))
+            .min_by_key(|((time, seq), l)| (*time, l.figures.close_cause == Some(known.dialog_left), *seq))
+            .map(|(_, l)| l),
     };
     ending.and_then(|l| l.figures.close_cause)
 }

@@ -192,6 +192,8 @@ pub struct Known {
     pub talking: Sym,
     /// Close cause `HANGUP`.
     pub hangup: Sym,
+    /// Close cause `DIALOG_LEFT`.
+    pub dialog_left: Sym,
     /// Dialog type `EXTERNAL` (the client).
     pub external: Sym,
     /// Dialog type `CONSULTANT`.
@@ -205,6 +207,7 @@ impl Known {
             answered: strings.get_or_intern_static("answered"),
             talking: strings.get_or_intern_static("talking"),
             hangup: strings.get_or_intern_static("HANGUP"),
+            dialog_left: strings.get_or_intern_static("DIALOG_LEFT"),
             external: strings.get_or_intern_static("EXTERNAL"),
             consultant: strings.get_or_intern_static("CONSULTANT"),
         }

@@ -424,4 +424,31 @@ mod tests {
             assert_eq!(find_special(&vec![0xC5; len], 0), len);
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+
+        /// Real lines with bytes replaced, inserted or removed anywhere: whenever the scanner
+        /// still answers, the general path must read the same thing.
+        #[test]
+        fn mutated_real_lines_never_make_the_paths_disagree(
+            pick in 0usize..1000,
+            edits in proptest::collection::vec((0usize..4000, 0u8..3, proptest::prelude::any::<u8>()), 1..4),
+        ) {
+            let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/blind_transfer.ndjson");
+            let text = std::fs::read_to_string(fixtures).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            let mut line = lines[pick % lines.len()].as_bytes().to_vec();
+            for (at, op, byte) in edits {
+                let at = at % (line.len() + 1);
+                match op {
+                    0 if at < line.len() => line[at] = byte,
+                    1 => line.insert(at, byte),
+                    _ if at < line.len() => { line.remove(at); }
+                    _ => {}
+                }
+            }
+            proptest::prop_assert!(super::super::fast_path_agrees(&line), "{}", String::from_utf8_lossy(&line));
+        }
+    }
 }

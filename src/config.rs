@@ -63,6 +63,8 @@ pub struct OutputSettings {
     pub zone: Zone,
     /// What stdout and stderr are.
     pub terminal: Terminal,
+    /// Whether to colour output: only on a terminal, and never when `NO_COLOR` is set.
+    pub color: bool,
 }
 
 impl OutputSettings {
@@ -77,8 +79,15 @@ impl OutputSettings {
             FormatArg::Csv => Format::Csv,
             FormatArg::Json => Format::Json,
         };
-        Ok(OutputSettings { format, zone, terminal })
+        let color = wants_color(terminal.stdout, std::env::var_os("NO_COLOR").as_deref());
+        Ok(OutputSettings { format, zone, terminal, color })
     }
+}
+
+/// Colour only on a terminal, and never when `NO_COLOR` is set to a non-empty value
+/// (the no-color.org convention: an empty value does not count).
+pub fn wants_color(stdout_is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    stdout_is_terminal && no_color.is_none_or(|value| value.is_empty())
 }
 
 impl Selection {
@@ -127,6 +136,15 @@ mod tests {
         assert_eq!(zone.rfc3339(since), "2026-03-29T00:00:00+01:00");
         assert_eq!(zone.rfc3339(until), "2026-03-30T00:00:00+02:00");
         assert_eq!(until - since, 23 * 3600);
+    }
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        use std::ffi::OsStr;
+        assert!(wants_color(true, None));
+        assert!(wants_color(true, Some(OsStr::new(""))));
+        assert!(!wants_color(true, Some(OsStr::new("1"))));
+        assert!(!wants_color(false, None));
     }
 
     #[test]

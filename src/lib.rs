@@ -22,6 +22,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod event;
 pub mod exit;
+pub mod explain;
 pub mod input;
 pub mod load;
 pub mod metrics;

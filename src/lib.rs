@@ -10,6 +10,7 @@
 //! - [`assemble`] links legs into calls, orders and de-duplicates their events;
 //! - [`metrics`] computes each call's figures (pure functions);
 //! - [`load`] runs that front half once for every command, with [`diagnostics`] counting lines;
+//! - [`locate`] finds one call by a leg's uuid without parsing every line (`timeline --call`);
 //! - [`cmd`] holds one module per subcommand, which select calls and build rows;
 //! - [`render`] writes rows as a table, CSV or JSON.
 //!
@@ -25,6 +26,7 @@ pub mod exit;
 pub mod explain;
 pub mod input;
 pub mod load;
+pub mod locate;
 pub mod metrics;
 pub mod model;
 pub mod record;

@@ -2,6 +2,8 @@
 //! records for CSV and JSON, cells for tables); this module only writes them. It never
 //! computes a figure and never decides which rows to show.
 
+pub mod ladder;
+pub mod mermaid;
 pub mod table;
 
 use std::io::Write;

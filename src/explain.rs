@@ -49,9 +49,34 @@ pub fn chronological<'a>(ds: &'a Dataset, call: &Call) -> Vec<Happened<'a>> {
     happened
 }
 
-/// The first 8 characters of a uuid: enough to tell the legs of a call apart.
-pub fn short(uuid: &str) -> &str {
-    uuid.get(..8).unwrap_or(uuid)
+/// Short names for the legs of one call: the first 8 characters of each uuid, as people quote
+/// them, when that tells the legs apart; otherwise the first 4, `…`, and the shortest ending
+/// that does (generated or hand-made uuids often share a long start).
+pub fn short_ids(uuids: &[&str]) -> Vec<String> {
+    let chars: Vec<Vec<char>> = uuids.iter().map(|u| u.chars().collect()).collect();
+    let distinct = |names: &[String]| {
+        let mut sorted: Vec<&String> = names.iter().collect();
+        sorted.sort_unstable();
+        sorted.windows(2).all(|pair| pair[0] != pair[1])
+    };
+    let heads: Vec<String> = chars.iter().map(|c| c.iter().take(8).collect()).collect();
+    if distinct(&heads) {
+        return heads;
+    }
+    let longest = chars.iter().map(Vec::len).max().unwrap_or(0);
+    for tail in 4..longest {
+        let names: Vec<String> = chars
+            .iter()
+            .map(|c| match c.len() {
+                n if n <= 4 + tail => c.iter().collect(),
+                n => format!("{}…{}", c[..4].iter().collect::<String>(), c[n - tail..].iter().collect::<String>()),
+            })
+            .collect();
+        if distinct(&names) {
+            return names;
+        }
+    }
+    uuids.iter().map(|u| u.to_string()).collect()
 }
 
 /// A leg as sentences name it, with what it did.
@@ -66,6 +91,8 @@ struct LegFacts<'a> {
 /// The sentences behind the call's hangup side, outcome and consultant, then one per flag and
 /// one each for re-delivered and late events, if any.
 pub fn explain(ds: &Dataset, call: &Call, zone: &Zone) -> Vec<Explanation> {
+    let uuids: Vec<&str> = ds.legs_of(call).iter().map(|leg| ds.str(leg.uuid)).collect();
+    let ids = short_ids(&uuids);
     let legs: Vec<LegFacts<'_>> = ds
         .legs_of(call)
         .iter()
@@ -74,11 +101,7 @@ pub fn explain(ds: &Dataset, call: &Call, zone: &Zone) -> Vec<Explanation> {
             index: call.legs.start + i as u32,
             leg,
             fig: metrics::leg_figures(ds.events_of(leg), &ds.known),
-            name: format!(
-                "the {} leg {}",
-                metrics::side_name(ds, leg.info.and_then(|info| info.dialog_type)),
-                short(ds.str(leg.uuid))
-            ),
+            name: format!("the {} leg {}", metrics::side_name(ds, leg.info.and_then(|info| info.dialog_type)), ids[i]),
         })
         .collect();
     let clock = |t: i64| zone.local(t).format("%H:%M:%S").to_string();
@@ -213,11 +236,11 @@ fn flags(ds: &Dataset, call: &Call, legs: &[LegFacts<'_>], clock: &dyn Fn(i64) -
             }
             Flags::LINK_CYCLE => format!(
                 "{about}: the legs name each other as parents in a circle; {} was taken as the root",
-                short(ds.str(call.id))
+                ds.str(call.id)
             ),
             Flags::MISSING_ROOT => format!(
                 "{about}: the legs name a parent leg {} that never appeared in the input; its uuid is the call_id",
-                short(ds.str(call.id))
+                ds.str(call.id)
             ),
             _ => about.to_string(),
         };
@@ -293,6 +316,15 @@ mod tests {
         assert_eq!(why.len(), 5, "{why:?}");
         assert!(why[3].starts_with("duplicates: 3 re-delivered events dropped"), "{}", why[3]);
         assert!(why[4].starts_with("out_of_order: 8 events arrived"), "{}", why[4]);
+    }
+
+    #[test]
+    fn short_ids_tell_the_legs_apart() {
+        let real = ["c2b19c63-f17b-4726", "bcfdaf62-87b7-4cd8"];
+        assert_eq!(short_ids(&real), ["c2b19c63", "bcfdaf62"]);
+        let made = ["a1000000-0000-4000-8000-000000000001", "a1000000-0000-4000-8000-000000000002"];
+        assert_eq!(short_ids(&made), ["a100…0001", "a100…0002"]);
+        assert_eq!(short_ids(&["x", "x-long-name-1", "x-long-name-2"]), ["x", "x-lo…me-1", "x-lo…me-2"]);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! they share (loading, reporting bad lines, the exit status) lives here once.
 
 pub mod calls;
+pub mod timeline;
 
 use std::io::Write;
 
@@ -14,6 +15,7 @@ use crate::load::{self, Loaded};
 pub fn run(cli: Cli, terminal: Terminal, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Calls(args) => calls::run(&args, terminal, out, err),
+        Command::Timeline(args) => timeline::run(&args, terminal, out, err),
     }
 }
 

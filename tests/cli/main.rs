@@ -4,3 +4,4 @@
 mod calls;
 mod common;
 mod input;
+mod timeline;

@@ -5,10 +5,12 @@
 //! learned (a leg's create names its parent; a child's create names a leg already wanted), and
 //! a link can sit before or after the line that reveals it: asking for the second consultant
 //! offered an inbound call reveals the client leg only at that consultant's create, after the
-//! first consultant's create (which names the client leg) has gone by. So the inputs are read
-//! as a ring, wrapping around to the first input, until a whole turn has passed since the set
-//! last grew: by then every line has been checked against the final set. The usual cost is one
-//! turn plus the way back to the last link learned.
+//! first consultant's create (which names the client leg) has gone by. Links mostly point back a
+//! few minutes, so the last few MiB of lines are kept and checked again whenever the set grows.
+//! Lines before that window are covered by reading the inputs as a ring: scanning wraps around
+//! to the first input and goes on up to the window's start at the last growth; growth on the
+//! way extends the ring. When it stops, every line has been checked against the final set. The
+//! usual cost is one turn plus the way back to the call.
 //!
 //! The lines found are then replayed through the normal loader at their own line numbers (the
 //! lines between them replayed as blank), so the call is assembled, de-duplicated and measured
@@ -21,7 +23,7 @@
 //! regular files ([`locate`] declines stdin and pipes), and bad lines are seen only when they
 //! mention the call. The command falls back to the full load otherwise.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::fmt;
 use std::io::{BufRead, Cursor};
 
@@ -38,6 +40,10 @@ use crate::model::{Call, Dataset, Seq};
 
 #[cfg(test)]
 mod tests;
+
+/// How much of the latest input is kept to be checked again when a link is learned: links
+/// point back minutes at most, which a few MiB of a busy log cover.
+const WINDOW_BYTES: usize = 8 * 1024 * 1024;
 
 /// The shortest prefix accepted for a uuid: 8 hex digits are unique in any realistic log.
 pub const MIN_PREFIX: usize = 8;
@@ -159,8 +165,19 @@ pub fn locate_in<R: BufRead>(
     id: &CallId,
     options: &LoadOptions,
 ) -> anyhow::Result<Loaded> {
-    let mut search = Search::new(id)?;
-    search.run(&names, &mut open, options)?;
+    search(names, &mut open, id, options, WINDOW_BYTES)
+}
+
+/// The search with a window of `window` bytes (tests shrink it to exercise the ring).
+fn search<R: BufRead>(
+    names: Vec<String>,
+    open: &mut impl FnMut(usize) -> anyhow::Result<R>,
+    id: &CallId,
+    options: &LoadOptions,
+    window: usize,
+) -> anyhow::Result<Loaded> {
+    let mut search = Search::new(id, window)?;
+    search.run(&names, open, options)?;
     search.replay(names, options)
 }
 
@@ -179,12 +196,17 @@ struct Search<'i> {
     kept: BTreeMap<Seq, Vec<u8>>,
     /// Lines that mention a wanted uuid but could not be used.
     bad: BTreeMap<Seq, LineError>,
-    /// The lap and position at which the wanted set last grew.
-    last_growth: Option<(u32, Seq)>,
+    /// The lines just read, checked again when the set grows.
+    window: VecDeque<(Seq, Vec<u8>)>,
+    window_bytes: usize,
+    window_limit: usize,
+    /// The lap of the last growth, and the first position not checked again then: lines
+    /// before it have not been checked against the final set.
+    unchecked_before: Option<(u32, Seq)>,
 }
 
 impl<'i> Search<'i> {
-    fn new(id: &'i CallId) -> anyhow::Result<Self> {
+    fn new(id: &'i CallId, window_limit: usize) -> anyhow::Result<Self> {
         let mut search = Search {
             id,
             wanted: HashSet::new(),
@@ -193,72 +215,118 @@ impl<'i> Search<'i> {
             escape: memmem::Finder::new(b"\\"),
             kept: BTreeMap::new(),
             bad: BTreeMap::new(),
-            last_growth: None,
+            window: VecDeque::new(),
+            window_bytes: 0,
+            window_limit,
+            unchecked_before: None,
         };
         search.rebuild()?;
         Ok(search)
     }
 
-    /// Reads the inputs as a ring until a whole turn has passed since the wanted set last grew.
+    /// Reads the inputs as a ring until every line has been checked against the final set.
     fn run<R: BufRead>(
         &mut self,
         names: &[String],
         open: &mut impl FnMut(usize) -> anyhow::Result<R>,
         options: &LoadOptions,
     ) -> anyhow::Result<()> {
+        let first = Seq::new(0, 1);
         let mut lap = 0u32;
         loop {
+            self.forget_window();
             for (source, name) in names.iter().enumerate() {
                 let mut lines = LineReader::new(open(source)?, options.max_line_bytes);
                 while let Some((line_no, line)) = lines.next_line().with_context(|| format!("cannot read {name}"))? {
                     let seq = Seq::new(source, line_no);
-                    if matches!(self.last_growth, Some((grown, at)) if grown < lap && seq >= at) {
+                    if matches!(self.unchecked_before, Some((grown, before)) if grown < lap && seq >= before) {
                         return Ok(());
                     }
                     if let Line::Text(text) = line {
-                        self.examine(lap, seq, text)?;
+                        if self.examine(seq, text)? {
+                            self.recheck_window(lap, seq)?;
+                        }
+                        self.remember(seq, text);
                     }
                 }
             }
-            // No growth in this lap: every line was checked against the final set.
-            if self.last_growth.is_none_or(|(grown, _)| grown < lap) {
+            // Another lap only if this one grew the set with lines before the window unchecked.
+            if !self.unchecked_before.is_some_and(|(grown, before)| grown == lap && before > first) {
                 return Ok(());
             }
             lap += 1;
         }
     }
 
-    /// Parses the line if its bytes may mention the call, and learns from it.
-    fn examine(&mut self, lap: u32, seq: Seq, line: &[u8]) -> anyhow::Result<()> {
-        let named = self.matcher.is_match(line);
-        if !named && !self.may_hide_a_uuid(line) {
-            return Ok(());
-        }
-        match event::parse_line(line) {
-            Ok(Parsed::Call(event)) => self.consider(lap, seq, line, &event)?,
-            Err(error) if named => {
-                self.bad.insert(seq, error);
+    /// The set just grew at `seq`: checks the window again, as often as that teaches more.
+    fn recheck_window(&mut self, lap: u32, seq: Seq) -> anyhow::Result<()> {
+        let window = std::mem::take(&mut self.window);
+        let mut grew = true;
+        while grew {
+            grew = false;
+            for (at, text) in &window {
+                grew |= self.examine(*at, text)?;
             }
-            Ok(_) | Err(_) => {}
         }
+        self.unchecked_before = Some((lap, window.front().map_or(seq, |(at, _)| *at)));
+        self.window = window;
         Ok(())
     }
 
+    /// Adds a line to the window, dropping (and reusing) the oldest beyond its size.
+    fn remember(&mut self, seq: Seq, text: &[u8]) {
+        let mut buf = Vec::new();
+        if text.len() > self.window_limit {
+            return self.forget_window();
+        }
+        while self.window_bytes + text.len() > self.window_limit {
+            let Some((_, old)) = self.window.pop_front() else { break };
+            self.window_bytes -= old.len();
+            buf = old;
+        }
+        buf.clear();
+        buf.extend_from_slice(text);
+        self.window_bytes += buf.len();
+        self.window.push_back((seq, buf));
+    }
+
+    /// Empties the window at the start of a lap, so it only holds lines of the current lap.
+    fn forget_window(&mut self) {
+        self.window.clear();
+        self.window_bytes = 0;
+    }
+
+    /// Parses the line if its bytes may mention the call, and learns from it. True when the
+    /// wanted set grew.
+    fn examine(&mut self, seq: Seq, line: &[u8]) -> anyhow::Result<bool> {
+        let named = self.matcher.is_match(line);
+        if !named && !self.may_hide_a_uuid(line) {
+            return Ok(false);
+        }
+        match event::parse_line(line) {
+            Ok(Parsed::Call(event)) => self.consider(seq, line, &event),
+            Err(error) if named => {
+                self.bad.insert(seq, error);
+                Ok(false)
+            }
+            Ok(_) | Err(_) => Ok(false),
+        }
+    }
+
     /// Keeps the event if it belongs to a wanted leg or links to one, and wants its links.
-    fn consider(&mut self, lap: u32, seq: Seq, line: &[u8], event: &CallEvent<'_>) -> anyhow::Result<()> {
+    fn consider(&mut self, seq: Seq, line: &[u8], event: &CallEvent<'_>) -> anyhow::Result<bool> {
         let uuid: &str = &event.dialog_uuid;
         let parent = event.create.as_ref().and_then(|create| create.parent.as_deref());
         let ours = |s: &str| self.wanted.contains(s) || self.id.matches(s);
         if !ours(uuid) && !parent.is_some_and(ours) {
-            return Ok(());
+            return Ok(false);
         }
         self.kept.entry(seq).or_insert_with(|| line.to_vec());
         let grew = self.want(uuid) | parent.is_some_and(|p| self.want(p));
         if grew {
-            self.last_growth = Some((lap, seq));
             self.rebuild()?;
         }
-        Ok(())
+        Ok(grew)
     }
 
     fn want(&mut self, uuid: &str) -> bool {

@@ -25,9 +25,14 @@ fn full(inputs: &[(&str, &str)]) -> Loaded {
 }
 
 fn located(inputs: &[(&str, &str)], id: &str) -> Loaded {
+    located_with_window(inputs, id, WINDOW_BYTES)
+}
+
+/// With a window of 0 bytes, every link learned late costs a lap of the ring.
+fn located_with_window(inputs: &[(&str, &str)], id: &str, window: usize) -> Loaded {
     let names = inputs.iter().map(|(name, _)| name.to_string()).collect();
-    let open = |index: usize| Ok(Cursor::new(inputs[index].1.as_bytes()));
-    locate_in(names, open, &CallId::parse(id).unwrap(), &LoadOptions::default()).unwrap()
+    let mut open = |index: usize| Ok(Cursor::new(inputs[index].1.as_bytes()));
+    search(names, &mut open, &CallId::parse(id).unwrap(), &LoadOptions::default(), window).unwrap()
 }
 
 /// Everything a timeline shows of a call: its record, its legs, and every event with its
@@ -54,8 +59,10 @@ fn leg_uuids(loaded: &Loaded) -> Vec<String> {
 fn assert_same_calls(inputs: &[(&str, &str)]) {
     let whole = full(inputs);
     for uuid in leg_uuids(&whole) {
-        let found = located(inputs, &uuid);
-        assert_eq!(story(&found, &uuid), story(&whole, &uuid), "asked for {uuid}");
+        for window in [0, 1000, WINDOW_BYTES] {
+            let found = located_with_window(inputs, &uuid, window);
+            assert_eq!(story(&found, &uuid), story(&whole, &uuid), "asked for {uuid}, window {window}");
+        }
         let prefix = &uuid[..MIN_PREFIX + 2];
         if find_call(&whole.dataset, &CallId::parse(prefix).unwrap()).is_ok() {
             assert_eq!(story(&located(inputs, prefix), prefix), story(&whole, prefix), "asked for {prefix}");
@@ -116,9 +123,11 @@ fn links_learned_late_are_followed_back_around_the_ring() {
     ]
     .join("\n");
     let inputs = [("first", first.as_str()), ("second", second.as_str())];
-    let found = located(&inputs, "sib-two-0002");
-    assert_eq!(leg_uuids(&found), ["root-0000-0001", "sib-one-0001", "sib-two-0002"]);
-    assert_eq!(story(&found, "sib-two-0002"), story(&full(&inputs), "sib-two-0002"));
+    for window in [0, 200, WINDOW_BYTES] {
+        let found = located_with_window(&inputs, "sib-two-0002", window);
+        assert_eq!(leg_uuids(&found), ["root-0000-0001", "sib-one-0001", "sib-two-0002"], "window {window}");
+        assert_eq!(story(&found, "sib-two-0002"), story(&full(&inputs), "sib-two-0002"));
+    }
 }
 
 #[test]
@@ -139,10 +148,10 @@ fn a_uuid_spelled_with_escapes_is_still_found() {
 #[test]
 fn only_escapes_of_ascii_characters_can_hide_a_plain_uuid() {
     let id = CallId::parse("c2b19c63").unwrap();
-    let search = Search::new(&id).unwrap();
+    let search = Search::new(&id, 0).unwrap();
     assert!(search.may_hide_a_uuid(br#"{"dialog_uuid":"\u0063"}"#));
     assert!(!search.may_hide_a_uuid(r#"{"self_name":"Pawe\u0142 \"x\""}"#.as_bytes()));
-    let mut odd = Search::new(&id).unwrap();
+    let mut odd = Search::new(&id, 0).unwrap();
     odd.want("weird/uuid");
     assert!(odd.may_hide_a_uuid(br#"{"a":"\/"}"#));
 }

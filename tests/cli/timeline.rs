@@ -289,3 +289,14 @@ fn snapshot_mermaid() {
         timeline(&[&path("consult_transfer.ndjson"), "--call", "9a7e41c2", "--mermaid"])
     );
 }
+
+#[test]
+fn the_readme_shows_the_real_timeline() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let command = "callflow timeline tests/fixtures/seed_outbound.ndjson --call bcfdaf62\n```\n\n```text\n";
+    let after = &readme[readme.find(command).expect("the README runs timeline on the seed call") + command.len()..];
+    let shown = &after[..after.find("```").unwrap()];
+    assert_eq!(shown, timeline(&[&path("seed_outbound.ndjson"), "--call", "bcfdaf62"]));
+    let mermaid = timeline(&[&path("seed_outbound.ndjson"), "--call", "bcfdaf62", "--mermaid"]);
+    assert!(readme.contains(&format!("```mermaid\n{mermaid}```")), "the README's diagram is stale");
+}

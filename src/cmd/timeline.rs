@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::cli::TimelineArgs;
 use crate::config::{InputSettings, OutputSettings, Terminal};
 use crate::diagnostics::SHOWN_BAD_LINES;
+use crate::event::EventKind;
 use crate::exit::{ExitCode, UsageError};
 use crate::explain::{self, Explanation, Happened};
 use crate::load::Loaded;
@@ -306,7 +307,6 @@ fn lane(ds: &Dataset, call: &Call, leg: &LegLine<'_>, id: String) -> Lane {
 }
 
 fn step(ds: &Dataset, call: &Call, happened: &Happened<'_>) -> Step {
-    use crate::event::EventKind;
     let event = happened.event;
     let state = ds.opt_str(event.state).unwrap_or_default();
     let (mark, label) = match event.kind {

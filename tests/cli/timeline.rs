@@ -226,6 +226,18 @@ fn bad_lines_that_mention_the_call_are_reported() {
 }
 
 #[test]
+fn strict_reads_every_line_and_still_shows_the_same_call() {
+    let messy = path("messy.ndjson");
+    let fast = timeline(&[&messy, "--call", "bcfdaf62", "--format", "json"]);
+    let out = callflow().args(["timeline", &messy, "--call", "bcfdaf62", "--format", "json", "--strict"]).output();
+    let out = out.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), fast);
+    // The full load reports every bad line, not only those that mention the call.
+    assert!(String::from_utf8(out.stderr).unwrap().contains("messy.ndjson:5: invalid JSON"));
+}
+
+#[test]
 fn text_fits_in_100_columns_without_colour_in_a_pipe() {
     for fixture in ["consult_transfer.ndjson", "inbound_multi_offer.ndjson", "seed_outbound.ndjson"] {
         let text = timeline(&[&path(fixture)]);

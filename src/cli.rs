@@ -71,6 +71,38 @@ pub enum Command {
     /// Print the manual page (roff).
     #[command(after_help = "Example:\n  callflow man > ~/.local/share/man/man1/callflow.1")]
     Man,
+    /// The story of one call, found by any leg's dialog_uuid: legs, events, a ladder and why.
+    #[command(after_help = TIMELINE_HELP)]
+    Timeline(TimelineArgs),
+}
+
+const TIMELINE_HELP: &str = "\
+--call takes any leg's full dialog_uuid or a unique prefix of at least 8 characters; the call
+is found without parsing every line of the files. Without --call, the timeline of every call
+that passes the filters is shown, one after another.
+
+Examples:
+  callflow timeline day.ndjson.gz --call bcfdaf62
+  callflow timeline logs/*.ndjson --call c2b19c63 --format json
+  callflow timeline day.ndjson --call bcfdaf62 --mermaid > call.mmd
+  callflow timeline day.ndjson --consultant pkowalski --format csv > events.csv";
+
+/// Arguments of `callflow timeline`.
+#[derive(Args, Debug)]
+pub struct TimelineArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub filter: FilterArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+
+    /// Print each call as a Mermaid sequenceDiagram, for a ticket or a Markdown page.
+    #[arg(long, conflicts_with = "format", help_heading = "Output")]
+    pub mermaid: bool,
 }
 
 const CHECK_HELP: &str = "\

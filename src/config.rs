@@ -98,7 +98,7 @@ pub struct OutputSettings {
     pub format: Format,
     /// The zone times are shown in.
     pub zone: Zone,
-    /// What stdout and stderr are.
+    /// What stdout and stderr are, and whether to colour them.
     pub terminal: Terminal,
 }
 

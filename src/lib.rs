@@ -11,6 +11,7 @@
 //! - [`metrics`] computes each call's figures (pure functions);
 //! - [`aggregate`] groups calls and computes counts, means and percentiles (pure functions);
 //! - [`load`] runs that front half once for every command, with [`diagnostics`] counting lines;
+//! - [`locate`] finds one call by a leg's uuid without parsing every line (`timeline --call`);
 //! - [`cmd`] holds one module per subcommand, which select calls and build rows;
 //! - [`render`] writes rows as a table, CSV or JSON.
 //!
@@ -25,9 +26,11 @@ pub mod config;
 pub mod diagnostics;
 pub mod event;
 pub mod exit;
+pub mod explain;
 pub mod generate;
 pub mod input;
 pub mod load;
+pub mod locate;
 pub mod metrics;
 pub mod model;
 pub mod progress;

@@ -56,7 +56,7 @@ pub struct Loaded {
 }
 
 /// An input not yet opened: its display name and how to open it.
-type Opener = Box<dyn FnOnce() -> anyhow::Result<Box<dyn Read + Send>> + Send>;
+type Opener<'a> = Box<dyn FnOnce() -> anyhow::Result<Box<dyn Read + Send + 'a>> + Send + 'a>;
 
 /// Reads every input in turn and rebuilds the calls.
 pub fn load(inputs: &[InputSpec], options: &LoadOptions) -> anyhow::Result<Loaded> {
@@ -80,12 +80,12 @@ pub fn load(inputs: &[InputSpec], options: &LoadOptions) -> anyhow::Result<Loade
 }
 
 /// Rebuilds calls from in-memory or other readers (already decompressed), named for diagnostics.
-pub fn load_readers<R: Read + Send + 'static>(
+pub fn load_readers<R: Read + Send>(
     inputs: impl IntoIterator<Item = (String, R)>,
     options: &LoadOptions,
 ) -> anyhow::Result<Loaded> {
     let openers = inputs.into_iter().map(|(name, reader)| {
-        let open: Opener = Box::new(move || Ok(Box::new(reader) as Box<dyn Read + Send>));
+        let open: Opener<'_> = Box::new(move || Ok(Box::new(reader) as Box<dyn Read + Send>));
         (name, open)
     });
     run(openers.collect(), options)
@@ -98,8 +98,8 @@ struct Job {
     block: Block,
 }
 
-fn run(inputs: Vec<(String, Opener)>, options: &LoadOptions) -> anyhow::Result<Loaded> {
-    let (names, openers): (Vec<String>, Vec<Opener>) = inputs.into_iter().unzip();
+fn run(inputs: Vec<(String, Opener<'_>)>, options: &LoadOptions) -> anyhow::Result<Loaded> {
+    let (names, openers): (Vec<String>, Vec<Opener<'_>>) = inputs.into_iter().unzip();
     let threads = match options.threads {
         0 => thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -131,7 +131,7 @@ fn run(inputs: Vec<(String, Opener)>, options: &LoadOptions) -> anyhow::Result<L
 
 /// The reader thread: every input, in order, as blocks of whole lines.
 fn read_blocks(
-    openers: Vec<Opener>,
+    openers: Vec<Opener<'_>>,
     names: &[String],
     options: &LoadOptions,
     jobs: Sender<Job>,

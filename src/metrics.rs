@@ -273,12 +273,19 @@ fn consultant_and_project(legs: &[LegView<'_>], known: &Known) -> (Option<Sym>, 
 /// The hangup side's name: `client` for `EXTERNAL`, `consultant` for `CONSULTANT`, another
 /// leg type in lower case, or `none` when no leg closed with `HANGUP`.
 pub fn hangup_side<'a>(ds: &'a Dataset, figures: &CallFigures) -> Cow<'a, str> {
-    let dialog_type = figures.hangup_leg.map(|leg| ds.legs[leg as usize].info.and_then(|i| i.dialog_type));
-    match dialog_type {
+    match figures.hangup_leg {
         None => Cow::Borrowed("none"),
-        Some(t) if t == Some(ds.known.external) => Cow::Borrowed("client"),
-        Some(t) if t == Some(ds.known.consultant) => Cow::Borrowed("consultant"),
-        Some(Some(other)) => Cow::Owned(ds.str(other).to_lowercase()),
-        Some(None) => Cow::Borrowed("unknown"),
+        Some(leg) => side_name(ds, ds.legs[leg as usize].info.and_then(|i| i.dialog_type)),
+    }
+}
+
+/// The side a leg of this `dialog_type` stands for, as [`hangup_side`] names it; `unknown` for
+/// a leg whose create never arrived.
+pub fn side_name(ds: &Dataset, dialog_type: Option<Sym>) -> Cow<'_, str> {
+    match dialog_type {
+        Some(t) if t == ds.known.external => Cow::Borrowed("client"),
+        Some(t) if t == ds.known.consultant => Cow::Borrowed("consultant"),
+        Some(other) => Cow::Owned(ds.str(other).to_lowercase()),
+        None => Cow::Borrowed("unknown"),
     }
 }

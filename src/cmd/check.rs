@@ -128,11 +128,14 @@ fn write_text(report: &Report<'_>, out: &mut dyn Write) -> anyhow::Result<()> {
         ("bad lines", report.bad_lines),
         ("blank lines", report.blank_lines),
     ];
+    let width = report.other_events_by_name.keys().map(|k| k.len() + 2).max().unwrap_or(0).max(20);
     for (name, n) in rows {
-        writeln!(out, "  {name:<20} {n:>10}")?;
-    }
-    for (name, n) in report.other_events_by_name {
-        writeln!(out, "    {name:<18} {n:>10}")?;
+        writeln!(out, "  {name:<width$} {n:>10}")?;
+        if name == "other events" {
+            for (name, n) in report.other_events_by_name {
+                writeln!(out, "    {name:<w$} {n:>10}", w = width - 2)?;
+            }
+        }
     }
     let calls = [
         ("open calls", report.open_calls),
@@ -140,7 +143,7 @@ fn write_text(report: &Report<'_>, out: &mut dyn Write) -> anyhow::Result<()> {
         ("suspicious calls", report.suspicious_calls),
     ];
     for (name, n) in calls {
-        writeln!(out, "  {name:<20} {n:>10}")?;
+        writeln!(out, "  {name:<width$} {n:>10}")?;
     }
     for bad in &report.bad {
         writeln!(out, "bad line {}:{}: {}", bad.file, bad.line, bad.reason)?;

@@ -4,6 +4,7 @@
 pub mod calls;
 pub mod check;
 pub mod summary;
+pub mod timeline;
 
 use std::io::Write;
 
@@ -29,6 +30,7 @@ pub fn run(cli: Cli, terminal: Terminal, out: &mut dyn Write, err: &mut dyn Writ
             clap_mangen::Man::new(Cli::command()).render(out)?;
             Ok(ExitCode::Ok)
         }
+        Command::Timeline(args) => timeline::run(&args, terminal, out, err),
     }
 }
 

@@ -3,6 +3,8 @@
 //! computes a figure and never decides which rows to show.
 
 pub mod chart;
+pub mod ladder;
+pub mod mermaid;
 pub mod table;
 
 use std::io::Write;

@@ -10,4 +10,5 @@ mod input;
 mod props;
 mod readme;
 mod summary;
+mod timeline;
 mod ux;

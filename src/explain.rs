@@ -1,0 +1,336 @@
+//! A call's story in plain words: its events in the order they happened, with late arrivals
+//! marked, and sentences giving the rule behind its hangup side, outcome and consultant, and
+//! its data-quality flags.
+//!
+//! Pure functions of the dataset. The figures are `metrics`' and are only read here, never
+//! recomputed: a sentence names the legs and moments that made a figure what it is.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+
+use crate::metrics::{self, LegFigures, Outcome};
+use crate::model::{Call, Dataset, Flags, Leg, LegEvent};
+use crate::render::human_duration;
+use crate::timefmt::Zone;
+
+/// One sentence of explanation, and which figure or flag it is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    /// `hangup_side`, `outcome`, `consultant`, a flag's name, `duplicates` or `out_of_order`.
+    pub about: Cow<'static, str>,
+    /// The sentence.
+    pub text: String,
+}
+
+/// One event of a call in the order things happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Happened<'a> {
+    /// The event.
+    pub event: &'a LegEvent,
+    /// It arrived (in input position) after an event of the same call with a later time.
+    pub out_of_order: bool,
+}
+
+/// Every event of the call, duplicates included, sorted by (time, input position).
+pub fn chronological<'a>(ds: &'a Dataset, call: &Call) -> Vec<Happened<'a>> {
+    let events = &ds.events[call.events.range()];
+    let mut arrival: Vec<usize> = (0..events.len()).collect();
+    arrival.sort_unstable_by_key(|&i| events[i].seq);
+    let mut late = vec![false; events.len()];
+    let mut latest = i64::MIN;
+    for i in arrival {
+        late[i] = events[i].time < latest;
+        latest = latest.max(events[i].time);
+    }
+    let mut happened: Vec<Happened<'a>> =
+        events.iter().zip(late).map(|(event, out_of_order)| Happened { event, out_of_order }).collect();
+    happened.sort_by_key(|h| (h.event.time, h.event.seq));
+    happened
+}
+
+/// Short names for the legs of one call: the first 8 characters of each uuid, as people quote
+/// them, when that tells the legs apart; otherwise the first 4, `…`, and the shortest ending
+/// that does (generated or hand-made uuids often share a long start).
+pub fn short_ids(uuids: &[&str]) -> Vec<String> {
+    let chars: Vec<Vec<char>> = uuids.iter().map(|u| u.chars().collect()).collect();
+    let distinct = |names: &[String]| {
+        let mut sorted: Vec<&String> = names.iter().collect();
+        sorted.sort_unstable();
+        sorted.windows(2).all(|pair| pair[0] != pair[1])
+    };
+    let heads: Vec<String> = chars.iter().map(|c| c.iter().take(8).collect()).collect();
+    if distinct(&heads) {
+        return heads;
+    }
+    let longest = chars.iter().map(Vec::len).max().unwrap_or(0);
+    for tail in 4..longest {
+        let names: Vec<String> = chars
+            .iter()
+            .map(|c| match c.len() {
+                n if n <= 4 + tail => c.iter().collect(),
+                n => format!("{}…{}", c[..4].iter().collect::<String>(), c[n - tail..].iter().collect::<String>()),
+            })
+            .collect();
+        if distinct(&names) {
+            return names;
+        }
+    }
+    uuids.iter().map(|u| u.to_string()).collect()
+}
+
+/// A leg as sentences name it, with what it did.
+struct LegFacts<'a> {
+    index: u32,
+    leg: &'a Leg,
+    fig: LegFigures,
+    /// `the client leg bcfdaf62`.
+    name: String,
+}
+
+/// The sentences behind the call's hangup side, outcome and consultant, then one per flag and
+/// one each for re-delivered and late events, if any.
+pub fn explain(ds: &Dataset, call: &Call, zone: &Zone) -> Vec<Explanation> {
+    let uuids: Vec<&str> = ds.legs_of(call).iter().map(|leg| ds.str(leg.uuid)).collect();
+    let ids = short_ids(&uuids);
+    let legs: Vec<LegFacts<'_>> = ds
+        .legs_of(call)
+        .iter()
+        .enumerate()
+        .map(|(i, leg)| LegFacts {
+            index: call.legs.start + i as u32,
+            leg,
+            fig: metrics::leg_figures(ds.events_of(leg), &ds.known),
+            name: format!("the {} leg {}", metrics::side_name(ds, leg.info.and_then(|info| info.dialog_type)), ids[i]),
+        })
+        .collect();
+    let clock = |t: i64| zone.local(t).format("%H:%M:%S").to_string();
+    let mut out = vec![hangup(ds, call, &legs, &clock), outcome(call, &legs, &clock)];
+    out.extend(consultant(ds, call, &legs, &clock));
+    out.extend(flags(ds, call, &legs, &clock));
+    out.extend(arrivals(&chronological(ds, call)));
+    out
+}
+
+fn says(about: &'static str, text: String) -> Explanation {
+    Explanation { about: Cow::Borrowed(about), text }
+}
+
+/// `the consultant leg c2b19c63 closed with DIALOG_LEFT at 16:25:09`, or that it never closed.
+fn close_clause(ds: &Dataset, leg: &LegFacts<'_>, clock: &dyn Fn(i64) -> String) -> String {
+    match leg.fig.closed {
+        Some((at, _)) => {
+            let cause = ds.opt_str(leg.fig.close_cause).unwrap_or("no close_cause");
+            format!("{} closed with {cause} at {}", leg.name, clock(at))
+        }
+        None => format!("{} never closed", leg.name),
+    }
+}
+
+fn hangup(ds: &Dataset, call: &Call, legs: &[LegFacts<'_>], clock: &dyn Fn(i64) -> String) -> Explanation {
+    let hung_up = legs.iter().find(|l| Some(l.index) == call.figures.hangup_leg);
+    let others: Vec<String> =
+        legs.iter().filter(|l| Some(l.index) != call.figures.hangup_leg).map(|l| close_clause(ds, l, clock)).collect();
+    let mut text = match hung_up {
+        Some(leg) => {
+            let hangups = legs.iter().filter(|l| l.fig.close_cause == Some(ds.known.hangup)).count();
+            let anyone_talked = legs.iter().any(|l| l.fig.talking.is_some());
+            let rule = match (leg.fig.talking.is_some(), anyone_talked, hangups) {
+                (false, true, _) => ", the latest HANGUP of any leg, since no leg that reached talking closed with one",
+                (true, _, 2..) => ", the latest HANGUP among the legs that reached talking",
+                (false, false, 2..) => ", the latest HANGUP",
+                _ => "",
+            };
+            let side = metrics::hangup_side(ds, &call.figures);
+            format!("{side} hung up: {}{rule}", close_clause(ds, leg, clock))
+        }
+        None => "nobody hung up (hangup side none): no leg closed with HANGUP".to_owned(),
+    };
+    for other in others {
+        text.push_str("; ");
+        text.push_str(&other);
+    }
+    says("hangup_side", text)
+}
+
+fn outcome(call: &Call, legs: &[LegFacts<'_>], clock: &dyn Fn(i64) -> String) -> Explanation {
+    let f = &call.figures;
+    let text = match f.outcome() {
+        Outcome::Answered => {
+            let first = legs.iter().filter(|l| l.fig.talking.is_some()).min_by_key(|l| l.fig.talking);
+            let who = first.map_or_else(|| "a leg".to_owned(), |l| l.name.clone());
+            let (answered, end) = (f.answered_at.unwrap_or(f.start), f.end.unwrap_or(f.start));
+            format!(
+                "answered: {who} reached talking at {}, {} after the call started; the last leg closed at {}, {} later",
+                clock(answered),
+                human_duration(answered - f.start),
+                clock(end),
+                human_duration(end - answered)
+            )
+        }
+        Outcome::NotAnswered => format!(
+            "not answered: no leg reached talking, and all {} legs closed, the last at {}",
+            legs.len(),
+            clock(f.end.unwrap_or(f.start))
+        ),
+        Outcome::Open => {
+            let open: Vec<&str> = legs.iter().filter(|l| l.fig.closed.is_none()).map(|l| l.name.as_str()).collect();
+            format!("open: {} never closed in the input, so the call has no end", open.join(" and "))
+        }
+    };
+    says("outcome", text)
+}
+
+fn consultant(ds: &Dataset, call: &Call, legs: &[LegFacts<'_>], clock: &dyn Fn(i64) -> String) -> Option<Explanation> {
+    let name = ds.opt_str(call.figures.consultant)?;
+    let info = |l: &LegFacts<'_>| l.leg.info.unwrap_or_default();
+    let consultants: Vec<&LegFacts<'_>> =
+        legs.iter().filter(|l| info(l).dialog_type == Some(ds.known.consultant)).collect();
+    let theirs = |l: &&&LegFacts<'_>| ds.opt_str(info(l).username) == Some(name);
+    let talked = consultants.iter().filter(theirs).filter(|l| l.fig.talking.is_some()).max_by_key(|l| l.fig.talking);
+    let created = consultants.iter().filter(theirs).max_by_key(|l| l.fig.created);
+    let text = if let Some(leg) = talked {
+        let at = leg.fig.talking.map_or(0, |t| t.0);
+        let offered = match consultants.len() {
+            1 => String::new(),
+            n => format!(" (of {n} consultant legs)"),
+        };
+        format!(
+            "consultant {name}: {} was the last consultant leg to reach talking, at {}{offered}",
+            leg.name,
+            clock(at)
+        )
+    } else if let Some(leg) = created {
+        format!("consultant {name}: no consultant leg reached talking, and {} was the last one created", leg.name)
+    } else {
+        let client = legs.iter().find(|l| ds.opt_str(info(l).peer_username) == Some(name));
+        let from = client.map_or_else(|| "a client leg".to_owned(), |l| l.name.clone());
+        format!("consultant {name}: no consultant leg names its user, so the name comes from {from} (peer_username)")
+    };
+    Some(says("consultant", text))
+}
+
+fn flags(ds: &Dataset, call: &Call, legs: &[LegFacts<'_>], clock: &dyn Fn(i64) -> String) -> Vec<Explanation> {
+    let names = |flag: Flags| {
+        let named: Vec<&str> = legs.iter().filter(|l| l.fig.flags.contains(flag)).map(|l| l.name.as_str()).collect();
+        named.join(" and ")
+    };
+    let mut out = Vec::new();
+    for (flag, about) in Flags::NAMES.iter().filter(|(flag, _)| call.figures.flags.contains(*flag)) {
+        let text = match *flag {
+            Flags::INCOMPLETE => format!(
+                "{about}: no dialog_create arrived for {}, so it could not be linked to other legs and its type is unknown",
+                names(Flags::INCOMPLETE)
+            ),
+            Flags::OPEN => format!("{about}: {} never closed", names(Flags::OPEN)),
+            Flags::STATE_AFTER_CLOSE => format!("{about}: {} has events after its close", names(*flag)),
+            Flags::EVENT_BEFORE_CREATE => {
+                let early = legs.iter().filter(|l| l.fig.flags.contains(*flag));
+                let each: Vec<String> = early
+                    .map(|l| {
+                        let created = l.fig.created.map_or(0, |c| c.0);
+                        format!("{} has an event at {}, before its create at {}", l.name, clock(l.fig.first.0), clock(created))
+                    })
+                    .collect();
+                format!("{about}: {}", each.join("; "))
+            }
+            Flags::LINK_CYCLE => format!(
+                "{about}: the legs name each other as parents in a circle; {} was taken as the root",
+                ds.str(call.id)
+            ),
+            Flags::MISSING_ROOT => format!(
+                "{about}: the legs name a parent leg {} that never appeared in the input; its uuid is the call_id",
+                ds.str(call.id)
+            ),
+            _ => about.to_string(),
+        };
+        out.push(says(about, text));
+    }
+    out
+}
+
+fn arrivals(events: &[Happened<'_>]) -> Vec<Explanation> {
+    let duplicates = events.iter().filter(|h| h.event.duplicate).count();
+    let late = events.iter().filter(|h| h.out_of_order).count();
+    let mut out = Vec::new();
+    if duplicates > 0 {
+        out.push(says(
+            "duplicates",
+            format!(
+                "duplicates: {duplicates} re-delivered event{} dropped (same leg, event, time, state and cause as an earlier one)",
+                plural(duplicates)
+            ),
+        ));
+    }
+    if late > 0 {
+        out.push(says(
+            "out_of_order",
+            format!(
+                "out_of_order: {late} event{} arrived after a later event of the call; shown by event_time",
+                plural(late)
+            ),
+        ));
+    }
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+    use crate::load::{self, LoadOptions};
+
+    fn texts(fixture: &str) -> Vec<String> {
+        let loaded = load::load_readers([("f".to_string(), Cursor::new(fixture))], &LoadOptions::default()).unwrap();
+        let ds = &loaded.dataset;
+        explain(ds, &ds.calls[0], &Zone::Utc).into_iter().map(|e| e.text).collect()
+    }
+
+    #[test]
+    fn the_seed_call_is_explained_by_its_legs() {
+        let why = texts(include_str!("../tests/fixtures/seed_outbound.ndjson"));
+        assert_eq!(
+            why,
+            [
+                "client hung up: the client leg bcfdaf62 closed with HANGUP at 16:25:09; \
+                 the consultant leg c2b19c63 closed with DIALOG_LEFT at 16:25:09",
+                "answered: the client leg bcfdaf62 reached talking at 16:25:01, 20s after the call started; \
+                 the last leg closed at 16:25:09, 8s later",
+                "consultant pkowalski: the consultant leg c2b19c63 was the last consultant leg to reach talking, at 16:25:01",
+            ]
+        );
+    }
+
+    #[test]
+    fn late_and_repeated_events_are_counted() {
+        let why = texts(include_str!("../tests/fixtures/out_of_order_duplicates.ndjson"));
+        assert_eq!(why.len(), 5, "{why:?}");
+        assert!(why[3].starts_with("duplicates: 3 re-delivered events dropped"), "{}", why[3]);
+        assert!(why[4].starts_with("out_of_order: 8 events arrived"), "{}", why[4]);
+    }
+
+    #[test]
+    fn short_ids_tell_the_legs_apart() {
+        let real = ["c2b19c63-f17b-4726", "bcfdaf62-87b7-4cd8"];
+        assert_eq!(short_ids(&real), ["c2b19c63", "bcfdaf62"]);
+        let made = ["a1000000-0000-4000-8000-000000000001", "a1000000-0000-4000-8000-000000000002"];
+        assert_eq!(short_ids(&made), ["a100…0001", "a100…0002"]);
+        assert_eq!(short_ids(&["x", "x-long-name-1", "x-long-name-2"]), ["x", "x-lo…me-1", "x-lo…me-2"]);
+    }
+
+    #[test]
+    fn an_unlinked_leg_is_explained_as_incomplete() {
+        let why = texts(include_str!("../tests/fixtures/incomplete_and_open.ndjson"));
+        assert_eq!(why[0], "unknown hung up: the unknown leg f7000000 closed with HANGUP at 13:00:40");
+        assert!(why.iter().any(|w| w.starts_with("incomplete: no dialog_create arrived for the unknown leg f7000000")));
+    }
+}

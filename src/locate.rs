@@ -181,13 +181,37 @@ fn search<R: BufRead>(
     search.replay(names, options)
 }
 
+/// Finds any of a few uuids in a line's bytes. The SIMD "Teddy" searcher suits a handful of
+/// patterns made of common bytes (hex digits and dashes) far better than an automaton with a
+/// rare-byte prefilter; the automaton remains for machines or pattern sets Teddy cannot take.
+enum Matcher {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl Matcher {
+    fn new<'p>(patterns: impl IntoIterator<Item = &'p str> + Clone) -> anyhow::Result<Self> {
+        match aho_corasick::packed::Searcher::new(patterns.clone()) {
+            Some(packed) => Ok(Matcher::Packed(packed)),
+            None => Ok(Matcher::Automaton(AhoCorasick::new(patterns).context("cannot build the uuid search")?)),
+        }
+    }
+
+    fn is_match(&self, line: &[u8]) -> bool {
+        match self {
+            Matcher::Packed(packed) => packed.find(line).is_some(),
+            Matcher::Automaton(automaton) => automaton.is_match(line),
+        }
+    }
+}
+
 /// The state of one search: what is wanted, and what was found.
 struct Search<'i> {
     id: &'i CallId,
     /// Uuids of legs linked to a leg matching the ID (and those legs themselves).
     wanted: HashSet<String>,
     /// Finds the ID or any wanted uuid in a line's bytes.
-    matcher: AhoCorasick,
+    matcher: Matcher,
     /// True while every wanted uuid is plain (ASCII letters, digits, `-`): then only an escaped
     /// ASCII character can hide one from the byte search.
     plain: bool,
@@ -210,7 +234,7 @@ impl<'i> Search<'i> {
         let mut search = Search {
             id,
             wanted: HashSet::new(),
-            matcher: AhoCorasick::new([id.as_str()])?,
+            matcher: Matcher::new([id.as_str()])?,
             plain: is_plain(id.as_str()),
             escape: memmem::Finder::new(b"\\"),
             kept: BTreeMap::new(),
@@ -339,7 +363,7 @@ impl<'i> Search<'i> {
 
     fn rebuild(&mut self) -> anyhow::Result<()> {
         let patterns = self.wanted.iter().map(String::as_str).chain([self.id.as_str()]);
-        self.matcher = AhoCorasick::new(patterns).context("cannot build the uuid search")?;
+        self.matcher = Matcher::new(patterns)?;
         Ok(())
     }
 

@@ -37,7 +37,7 @@ pub struct Report<'a> {
     pub calls: usize,
     /// Calls with a leg never closed.
     pub open_calls: usize,
-    /// Calls with a leg whose `dialog_create` never arrived.
+    /// Calls with a leg whose `dialog_create` never arrived (or a parent never seen at all).
     pub incomplete_calls: usize,
     /// Calls with a state after the close, an event before the create, or a link cycle.
     pub suspicious_calls: usize,
@@ -83,7 +83,8 @@ impl<'a> Report<'a> {
             blank_lines: counts.blank_lines,
             calls: ds.calls.len(),
             open_calls: with(Flags::OPEN),
-            incomplete_calls: with(Flags::INCOMPLETE),
+            // A parent leg that never appeared is a missing create too.
+            incomplete_calls: with(Flags::INCOMPLETE | Flags::MISSING_ROOT),
             suspicious_calls: with(Flags::SUSPICIOUS),
             bad: loaded.diagnostics.bad.iter().map(located).collect(),
             flagged,

@@ -128,44 +128,48 @@ const MAX_FAST_OPENERS: usize = 100;
 /// Parses one line (without its newline; a trailing `\r` and a leading BOM are tolerated).
 pub fn parse_line(line: &[u8]) -> Result<Parsed<'_>, LineError> {
     let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-    let Some(first) = line.iter().position(|b| !b.is_ascii_whitespace()) else {
+    // JSON is UTF-8. Checked up front, over the whole line, because parsers skip unknown fields
+    // without validating them: a bad byte makes the line bad wherever it sits.
+    let line = match simdutf8::basic::from_utf8(line) {
+        Ok(text) => text,
+        Err(_) => {
+            return Err(LineError::InvalidUtf8 {
+                offset: std::str::from_utf8(line).err().map_or(0, |e| e.valid_up_to()),
+            })
+        }
+    };
+    let Some(first) = line.bytes().position(|b| !b.is_ascii_whitespace()) else {
         return Ok(Parsed::Blank);
     };
-    if line[first] != b'{' {
+    if line.as_bytes()[first] != b'{' {
         // serde would happily read a JSON array positionally into a struct.
-        return Err(match serde_json::from_slice::<IgnoredAny>(line) {
+        return Err(match serde_json::from_str::<IgnoredAny>(line) {
             Ok(_) => LineError::NotAnObject,
-            Err(e) => json_error(line, e.to_string()),
+            Err(e) => LineError::Json(e.to_string()),
         });
     }
     let wire: Wire<'_> = if let Some(wire) = scan::scan(line) {
         wire
-    } else if memchr::memchr2_iter(b'{', b'[', line).count() <= MAX_FAST_OPENERS {
+    } else if memchr::memchr2_iter(b'{', b'[', line.as_bytes()).count() <= MAX_FAST_OPENERS {
         // sonic-rs validates and skips the many unneeded fields with SIMD, markedly faster
         // than serde_json here, through the same serde derive.
-        sonic_rs::from_slice(line).map_err(|e| json_error(line, e.to_string()))?
+        sonic_rs::from_str(line).map_err(|e| LineError::Json(e.to_string()))?
     } else {
         // sonic-rs recurses without a depth limit; serde_json stops at 128 levels, so
         // hostile nesting is a bad line, not a stack overflow.
-        serde_json::from_slice(line).map_err(|e| json_error(line, e.to_string()))?
+        serde_json::from_str(line).map_err(|e| LineError::Json(e.to_string()))?
     };
     wire.into_parsed()
-}
-
-fn json_error(line: &[u8], message: String) -> LineError {
-    match std::str::from_utf8(line) {
-        Err(u) => LineError::InvalidUtf8 { offset: u.valid_up_to() },
-        Ok(_) => LineError::Json(message),
-    }
 }
 
 /// Whether the fast scanner, where it answers at all, reads `line` exactly as the general
 /// serde path does. For property tests and fuzzing; parsing never needs it.
 #[doc(hidden)]
 pub fn fast_path_agrees(line: &[u8]) -> bool {
-    match scan::scan(line) {
+    let Ok(text) = std::str::from_utf8(line) else { return true };
+    match scan::scan(text) {
         None => true,
-        Some(fast) => serde_json::from_slice::<Wire<'_>>(line).ok().as_ref() == Some(&fast),
+        Some(fast) => serde_json::from_str::<Wire<'_>>(text).ok().as_ref() == Some(&fast),
     }
 }
 
@@ -376,6 +380,10 @@ mod tests {
         assert_eq!(parse_line(b"42"), Err(LineError::NotAnObject));
         assert!(matches!(parse_line(b"{\"event_type\":"), Err(LineError::Json(_))));
         assert_eq!(parse_line(b"{\"event_type\":\"a\xff\"}"), Err(LineError::InvalidUtf8 { offset: 16 }));
+        // Also in a field that is never read, and in a line that is not an object.
+        let latin1 = b"{\"event_type\":\"user_dialog\",\"event_name\":\"dialog_hold\",\"note\":\"caf\xe9\"}";
+        assert_eq!(parse_line(latin1), Err(LineError::InvalidUtf8 { offset: 66 }));
+        assert_eq!(parse_line(b"[\"\xc3\"]"), Err(LineError::InvalidUtf8 { offset: 2 }));
         assert_eq!(parse_line(br#"{"event_name":"x"}"#), Err(LineError::Missing("event_type")));
         let no_state = br#"{"event_type":"user_dialog","event_name":"dialog_state_update","event_time":"2020-08-25 16:24:47","dialog_uuid":"a"}"#;
         assert_eq!(parse_line(no_state), Err(LineError::Missing("state")));

@@ -16,9 +16,8 @@ use super::{AppData, AppInfo, Named, Wire};
 /// Nesting deeper than this is left to the general path.
 const MAX_DEPTH: u32 = 64;
 
-/// Scans a line; `None` means "not certain: use the general path".
-pub(super) fn scan(line: &[u8]) -> Option<Wire<'_>> {
-    let text = simdutf8::basic::from_utf8(line).ok()?;
+/// Scans a line (already known to be UTF-8); `None` means "not certain: use the general path".
+pub(super) fn scan(text: &str) -> Option<Wire<'_>> {
     let mut s = Scanner { text, b: text.as_bytes(), i: 0, depth: 0 };
     s.ws();
     let wire = s.wire()?;
@@ -356,7 +355,7 @@ mod tests {
 
     /// When the scanner answers, the general path must agree; it must answer on real events.
     fn agree(line: &str) -> bool {
-        let fast = scan(line.as_bytes());
+        let fast = scan(line);
         if let Some(fast) = &fast {
             assert_eq!(Some(fast), general(line).as_ref(), "paths differ on {line}");
         }
@@ -392,11 +391,11 @@ mod tests {
             r#"[1]"#,
             r#"{"a":1"#,
         ] {
-            assert!(scan(line.as_bytes()).is_none(), "should defer: {line}");
+            assert!(scan(line).is_none(), "should defer: {line}");
             assert!(!agree(line));
         }
         let deep = format!("{{\"a\":{}1{}}}", "[".repeat(100), "]".repeat(100));
-        assert!(scan(deep.as_bytes()).is_none());
+        assert!(scan(&deep).is_none());
     }
 
     #[test]

@@ -22,7 +22,9 @@ fn main() -> std::process::ExitCode {
     } else {
         Box::new(BufWriter::with_capacity(256 * 1024, stdout.lock()))
     };
-    let mut err = io::stderr().lock();
+    // Not locked for the whole run: the progress line is drawn from other threads, which
+    // would wait forever on a lock held here.
+    let mut err = io::stderr();
     let result = callflow::run(cli, terminal, &mut out, &mut err).and_then(|code| {
         out.flush()?;
         Ok(code)

@@ -81,3 +81,26 @@ fn no_progress_line_when_stderr_is_not_a_terminal() {
         "callflow: data quality: 20 lines read, 0 bad lines, 0 duplicates dropped; 0 open calls, 0 incomplete calls\n"
     );
 }
+
+#[test]
+fn progress_on_a_terminal_finishes_and_clears_itself() {
+    let dir = std::env::temp_dir().join(format!("callflow-tty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let big = dir.join("day.ndjson");
+    let mut file = std::fs::File::create(&big).unwrap();
+    callflow::generate::generate(&callflow::generate::Config::new(3000, 4), &mut file).unwrap();
+    // Several files on a terminal: the progress line is drawn from the reader thread while the
+    // main thread works; a stderr lock held by the main thread would hang this forever.
+    let args = format!("summary --format csv {} {}", big.display(), fixture("seed_outbound.ndjson").display());
+    let bin = assert_cmd::cargo::cargo_bin!("callflow");
+    let command = format!("timeout 120 {} {args}", bin.display());
+    let Ok(out) = Command::new("script").args(["-qec", &command, "/dev/null"]).output() else {
+        eprintln!("skipped: no util-linux `script` to provide a terminal");
+        return;
+    };
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(out.status.success(), "{:?}", String::from_utf8_lossy(&out.stdout));
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(screen.contains("calls,answered,not_answered"), "{screen:?}");
+    assert!(screen.contains("3001,"), "all calls counted: {screen:?}");
+}

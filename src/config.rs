@@ -118,6 +118,34 @@ impl OutputSettings {
     }
 }
 
+/// What every report command (`calls`, `summary`, `timeline`) starts from.
+#[derive(Debug, Clone)]
+pub struct ReportSettings {
+    /// Inputs and how to read them.
+    pub input: InputSettings,
+    /// Format, zone, terminal.
+    pub output: OutputSettings,
+    /// Which calls to report.
+    pub selection: Selection,
+}
+
+impl ReportSettings {
+    /// From the three argument groups the report commands share.
+    pub fn from_args(
+        input: &InputArgs,
+        filter: &FilterArgs,
+        output: &OutputArgs,
+        terminal: Terminal,
+    ) -> Result<Self, UsageError> {
+        let output = OutputSettings::from_args(output, terminal)?;
+        Ok(ReportSettings {
+            input: InputSettings::from_args(input, terminal)?,
+            selection: Selection::from_args(filter, output.zone)?,
+            output,
+        })
+    }
+}
+
 impl Selection {
     /// From the filter arguments; times are read in `zone`.
     pub fn from_args(args: &FilterArgs, zone: Zone) -> Result<Self, UsageError> {

@@ -5,13 +5,12 @@ use std::io::Write;
 use comfy_table::{Cell, Color};
 
 use crate::cli::CallsArgs;
-use crate::config::{InputSettings, OutputSettings, Terminal};
+use crate::config::{OutputSettings, ReportSettings, Terminal};
 use crate::exit::ExitCode;
 use crate::metrics::Outcome;
 use crate::model::{Call, Dataset};
 use crate::record::{CallDetail, CallRecord};
 use crate::render::{self, table, Format};
-use crate::select::Selection;
 
 /// The CSV columns, in their fixed order (the first 14 are a documented contract).
 pub const CSV_COLUMNS: [&str; 16] = [
@@ -35,9 +34,8 @@ pub const CSV_COLUMNS: [&str; 16] = [
 
 /// Runs `calls`.
 pub fn run(args: &CallsArgs, terminal: Terminal, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let input = InputSettings::from_args(&args.input, terminal)?;
-    let output = OutputSettings::from_args(&args.output, terminal)?;
-    let selection = Selection::from_args(&args.filter, output.zone)?;
+    let ReportSettings { input, output, selection } =
+        ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal)?;
     let loaded = super::load_reported(&input, err)?;
     let ds = &loaded.dataset;
     let calls = selection.apply(ds);

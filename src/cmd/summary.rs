@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::aggregate::{self, CallFacts, Fixed, Group, GroupKey, KeyValue};
 use crate::cli::{ByArg, SummaryArgs};
-use crate::config::{InputSettings, OutputSettings, Terminal};
+use crate::config::{OutputSettings, ReportSettings, Terminal};
 use crate::diagnostics::LineCounts;
 use crate::exit::ExitCode;
 use crate::load::Loaded;
@@ -53,9 +53,8 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let input = InputSettings::from_args(&args.input, terminal)?;
-    let output = OutputSettings::from_args(&args.output, terminal)?;
-    let selection = Selection::from_args(&args.filter, output.zone)?;
+    let ReportSettings { input, output, selection } =
+        ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal)?;
     let loaded = super::load_reported(&input, err)?;
     let report = Report::new(&loaded, &selection, group_keys(&args.by), &output.zone);
     // Charts are for people looking at a terminal, never for a file or a pipe.

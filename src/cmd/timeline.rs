@@ -13,7 +13,7 @@ use chrono::Datelike;
 use serde::Serialize;
 
 use crate::cli::TimelineArgs;
-use crate::config::{InputSettings, OutputSettings, Terminal};
+use crate::config::{InputSettings, OutputSettings, ReportSettings, Terminal};
 use crate::diagnostics::SHOWN_BAD_LINES;
 use crate::event::EventKind;
 use crate::exit::{ExitCode, UsageError};
@@ -41,9 +41,8 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let input = InputSettings::from_args(&args.input, terminal)?;
-    let output = OutputSettings::from_args(&args.output, terminal)?;
-    let mut selection = Selection::from_args(&args.filter, output.zone)?;
+    let ReportSettings { input, output, mut selection } =
+        ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal)?;
     let asked = selection.call.take().map(|id| CallId::parse(&id)).transpose()?;
     let loaded = match &asked {
         Some(id) => load_call(&input, id, err)?,

@@ -52,11 +52,6 @@ impl Assembler {
         self.events.len()
     }
 
-    /// Number of distinct legs seen so far.
-    pub fn leg_count(&self) -> usize {
-        self.legs.len()
-    }
-
     /// Adds one borrowed call event read at `seq`, interning its strings.
     pub fn push(&mut self, strings: &Strings, event: &CallEvent<'_>, seq: Seq) {
         self.add(&ParsedEvent::intern(event, seq.line(), strings), seq);

@@ -253,10 +253,4 @@ impl Dataset {
     pub fn events_of(&self, leg: &Leg) -> &[LegEvent] {
         &self.events[leg.events.range()]
     }
-
-    /// The call that contains the leg with this uuid, if any.
-    pub fn call_of_leg(&self, uuid: &str) -> Option<&Call> {
-        let sym = self.strings.get(uuid)?;
-        self.calls.iter().find(|call| self.legs_of(call).iter().any(|leg| leg.uuid == sym))
-    }
 }

@@ -156,66 +156,48 @@ impl<'a> Scanner<'a> {
 
     /// An object: calls `value` for each key, positioned before the value.
     fn object(&mut self, mut value: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
-        self.eat(b'{')?;
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return None;
-        }
-        self.ws();
-        if self.b.get(self.i) == Some(&b'}') {
-            self.i += 1;
-            self.depth -= 1;
-            return Some(());
-        }
-        loop {
-            self.ws();
-            if self.b.get(self.i) != Some(&b'"') {
+        self.sequence(b'{', b'}', |s| {
+            s.ws();
+            if s.b.get(s.i) != Some(&b'"') {
                 return None;
             }
-            let (key, escaped) = self.string()?;
-            if escaped {
-                return None;
-            }
-            self.eat(b':')?;
-            value(self, key)?;
-            self.ws();
-            match self.b.get(self.i)? {
-                b',' => self.i += 1,
-                b'}' => {
-                    self.i += 1;
-                    self.depth -= 1;
-                    return Some(());
+            match s.string()? {
+                (key, false) => {
+                    s.eat(b':')?;
+                    value(s, key)
                 }
-                _ => return None,
+                (_, true) => None,
             }
-        }
+        })
     }
 
     fn array(&mut self) -> Option<()> {
-        self.eat(b'[')?;
+        self.sequence(b'[', b']', Scanner::skip_value)
+    }
+
+    /// `open`, then `item`s separated by commas (or none), then `close`; deeper than
+    /// [`MAX_DEPTH`] is for the general path.
+    fn sequence(&mut self, open: u8, close: u8, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.eat(open)?;
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return None;
         }
         self.ws();
-        if self.b.get(self.i) == Some(&b']') {
-            self.i += 1;
-            self.depth -= 1;
-            return Some(());
-        }
-        loop {
-            self.skip_value()?;
-            self.ws();
-            match self.b.get(self.i)? {
-                b',' => self.i += 1,
-                b']' => {
-                    self.i += 1;
-                    self.depth -= 1;
-                    return Some(());
+        if self.b.get(self.i) != Some(&close) {
+            loop {
+                item(self)?;
+                self.ws();
+                match *self.b.get(self.i)? {
+                    b',' => self.i += 1,
+                    c if c == close => break,
+                    _ => return None,
                 }
-                _ => return None,
             }
         }
+        self.i += 1;
+        self.depth -= 1;
+        Some(())
     }
 
     /// Validates and skips any value.

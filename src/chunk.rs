@@ -7,7 +7,7 @@
 
 use crate::diagnostics::Diagnostics;
 use crate::event::{self, CallEvent, EventKind, LineError, Parsed};
-use crate::input::{self, Block, Line};
+use crate::input::Block;
 use crate::model::{LegInfo, Strings, Sym};
 
 /// A call event with its strings interned: what the assembler keeps of one line.
@@ -72,13 +72,11 @@ pub fn parse_block(block: &Block, source: &str, max_line_bytes: usize, strings: 
     match block {
         Block::TooLong(len) => parsed.account(1, too_long(*len), source, strings),
         Block::Lines(bytes) => {
-            for (index, line) in input::lines_of(bytes, max_line_bytes).enumerate() {
-                let result = match line {
-                    Line::Text(text) => event::parse_line(text),
-                    Line::TooLong(len) => too_long(len),
-                };
-                parsed.account(index as u64 + 1, result, source, strings);
-            }
+            let mut line = 0;
+            event::parse_block_lines(bytes, max_line_bytes, |result| {
+                line += 1;
+                parsed.account(line, result, source, strings);
+            });
         }
     }
     parsed.diagnostics.counts.lines = parsed.lines;

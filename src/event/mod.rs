@@ -13,7 +13,11 @@ use chrono::NaiveDate;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
+mod block;
 mod scan;
+mod tokens;
+
+pub use block::parse_block_lines;
 
 /// The three `user_dialog` events that rebuild calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -127,6 +131,15 @@ const MAX_FAST_OPENERS: usize = 100;
 
 /// Parses one line (without its newline; a trailing `\r` and a leading BOM are tolerated).
 pub fn parse_line(line: &[u8]) -> Result<Parsed<'_>, LineError> {
+    parse_with(line, true)
+}
+
+/// Parses one line with the general path only: for lines the fast scanner already doubted.
+fn parse_general(line: &[u8]) -> Result<Parsed<'_>, LineError> {
+    parse_with(line, false)
+}
+
+fn parse_with(line: &[u8], fast: bool) -> Result<Parsed<'_>, LineError> {
     let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
     // JSON is UTF-8. Checked up front, over the whole line, because parsers skip unknown fields
     // without validating them: a bad byte makes the line bad wherever it sits.
@@ -148,7 +161,7 @@ pub fn parse_line(line: &[u8]) -> Result<Parsed<'_>, LineError> {
             Err(e) => LineError::Json(e.to_string()),
         });
     }
-    let wire: Wire<'_> = if let Some(wire) = scan::scan(line) {
+    let wire: Wire<'_> = if let Some(wire) = fast.then(|| scan::scan(line)).flatten() {
         wire
     } else if memchr::memchr2_iter(b'{', b'[', line.as_bytes()).count() <= MAX_FAST_OPENERS {
         // sonic-rs validates and skips the many unneeded fields with SIMD, markedly faster

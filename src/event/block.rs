@@ -1,0 +1,151 @@
+//! A block of whole lines -> one parse result per line, in order.
+//!
+//! This is how parser threads read: UTF-8 is checked once for the whole block, stage one
+//! (`tokens`) runs once over it, and stage two (`scan`) reads each line from its tokens. A line
+//! either stage doubts (a suspect byte, a grammar the scanner leaves alone) takes the general
+//! path of [`super::parse_line`], which decides and words any error; so does every line of a
+//! block that is not UTF-8, each checked alone. Results are exactly those of splitting the
+//! block with `input::lines_of` and parsing each line with `parse_line`.
+
+use std::cell::RefCell;
+
+use super::tokens::{self, Tokens};
+use super::{parse_general, scan, LineError, Parsed, Wire};
+use crate::input::{self, Line};
+
+thread_local! {
+    /// Token positions, reused from block to block.
+    static BLOCK_TOKENS: RefCell<Tokens> = RefCell::default();
+}
+
+/// Parses every line of `block` (lines end with `\n`; the last may not), calling `each` with
+/// the result of each in order. Lines over `max_len` bytes are bad without being read.
+pub fn parse_block_lines<'a>(block: &'a [u8], max_len: usize, mut each: impl FnMut(Result<Parsed<'a>, LineError>)) {
+    let Ok(text) = simdutf8::basic::from_utf8(block) else {
+        for line in input::lines_of(block, max_len) {
+            each(match line {
+                Line::Text(text) => parse_general(text),
+                Line::TooLong(len) => Err(LineError::TooLong { len, limit: max_len }),
+            });
+        }
+        return;
+    };
+    BLOCK_TOKENS.with_borrow_mut(|tokens| {
+        tokens::tokenize(block, tokens);
+        let (positions, suspects) = (tokens.positions(), tokens.suspects());
+        let (mut start, mut first, mut suspect, mut escape) = (0, 0, 0, 0);
+        while start < block.len() {
+            let mut wire = Wire::default();
+            let fast = scan::walk_line(text, tokens, first, &mut escape, &mut wire);
+            // The line's end (its newline, or the block's end) and its first token after it.
+            let (end, next) = match fast {
+                Some(last) => (positions[last] as usize, last + 1),
+                None => {
+                    let end = memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |at| start + at);
+                    (end, positions.partition_point(|&p| (p as usize) <= end))
+                }
+            };
+            let doubtful = suspects.get(suspect).is_some_and(|&at| at as usize <= end);
+            while suspects.get(suspect).is_some_and(|&at| at as usize <= end) {
+                suspect += 1;
+            }
+            let line = &block[start..end];
+            each(match fast {
+                _ if line.len() > max_len => Err(LineError::TooLong { len: line.len(), limit: max_len }),
+                Some(_) if !doubtful => wire.into_parsed(),
+                _ => parse_general(line.strip_suffix(b"\r").unwrap_or(line)),
+            });
+            (start, first) = (end + 1, next);
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::parse_line;
+
+    fn by_block(block: &[u8], max_len: usize) -> Vec<Result<Parsed<'_>, LineError>> {
+        let mut out = Vec::new();
+        parse_block_lines(block, max_len, |result| out.push(result));
+        out
+    }
+
+    fn by_line(block: &[u8], max_len: usize) -> Vec<Result<Parsed<'_>, LineError>> {
+        input::lines_of(block, max_len)
+            .map(|line| match line {
+                Line::Text(text) => parse_line(text),
+                Line::TooLong(len) => Err(LineError::TooLong { len, limit: max_len }),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_block_reads_as_its_lines_read_one_by_one() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+        let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        let all: Vec<u8> = files.iter().flat_map(|path| std::fs::read(path).unwrap()).collect();
+        assert!(all.len() > 10_000);
+        for max_len in [100, 1 << 20] {
+            assert_eq!(by_block(&all, max_len), by_line(&all, max_len));
+        }
+        for path in &files {
+            let bytes = std::fs::read(path).unwrap();
+            assert_eq!(by_block(&bytes, 1 << 20), by_line(&bytes, 1 << 20), "{}", path.display());
+        }
+    }
+
+    #[test]
+    fn odd_lines_between_good_ones() {
+        let good = r#"{"event_type":"user_dialog","event_name":"dialog_state_update","event_time":"2020-08-25 16:24:47","dialog_uuid":"b","state":"alerting"}"#;
+        for odd in [
+            "",
+            "   ",
+            "\r",
+            "\u{feff}{}",
+            "[1]",
+            "{\"a\":\"open",
+            "{\"a\":1}}",
+            "{\"a\":\"\\\"\"}",
+            "\t{}\t",
+            "{\"a\":\"\u{1}\"}",
+            "nul",
+            "{\"event_type\":\"x\"} 1",
+        ] {
+            for block in [format!("{good}\n{odd}\n{good}\n"), format!("{odd}\n{good}"), format!("{good}\n{odd}")] {
+                assert_eq!(by_block(block.as_bytes(), 1000), by_line(block.as_bytes(), 1000), "{block:?}");
+            }
+        }
+        let invalid_utf8 = [good.as_bytes(), b"\n{\"a\":\"\xff\"}\n", good.as_bytes()].concat();
+        assert_eq!(by_block(&invalid_utf8, 1000), by_line(&invalid_utf8, 1000));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 500, ..Default::default() })]
+
+        /// Runs of real lines with bytes replaced, inserted or removed anywhere (newlines,
+        /// quotes and backslashes among them) read the same as a block and one by one.
+        #[test]
+        fn mutated_blocks_read_as_their_lines(
+            first in 0usize..1000,
+            count in 1usize..12,
+            edits in proptest::collection::vec((0usize..20_000, 0u8..3, proptest::sample::select(b"\n\"\\{}[]:, a0\x01\xc5".to_vec())), 0..6),
+        ) {
+            let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/blind_transfer.ndjson");
+            let text = std::fs::read_to_string(fixture).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            let mut block: Vec<u8> = (0..count).flat_map(|i| format!("{}\n", lines[(first + i) % lines.len()]).into_bytes()).collect();
+            for (at, op, byte) in edits {
+                let at = at % (block.len() + 1);
+                match op {
+                    0 if at < block.len() => block[at] = byte,
+                    1 => block.insert(at, byte),
+                    _ if at < block.len() => { block.remove(at); }
+                    _ => {}
+                }
+            }
+            proptest::prop_assert_eq!(by_block(&block, 1 << 20), by_line(&block, 1 << 20));
+        }
+    }
+}

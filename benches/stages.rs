@@ -7,11 +7,10 @@
 use std::io::{Cursor, Read, Write};
 
 use callflow::assemble::Assembler;
-use callflow::chunk::{self, ParsedBlock};
+use callflow::chunk::{self, KeyHasher, ParsedBlock};
 use callflow::generate::{generate, Config};
 use callflow::input::{self, Block, BlockReader};
 use callflow::load::{self, LoadOptions};
-use callflow::model::{self, Seq};
 use callflow::record::CallRecord;
 use callflow::render;
 use callflow::timefmt::Zone;
@@ -31,8 +30,8 @@ fn blocks(log: &[u8]) -> Vec<Block> {
     std::iter::from_fn(|| reader.next_block().expect("in-memory read")).collect()
 }
 
-fn parse(blocks: &[Block], strings: &model::Strings) -> Vec<ParsedBlock> {
-    blocks.iter().map(|b| chunk::parse_block(b, "day", input::DEFAULT_MAX_LINE_BYTES, strings)).collect()
+fn parse(blocks: &[Block], hasher: &KeyHasher) -> Vec<ParsedBlock> {
+    blocks.iter().map(|b| chunk::parse_block(b, "day", input::DEFAULT_MAX_LINE_BYTES, hasher)).collect()
 }
 
 fn stages(c: &mut Criterion) {
@@ -56,24 +55,22 @@ fn stages(c: &mut Criterion) {
     }
 
     let blocks = blocks(&log);
-    group.bench_function("parse", |b| b.iter(|| parse(&blocks, &model::new_strings())));
+    group.bench_function("parse", |b| b.iter(|| parse(&blocks, &KeyHasher::new())));
 
     group.bench_function("assemble", |b| {
         b.iter_batched(
             || {
-                let strings = model::new_strings();
-                let parsed = parse(&blocks, &strings);
-                (strings, parsed)
+                let assembler = Assembler::new();
+                let parsed = parse(&blocks, assembler.key_hasher());
+                (assembler, parsed)
             },
-            |(strings, parsed)| {
-                let mut assembler = Assembler::new(&strings);
+            |(mut assembler, parsed)| {
                 let mut offset = 0;
                 for block in &parsed {
-                    assembler.push_block(&block.events, 0, offset);
+                    assembler.push_block(block, 0, offset);
                     offset += block.lines;
                 }
-                let _ = Seq::new(0, offset);
-                assembler.finish(strings, vec!["day".into()]).calls.len()
+                assembler.finish(vec!["day".into()]).calls.len()
             },
             BatchSize::LargeInput,
         )

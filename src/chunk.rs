@@ -1,57 +1,82 @@
-//! One block of lines -> compact, interned events, with the block's own line accounting.
+//! One block of lines -> compact events with the block's own string table, and the block's
+//! own line accounting.
 //!
-//! This is the work parser threads do in parallel. It shares nothing with other blocks but
-//! the concurrent string table, and it numbers lines from 1 within the block: `load` adds each
-//! block's offset when it merges blocks back in input order, so the result is the same as a
-//! sequential read.
+//! This is the work parser threads do in parallel, sharing nothing with other blocks. Strings
+//! are numbered within the block ([`BlockStrings`]) and canonical leg uuids become 128 bits
+//! with their hash ([`LegKey`]), so the thread that merges blocks interns each distinct string
+//! of a block once and finds each leg with one probe. Lines are numbered from 1 within the
+//! block: `load` adds each block's offset when it merges blocks back in input order, so the
+//! result is the same as a sequential read.
+
+use std::borrow::Cow;
 
 use crate::diagnostics::Diagnostics;
 use crate::event::{self, CallEvent, EventKind, LineError, Parsed};
 use crate::input::Block;
-use crate::model::{LegInfo, Strings, Sym};
+use crate::intern::{BlockStrings, Local};
+use crate::uuid::{self, Bits};
 
-/// A call event with its strings interned: what the assembler keeps of one line.
+/// Hashes leg keys: the same (per-run random) key on every thread, so a hash computed by a
+/// parser thread is valid in the merging thread's table.
+pub type KeyHasher = ahash::RandomState;
+
+/// Which leg an event belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegKey {
+    /// A canonical uuid, as bits, with their hash by the run's [`KeyHasher`].
+    Uuid { bits: Bits, hash: u64 },
+    /// Any other text, as a string of the block.
+    Text(Local),
+}
+
+impl LegKey {
+    /// The key of a leg uuid, its text interned in `strings` unless it is canonical.
+    pub fn new(text: &str, strings: &mut BlockStrings, hasher: &KeyHasher) -> Self {
+        match uuid::parse(text) {
+            Some(bits) => LegKey::Uuid { bits, hash: hasher.hash_one(bits) },
+            None => LegKey::Text(strings.intern(text)),
+        }
+    }
+}
+
+/// A call event with its strings numbered in its block: what the assembler keeps of one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParsedEvent {
     /// Line number within its block (1-based).
     pub line: u64,
-    /// The leg's uuid.
-    pub uuid: Sym,
+    /// The leg.
+    pub leg: LegKey,
     /// `event_time`, Unix seconds UTC.
     pub time: i64,
     /// Create, state update or close.
     pub kind: EventKind,
     /// The state carried.
-    pub state: Option<Sym>,
+    pub state: Option<Local>,
     /// The close cause carried.
-    pub close_cause: Option<Sym>,
-    /// What a create says about its leg.
-    pub info: Option<LegInfo>,
+    pub close_cause: Option<Local>,
+    /// For a create, the index of what it says about its leg in [`ParsedBlock::creates`].
+    pub create: Option<u32>,
 }
 
-impl ParsedEvent {
-    /// Interns a borrowed event's strings.
-    pub fn intern(event: &CallEvent<'_>, line: u64, strings: &Strings) -> Self {
-        let intern = |s: &Option<std::borrow::Cow<'_, str>>| s.as_deref().map(|s| strings.get_or_intern(s));
-        ParsedEvent {
-            line,
-            uuid: strings.get_or_intern(&*event.dialog_uuid),
-            time: event.time,
-            kind: event.kind,
-            state: intern(&event.state),
-            close_cause: intern(&event.close_cause),
-            info: event.create.as_ref().map(|create| LegInfo {
-                parent: intern(&create.parent),
-                dialog_type: intern(&create.dialog_type),
-                business_direction: intern(&create.business_direction),
-                self_target: intern(&create.self_target),
-                peer_username: intern(&create.peer_username),
-                peer_project_name: intern(&create.peer_project_name),
-                username: intern(&create.username),
-                project: intern(&create.project),
-            }),
-        }
-    }
+/// What a `dialog_create` says about its leg, its strings numbered in its block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ParsedCreate {
+    /// The leg named by `caller_dialog_uuid` (the leg itself, for an inbound client leg).
+    pub parent: Option<LegKey>,
+    /// `dialog_type`.
+    pub dialog_type: Option<Local>,
+    /// `business_direction`.
+    pub business_direction: Option<Local>,
+    /// `self_target`.
+    pub self_target: Option<Local>,
+    /// `peer_username`.
+    pub peer_username: Option<Local>,
+    /// `peer_project_name`.
+    pub peer_project_name: Option<Local>,
+    /// `tenant_user.username`.
+    pub username: Option<Local>,
+    /// `project.name`.
+    pub project: Option<Local>,
 }
 
 /// Everything one block yielded.
@@ -61,21 +86,68 @@ pub struct ParsedBlock {
     pub lines: u64,
     /// Its call events, in line order.
     pub events: Vec<ParsedEvent>,
+    /// What its creates say, indexed by [`ParsedEvent::create`].
+    pub creates: Vec<ParsedCreate>,
+    /// The distinct strings of its events.
+    pub strings: BlockStrings,
     /// Its line accounting; bad lines numbered within the block.
     pub diagnostics: Diagnostics,
 }
 
+impl ParsedBlock {
+    /// An empty block whose strings and keys hash with `hasher`.
+    pub fn new(hasher: &KeyHasher) -> Self {
+        ParsedBlock { strings: BlockStrings::with_hasher(hasher.clone()), ..ParsedBlock::default() }
+    }
+
+    /// Adds one call event read at line `line` of the block.
+    pub fn push(&mut self, event: &CallEvent<'_>, line: u64, hasher: &KeyHasher) {
+        let strings = &mut self.strings;
+        let mut intern = |s: &Option<Cow<'_, str>>| s.as_deref().map(|s| strings.intern(s));
+        let state = intern(&event.state);
+        let close_cause = intern(&event.close_cause);
+        let create = event.create.as_ref().map(|create| {
+            let parent = create.parent.as_deref().map(|parent| LegKey::new(parent, &mut self.strings, hasher));
+            let mut intern = |s: &Option<Cow<'_, str>>| s.as_deref().map(|s| self.strings.intern(s));
+            self.creates.push(ParsedCreate {
+                parent,
+                dialog_type: intern(&create.dialog_type),
+                business_direction: intern(&create.business_direction),
+                self_target: intern(&create.self_target),
+                peer_username: intern(&create.peer_username),
+                peer_project_name: intern(&create.peer_project_name),
+                username: intern(&create.username),
+                project: intern(&create.project),
+            });
+            self.creates.len() as u32 - 1
+        });
+        let leg = LegKey::new(&event.dialog_uuid, &mut self.strings, hasher);
+        self.events.push(ParsedEvent { line, leg, time: event.time, kind: event.kind, state, close_cause, create });
+    }
+
+    fn account(&mut self, line: u64, result: Result<Parsed<'_>, LineError>, source: &str, hasher: &KeyHasher) {
+        self.lines = line;
+        match result {
+            Ok(Parsed::Blank) => self.diagnostics.counts.blank_lines += 1,
+            Ok(Parsed::Other(event_name)) => self.diagnostics.other_event(&event_name),
+            Ok(Parsed::Call(event)) => self.push(&event, line, hasher),
+            Err(error) => self.diagnostics.bad_line(source, line, error),
+        }
+    }
+}
+
 /// Parses every line of a block. `source` names the input in bad-line reports.
-pub fn parse_block(block: &Block, source: &str, max_line_bytes: usize, strings: &Strings) -> ParsedBlock {
-    let mut parsed = ParsedBlock::default();
-    let too_long = |len| Err(LineError::TooLong { len, limit: max_line_bytes });
+pub fn parse_block(block: &Block, source: &str, max_line_bytes: usize, hasher: &KeyHasher) -> ParsedBlock {
+    let mut parsed = ParsedBlock::new(hasher);
     match block {
-        Block::TooLong(len) => parsed.account(1, too_long(*len), source, strings),
+        Block::TooLong(len) => {
+            parsed.account(1, Err(LineError::TooLong { len: *len, limit: max_line_bytes }), source, hasher)
+        }
         Block::Lines(bytes) => {
             let mut line = 0;
             event::parse_block_lines(bytes, max_line_bytes, |result| {
                 line += 1;
-                parsed.account(line, result, source, strings);
+                parsed.account(line, result, source, hasher);
             });
         }
     }
@@ -83,15 +155,33 @@ pub fn parse_block(block: &Block, source: &str, max_line_bytes: usize, strings: 
     parsed
 }
 
-impl ParsedBlock {
-    fn account(&mut self, line: u64, result: Result<Parsed<'_>, LineError>, source: &str, strings: &Strings) {
-        self.lines = line;
-        let diagnostics = &mut self.diagnostics;
-        match result {
-            Ok(Parsed::Blank) => diagnostics.counts.blank_lines += 1,
-            Ok(Parsed::Other(event_name)) => diagnostics.other_event(&event_name),
-            Ok(Parsed::Call(event)) => self.events.push(ParsedEvent::intern(&event, line, strings)),
-            Err(error) => diagnostics.bad_line(source, line, error),
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_keep_their_strings_and_legs() {
+        let hasher = KeyHasher::new();
+        let block = concat!(
+            r#"{"event_type":"user_dialog","event_name":"dialog_create","event_time":"2020-08-25 16:24:47","dialog_uuid":"bcfdaf62-87b7-4cd8-bd2e-b3d25a974b6d","state":"ringing","dialog_type":"EXTERNAL","initial_application_info":{"data":{"caller_dialog_uuid":"leg-one"}}}"#,
+            "\n\n",
+            r#"{"event_type":"user_dialog","event_name":"dialog_close","event_time":"2020-08-25 16:25:09","dialog_uuid":"leg-one","close_cause":"HANGUP"}"#,
+            "\nnot json\n"
+        );
+        let parsed = parse_block(&Block::Lines(block.as_bytes().to_vec()), "x", 1000, &hasher);
+        assert_eq!((parsed.lines, parsed.events.len(), parsed.creates.len()), (4, 2, 1));
+        let counts = &parsed.diagnostics.counts;
+        assert_eq!((counts.blank_lines, counts.bad_lines), (1, 1));
+        let (create, close) = (parsed.events[0], parsed.events[1]);
+        let text = |local: Option<Local>| local.map(|l| parsed.strings.resolve(l));
+        assert_eq!((create.line, close.line), (1, 3));
+        assert!(matches!(create.leg, LegKey::Uuid { .. }));
+        assert_eq!(close.leg, LegKey::Text(parsed.strings.clone().intern("leg-one")));
+        assert_eq!(parsed.creates[0].parent, Some(close.leg));
+        assert_eq!(text(create.state), Some("ringing"));
+        assert_eq!(text(parsed.creates[0].dialog_type), Some("EXTERNAL"));
+        assert_eq!(text(close.close_cause), Some("HANGUP"));
+        let again = parse_block(&Block::Lines(block.as_bytes().to_vec()), "x", 1000, &hasher);
+        assert_eq!(again.events[0].leg, create.leg, "keys hash the same in every block of a run");
     }
 }

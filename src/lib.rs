@@ -29,6 +29,7 @@ pub mod exit;
 pub mod explain;
 pub mod generate;
 pub mod input;
+pub mod intern;
 pub mod load;
 pub mod locate;
 pub mod metrics;
@@ -38,5 +39,6 @@ pub mod record;
 pub mod render;
 pub mod select;
 pub mod timefmt;
+pub mod uuid;
 
 pub use cmd::run;

@@ -16,10 +16,10 @@ use anyhow::Context;
 use crossbeam_channel::{bounded, Receiver, Sender};
 
 use crate::assemble::Assembler;
-use crate::chunk::{self, ParsedBlock};
+use crate::chunk::{self, KeyHasher, ParsedBlock};
 use crate::diagnostics::Diagnostics;
 use crate::input::{self, Block, BlockReader, InputSpec};
-use crate::model::{self, Dataset, Strings};
+use crate::model::Dataset;
 use crate::progress::{Counted, Progress};
 
 /// How inputs are read.
@@ -104,8 +104,8 @@ fn run(inputs: Vec<(String, Opener<'_>)>, options: &LoadOptions) -> anyhow::Resu
         0 => thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
-    let strings = model::new_strings();
-    let mut merger = Merger::new(Assembler::new(&strings), names.len());
+    let mut merger = Merger::new(Assembler::new(), names.len());
+    let hasher = merger.assembler.key_hasher().clone();
     let (job_tx, job_rx) = bounded::<Job>(threads * 2);
     let (done_tx, done_rx) = bounded::<(u64, usize, ParsedBlock)>(threads * 2);
     let (spare_tx, spare_rx) = bounded::<Vec<u8>>(threads * 4);
@@ -113,8 +113,8 @@ fn run(inputs: Vec<(String, Opener<'_>)>, options: &LoadOptions) -> anyhow::Resu
         let names = &names;
         let reader = scope.spawn(move || read_blocks(openers, names, options, job_tx, spare_rx));
         for _ in 0..threads {
-            let (jobs, done, spare, strings) = (job_rx.clone(), done_tx.clone(), spare_tx.clone(), &strings);
-            scope.spawn(move || parse_jobs(jobs, done, spare, names, options.max_line_bytes, strings));
+            let (jobs, done, spare, hasher) = (job_rx.clone(), done_tx.clone(), spare_tx.clone(), &hasher);
+            scope.spawn(move || parse_jobs(jobs, done, spare, names, options.max_line_bytes, hasher));
         }
         drop((job_rx, done_tx, spare_tx));
         for (index, source, parsed) in done_rx {
@@ -126,7 +126,7 @@ fn run(inputs: Vec<(String, Opener<'_>)>, options: &LoadOptions) -> anyhow::Resu
         reader.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the input reader stopped unexpectedly")))
     });
     read_result?;
-    Ok(merger.finish(strings, names))
+    Ok(merger.finish(names))
 }
 
 /// The reader thread: every input, in order, as blocks of whole lines.
@@ -161,10 +161,10 @@ fn parse_jobs(
     spare: Sender<Vec<u8>>,
     names: &[String],
     max_line: usize,
-    strings: &Strings,
+    hasher: &KeyHasher,
 ) {
     for job in jobs {
-        let parsed = chunk::parse_block(&job.block, &names[job.source], max_line, strings);
+        let parsed = chunk::parse_block(&job.block, &names[job.source], max_line, hasher);
         if let Block::Lines(buf) = job.block {
             // A full queue just means enough spares already wait; this one is freed.
             let _ = spare.try_send(buf);
@@ -206,15 +206,15 @@ impl Merger {
 
     fn merge(&mut self, source: usize, parsed: ParsedBlock) {
         let offset = self.lines_before[source];
-        self.assembler.push_block(&parsed.events, source, offset);
+        self.assembler.push_block(&parsed, source, offset);
         self.lines_before[source] += parsed.lines;
         self.diagnostics.absorb(parsed.diagnostics, offset);
     }
 
-    fn finish(self, strings: Strings, sources: Vec<String>) -> Loaded {
+    fn finish(self, sources: Vec<String>) -> Loaded {
         let mut diagnostics = self.diagnostics;
         let call_events = self.assembler.event_count() as u64;
-        let dataset = self.assembler.finish(strings, sources);
+        let dataset = self.assembler.finish(sources);
         diagnostics.counts.duplicates = dataset.duplicates;
         diagnostics.counts.events = call_events - dataset.duplicates;
         Loaded { dataset, diagnostics }

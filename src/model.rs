@@ -9,24 +9,10 @@
 use std::ops::Range;
 
 use bitflags::bitflags;
-use lasso::{RodeoReader, Spur, ThreadedRodeo};
 
 use crate::event::EventKind;
+pub use crate::intern::{Strings, Sym};
 use crate::metrics::CallFigures;
-
-/// An interned string (uuid, name, state, cause…), resolved through [`Dataset::str`].
-pub type Sym = Spur;
-
-/// The string table parser threads intern into concurrently while the input is read.
-pub type Strings = ThreadedRodeo<Spur, ahash::RandomState>;
-
-/// The string table once reading is over: lookups by index, no more interning.
-pub type Resolved = RodeoReader<Spur, ahash::RandomState>;
-
-/// An empty string table (ahash: fast on uuids, and keyed per run against crafted collisions).
-pub fn new_strings() -> Strings {
-    Strings::with_hasher(ahash::RandomState::new())
-}
 
 /// The position of a line in the input: which file, which line. Ordering by `Seq` is input
 /// order, which breaks ties between events of the same second.
@@ -202,14 +188,14 @@ pub struct Known {
 
 impl Known {
     /// Interns the constants into a string table.
-    pub fn intern(strings: &Strings) -> Self {
+    pub fn intern(strings: &mut Strings) -> Self {
         Known {
-            answered: strings.get_or_intern_static("answered"),
-            talking: strings.get_or_intern_static("talking"),
-            hangup: strings.get_or_intern_static("HANGUP"),
-            dialog_left: strings.get_or_intern_static("DIALOG_LEFT"),
-            external: strings.get_or_intern_static("EXTERNAL"),
-            consultant: strings.get_or_intern_static("CONSULTANT"),
+            answered: strings.intern("answered"),
+            talking: strings.intern("talking"),
+            hangup: strings.intern("HANGUP"),
+            dialog_left: strings.intern("DIALOG_LEFT"),
+            external: strings.intern("EXTERNAL"),
+            consultant: strings.intern("CONSULTANT"),
         }
     }
 }
@@ -218,7 +204,7 @@ impl Known {
 #[derive(Debug)]
 pub struct Dataset {
     /// The interned strings.
-    pub strings: Resolved,
+    pub strings: Strings,
     /// Interned constants.
     pub known: Known,
     /// Display names of the inputs, indexed by [`Seq::source`].
@@ -236,7 +222,7 @@ pub struct Dataset {
 impl Dataset {
     /// Resolves an interned string.
     pub fn str(&self, sym: Sym) -> &str {
-        self.strings.resolve(&sym)
+        self.strings.resolve(sym)
     }
 
     /// Resolves an optional interned string.

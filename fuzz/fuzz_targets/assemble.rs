@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use arbitrary::Arbitrary;
 use callflow::assemble::Assembler;
 use callflow::event::{CallEvent, CreateFields, EventKind};
-use callflow::model::{self, Seq};
+use callflow::model::Seq;
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Debug, Arbitrary)]
@@ -30,8 +30,7 @@ const TYPES: [&str; 3] = ["EXTERNAL", "CONSULTANT", "BOT"];
 fuzz_target!(|ops: Vec<Op>| {
     let uuid = |n: u8| format!("leg-{}", n % 12);
     let names: Vec<String> = (0..=255u8).map(uuid).collect();
-    let strings = model::new_strings();
-    let mut assembler = Assembler::new(&strings);
+    let mut assembler = Assembler::new();
     let mut legs = BTreeSet::new();
     for (i, op) in ops.iter().enumerate() {
         let kind = [EventKind::Create, EventKind::State, EventKind::Close][op.kind as usize % 3];
@@ -49,9 +48,9 @@ fuzz_target!(|ops: Vec<Op>| {
             create,
         };
         legs.insert(names[op.leg as usize].clone());
-        assembler.push(&strings, &event, Seq::new(0, i as u64 + 1));
+        assembler.push(&event, Seq::new(0, i as u64 + 1));
     }
-    let ds = assembler.finish(strings, vec!["fuzz".into()]);
+    let ds = assembler.finish(vec!["fuzz".into()]);
     let mut seen = BTreeSet::new();
     for call in &ds.calls {
         for leg in ds.legs_of(call) {

@@ -1,0 +1,347 @@
+//! Events -> legs -> calls: finding each event's leg, linking legs through their parents,
+//! ordering, and dropping exact re-deliveries.
+//!
+//! Events are only collected while the input streams in (nothing assumes sorted, complete or
+//! duplicate-free input, and a call may span files); everything is decided in
+//! [`Assembler::finish`], so the result does not depend on the order of the lines beyond ties
+//! within one second. The work is split along that flow:
+//! - this module collects: blocks of parsed events in input order, each event's leg found by
+//!   its key, each leg's earliest create kept;
+//! - [`plan`] links legs into calls and orders calls and legs;
+//! - [`place`] puts the events in that order and marks re-deliveries.
+//!
+//! Figures are computed by `metrics`; this module only builds the structure they read.
+
+use std::collections::HashMap;
+
+use hashbrown::HashTable;
+use rayon::prelude::*;
+
+use crate::chunk::{KeyHasher, LegKey, ParsedBlock, ParsedCreate};
+use crate::event::CallEvent;
+use crate::intern::{Local, Strings, Sym};
+use crate::metrics::{self, LegView};
+use crate::model::{Call, Dataset, Known, Leg, LegEvent, LegInfo, Seq, Span};
+use crate::uuid::{self, Bits};
+
+mod place;
+mod plan;
+
+/// Marks "no leg" in leg indices.
+const NO_LEG: u32 = u32::MAX;
+
+/// Collects call events; [`Assembler::finish`] turns them into calls.
+pub struct Assembler {
+    strings: Strings,
+    known: Known,
+    hasher: KeyHasher,
+    /// Legs with a canonical uuid, by the hash of its bits.
+    by_uuid: HashTable<u32>,
+    /// Legs whose uuid is any other text.
+    by_text: HashMap<Sym, u32>,
+    /// The bits of each leg's uuid (meaningless for legs in `by_text`).
+    bits: Vec<Bits>,
+    /// Each leg, in order of first sight; `events` spans are set by `finish`.
+    legs: Vec<Leg>,
+    /// What `finish` needs to know of each leg besides.
+    seen: Vec<Seen>,
+    /// Events as they arrived. `finish` reorders them in place: a large vector's unused
+    /// capacity is never touched, so memory follows the number of events.
+    events: Vec<LegEvent>,
+}
+
+/// What is known of a leg while events stream in.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    /// When the create that gave the leg's info happened; an earlier one replaces it.
+    info_at: (i64, Seq),
+    /// The leg that create names as parent, or `NO_LEG`.
+    parent: u32,
+    /// Its earliest event; meaningful once `count > 0`.
+    first: (i64, Seq),
+    /// How many events it has; 0 for a parent named by a child but never seen itself.
+    count: u32,
+}
+
+impl Seen {
+    fn first(&self) -> Option<(i64, Seq)> {
+        (self.count > 0).then_some(self.first)
+    }
+}
+
+impl Default for Assembler {
+    fn default() -> Self {
+        Assembler::new()
+    }
+}
+
+impl Assembler {
+    /// An empty assembler with its own string table and a fresh hash key.
+    pub fn new() -> Self {
+        let mut strings = Strings::new();
+        let known = Known::intern(&mut strings);
+        Assembler {
+            strings,
+            known,
+            hasher: KeyHasher::new(),
+            by_uuid: HashTable::new(),
+            by_text: HashMap::new(),
+            bits: Vec::new(),
+            legs: Vec::new(),
+            seen: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
+    /// The hasher parser threads must key legs with, for blocks given to this assembler.
+    pub fn key_hasher(&self) -> &KeyHasher {
+        &self.hasher
+    }
+
+    /// Number of call events collected so far (duplicates included).
+    pub fn event_count(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Adds one borrowed call event read at `seq`.
+    pub fn push(&mut self, event: &CallEvent<'_>, seq: Seq) {
+        let mut block = ParsedBlock::new(&self.hasher);
+        block.push(event, seq.line(), &self.hasher);
+        self.push_block(&block, seq.source(), 0);
+    }
+
+    /// Adds the events of one block of input `source`, whose lines follow `line_offset` others.
+    /// The block's keys must come from [`Assembler::key_hasher`].
+    pub fn push_block(&mut self, block: &ParsedBlock, source: usize, line_offset: u64) {
+        let syms = self.strings.intern_block(&block.strings);
+        let sym = |local: Option<Local>| local.map(|local| syms[local as usize]);
+        for event in &block.events {
+            let leg = self.leg_for(event.leg, &syms);
+            let at = (event.time, Seq::new(source, line_offset + event.line));
+            if let Some(create) = event.create {
+                self.create(leg, at, &block.creates[create as usize], &syms);
+            }
+            let seen = &mut self.seen[leg as usize];
+            if seen.count == 0 || at < seen.first {
+                seen.first = at;
+            }
+            seen.count += 1;
+            self.events.push(LegEvent {
+                time: event.time,
+                seq: at.1,
+                leg,
+                kind: event.kind,
+                state: sym(event.state),
+                close_cause: sym(event.close_cause),
+                duplicate: false,
+            });
+        }
+    }
+
+    /// Keeps what a create says about `leg` when it is the earliest seen.
+    fn create(&mut self, leg: u32, at: (i64, Seq), create: &ParsedCreate, syms: &[Sym]) {
+        if self.legs[leg as usize].info.is_some() && at >= self.seen[leg as usize].info_at {
+            return;
+        }
+        // An inbound client leg names itself as caller: that is no parent.
+        let parent = create.parent.map(|key| self.leg_for(key, syms)).filter(|&parent| parent != leg);
+        let sym = |local: Option<Local>| local.map(|local| syms[local as usize]);
+        self.legs[leg as usize].info = Some(LegInfo {
+            parent: parent.map(|parent| self.legs[parent as usize].uuid),
+            dialog_type: sym(create.dialog_type),
+            business_direction: sym(create.business_direction),
+            self_target: sym(create.self_target),
+            peer_username: sym(create.peer_username),
+            peer_project_name: sym(create.peer_project_name),
+            username: sym(create.username),
+            project: sym(create.project),
+        });
+        let seen = &mut self.seen[leg as usize];
+        seen.info_at = at;
+        seen.parent = parent.unwrap_or(NO_LEG);
+    }
+
+    /// The index of the leg with `key`, created on first sight.
+    fn leg_for(&mut self, key: LegKey, syms: &[Sym]) -> u32 {
+        match key {
+            LegKey::Uuid { bits, hash } => {
+                let known = &self.bits;
+                if let Some(&leg) = self.by_uuid.find(hash, |&leg| known[leg as usize] == bits) {
+                    return leg;
+                }
+                let text = uuid::format(bits);
+                let uuid = self.strings.add_unique(std::str::from_utf8(&text).unwrap_or_default());
+                let leg = self.new_leg(uuid, bits);
+                let (known, hasher) = (&self.bits, &self.hasher);
+                self.by_uuid.insert_unique(hash, leg, |&leg| hasher.hash_one(known[leg as usize]));
+                leg
+            }
+            LegKey::Text(local) => {
+                let uuid = syms[local as usize];
+                match self.by_text.get(&uuid) {
+                    Some(&leg) => leg,
+                    None => {
+                        let leg = self.new_leg(uuid, [0; 2]);
+                        self.by_text.insert(uuid, leg);
+                        leg
+                    }
+                }
+            }
+        }
+    }
+
+    fn new_leg(&mut self, uuid: Sym, bits: Bits) -> u32 {
+        let none = (0, Seq::new(0, 0));
+        self.legs.push(Leg { uuid, info: None, events: Span::default() });
+        self.seen.push(Seen { info_at: none, parent: NO_LEG, first: none, count: 0 });
+        self.bits.push(bits);
+        self.legs.len() as u32 - 1
+    }
+
+    /// Links, orders and de-duplicates everything collected, and computes the figures.
+    pub fn finish(self, sources: Vec<String>) -> Dataset {
+        let Assembler { strings, known, by_uuid, by_text, bits, legs, seen, events, .. } = self;
+        // Keys are not needed from here on.
+        drop((by_uuid, by_text, bits));
+        let plan = plan::plan_calls(&legs, &seen, &strings);
+        let counts: Vec<u32> = seen.iter().map(|s| s.count).collect();
+        drop(seen);
+        let (events, spans, duplicates) = place::place_events(events, &counts, &plan);
+        drop(counts);
+        let legs: Vec<Leg> = plan
+            .calls
+            .iter()
+            .flat_map(|call| &plan.order[call.legs.range()])
+            .zip(&spans)
+            .map(|(&old, &events)| Leg { events, ..legs[old as usize] })
+            .collect();
+        let calls = build_calls(&plan, &legs, &events, &known);
+        Dataset { strings, known, sources, events, legs, calls, duplicates }
+    }
+}
+
+/// Each planned call with its figures, computed in parallel.
+fn build_calls(plan: &plan::Plan, legs: &[Leg], events: &[LegEvent], known: &Known) -> Vec<Call> {
+    let mut first_leg = 0u32;
+    let spans: Vec<Span> = plan
+        .calls
+        .iter()
+        .map(|call| {
+            let span = Span { start: first_leg, end: first_leg + call.legs.len() as u32 };
+            first_leg = span.end;
+            span
+        })
+        .collect();
+    plan.calls
+        .par_iter()
+        .zip(spans)
+        .with_min_len(256)
+        .map(|(call, span)| {
+            let root = plan.order[call.legs.range()].iter().position(|&old| old == call.root);
+            let views: Vec<LegView<'_>> = legs[span.range()]
+                .iter()
+                .enumerate()
+                .map(|(i, leg)| LegView {
+                    index: span.start + i as u32,
+                    leg,
+                    figures: metrics::leg_figures(&events[leg.events.range()], known),
+                })
+                .collect();
+            let figures = metrics::call_figures(&views, root, call.flags, known);
+            let first = legs[span.start as usize].events.start;
+            let events = Span { start: first, end: legs[span.end as usize - 1].events.end };
+            Call { id: call.id, legs: span, events, figures }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{CreateFields, EventKind};
+    use crate::model::Flags;
+    use std::borrow::Cow;
+
+    fn create<'a>(uuid: &'a str, parent: Option<&'a str>, time: i64) -> CallEvent<'a> {
+        CallEvent {
+            dialog_uuid: Cow::Borrowed(uuid),
+            kind: EventKind::Create,
+            time,
+            state: Some(Cow::Borrowed("ringing")),
+            close_cause: None,
+            create: Some(CreateFields { parent: parent.map(Cow::Borrowed), ..CreateFields::default() }),
+        }
+    }
+
+    fn close(uuid: &str, time: i64) -> CallEvent<'_> {
+        CallEvent {
+            dialog_uuid: Cow::Borrowed(uuid),
+            kind: EventKind::Close,
+            time,
+            state: None,
+            close_cause: Some(Cow::Borrowed("HANGUP")),
+            create: None,
+        }
+    }
+
+    fn assemble(events: &[CallEvent<'_>]) -> Dataset {
+        let mut asm = Assembler::new();
+        for (i, event) in events.iter().enumerate() {
+            asm.push(event, Seq::new(0, i as u64 + 1));
+        }
+        asm.finish(vec!["test".into()])
+    }
+
+    fn call_ids(ds: &Dataset) -> Vec<(&str, u32, Flags)> {
+        ds.calls.iter().map(|c| (ds.str(c.id), c.figures.legs, c.figures.flags)).collect()
+    }
+
+    #[test]
+    fn links_chains_whatever_the_order() {
+        let events = [create("c", Some("b"), 30), create("a", None, 10), create("b", Some("a"), 20)];
+        let ds = assemble(&events);
+        assert_eq!(call_ids(&ds), [("a", 3, Flags::OPEN)]);
+        let legs: Vec<&str> = ds.legs_of(&ds.calls[0]).iter().map(|l| ds.str(l.uuid)).collect();
+        assert_eq!(legs, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn cycles_and_missing_parents_are_flagged_not_lost() {
+        let ds = assemble(&[create("x", Some("y"), 5), create("y", Some("x"), 6), create("k", Some("gone"), 1)]);
+        assert_eq!(
+            call_ids(&ds),
+            [("gone", 1, Flags::OPEN | Flags::MISSING_ROOT), ("x", 2, Flags::OPEN | Flags::LINK_CYCLE)]
+        );
+        let ds = assemble(&[create("self", Some("self"), 1), close("self", 2)]);
+        assert_eq!(call_ids(&ds), [("self", 1, Flags::empty())]);
+    }
+
+    #[test]
+    fn exact_redeliveries_are_marked_once() {
+        let events = [create("a", None, 1), close("a", 9), create("a", None, 1), close("a", 9), close("a", 9)];
+        let ds = assemble(&events);
+        assert_eq!(ds.duplicates, 3);
+        let kept: Vec<(EventKind, bool)> = ds.events.iter().map(|e| (e.kind, e.duplicate)).collect();
+        assert_eq!(
+            kept,
+            [
+                (EventKind::Create, false),
+                (EventKind::Create, true),
+                (EventKind::Close, false),
+                (EventKind::Close, true),
+                (EventKind::Close, true)
+            ]
+        );
+        assert_eq!(ds.calls[0].figures.flags, Flags::empty());
+    }
+
+    #[test]
+    fn state_after_close_and_event_before_create_are_flagged() {
+        let late = CallEvent { kind: EventKind::State, state: Some(Cow::Borrowed("talking")), ..close("a", 12) };
+        let ds = assemble(&[create("a", None, 5), close("a", 10), late]);
+        assert_eq!(ds.calls[0].figures.flags, Flags::STATE_AFTER_CLOSE);
+        let early = CallEvent { kind: EventKind::State, state: Some(Cow::Borrowed("alerting")), ..close("b", 1) };
+        let ds = assemble(&[create("b", None, 5), early, close("b", 10)]);
+        assert_eq!(ds.calls[0].figures.flags, Flags::EVENT_BEFORE_CREATE);
+    }
+}

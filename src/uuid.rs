@@ -9,7 +9,12 @@
 /// The 128 bits of a canonical uuid.
 pub type Bits = [u64; 2];
 
-const DASHES: [usize; 4] = [8, 13, 18, 23];
+/// Where the 32 digits sit in the text, most significant first: the high word's 16, then
+/// the low word's.
+const DIGITS: [[usize; 16]; 2] = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17],
+    [19, 20, 21, 22, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35],
+];
 
 /// The value of each lowercase hex digit; 0xFF for every other byte.
 const HEX: [u8; 256] = {
@@ -23,20 +28,19 @@ const HEX: [u8; 256] = {
 };
 
 /// The bits of `text` when it is a canonical uuid.
+#[inline]
 pub fn parse(text: &str) -> Option<Bits> {
     let b: &[u8; 36] = text.as_bytes().try_into().ok()?;
-    if DASHES.iter().any(|&at| b[at] != b'-') {
+    if b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
         return None;
     }
-    let (mut bits, mut invalid, mut n) = ([0u64; 2], 0u8, 0);
-    for (i, &byte) in b.iter().enumerate() {
-        if DASHES.contains(&i) {
-            continue;
+    let (mut bits, mut invalid) = ([0u64; 2], 0u8);
+    for (word, positions) in bits.iter_mut().zip(&DIGITS) {
+        for &at in positions {
+            let digit = HEX[b[at] as usize];
+            invalid |= digit;
+            *word = *word << 4 | u64::from(digit & 0xF);
         }
-        let digit = HEX[byte as usize];
-        invalid |= digit;
-        bits[n / 16] = bits[n / 16] << 4 | u64::from(digit & 0xF);
-        n += 1;
     }
     // A valid digit is at most 0x0F, so only an invalid byte sets a high bit.
     (invalid & 0xF0 == 0).then_some(bits)
@@ -45,14 +49,10 @@ pub fn parse(text: &str) -> Option<Bits> {
 /// The canonical text of `bits`.
 pub fn format(bits: Bits) -> [u8; 36] {
     let mut text = [b'-'; 36];
-    let mut n = 0;
-    for (i, slot) in text.iter_mut().enumerate() {
-        if DASHES.contains(&i) {
-            continue;
+    for (word, positions) in bits.iter().zip(DIGITS) {
+        for (n, at) in positions.into_iter().enumerate() {
+            text[at] = b"0123456789abcdef"[(word >> (60 - 4 * n)) as usize & 0xF];
         }
-        let digit = (bits[n / 16] >> (60 - 4 * (n % 16))) & 0xF;
-        *slot = b"0123456789abcdef"[digit as usize];
-        n += 1;
     }
     text
 }

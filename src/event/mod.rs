@@ -19,6 +19,14 @@ mod tokens;
 
 pub use block::parse_block_lines;
 
+/// Stage one alone over a block, for measuring it; returns the number of tokens.
+#[doc(hidden)]
+pub fn tokenize_for_bench(block: &[u8]) -> usize {
+    let mut tokens = tokens::Tokens::default();
+    tokens::tokenize(block, &mut tokens);
+    tokens.positions().len()
+}
+
 /// The three `user_dialog` events that rebuild calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum EventKind {

@@ -23,8 +23,8 @@
 #[derive(Debug, Default)]
 pub(super) struct Tokens {
     /// Byte offsets of the tokens, in order, then one past the block: `positions[..=len]`. The
-    /// buffers are kept 64 entries longer than the block, so a chunk's tokens are written
-    /// without growing them.
+    /// buffers always hold 64 entries past `len`, so a chunk's tokens are written without a
+    /// test per token.
     positions: Vec<u32>,
     /// The byte at each token, then a `\n` standing for the block's end: `kinds[..=len]`.
     kinds: Vec<u8>,
@@ -57,6 +57,16 @@ impl Tokens {
     /// Offsets of the backslashes that start escapes inside strings, in order.
     pub fn escapes(&self) -> &[u32] {
         &self.escapes
+    }
+
+    /// Makes room for one more chunk's tokens and the end.
+    #[inline(always)]
+    fn reserve_chunk(&mut self) {
+        if self.positions.len() < self.len + 65 {
+            let grown = (self.len + 65).max(2 * self.positions.len());
+            self.positions.resize(grown, 0);
+            self.kinds.resize(grown, 0);
+        }
     }
 
     /// Appends the tokens at the set bits of `bits` in `chunk`, which starts at `base`.
@@ -116,11 +126,30 @@ struct Carry {
 /// Finds the tokens and suspects of `block` (any bytes; at most 4 GiB).
 pub(super) fn tokenize(block: &[u8], tokens: &mut Tokens) {
     #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
-        // SAFETY: the CPU was just found to support these features.
-        return unsafe { tokenize_avx2(block, tokens) };
+    {
+        if has_avx512() {
+            // SAFETY: the CPU was just found to support these features.
+            return unsafe { tokenize_avx512(block, tokens) };
+        }
+        if has_avx2() {
+            // SAFETY: the CPU was just found to support these features.
+            return unsafe { tokenize_avx2(block, tokens) };
+        }
     }
     tokenize_with::<Baseline>(block, tokens);
+}
+
+/// AVX-512 with byte compares and byte compression (Intel since Ice Lake, AMD since Zen 4).
+#[cfg(target_arch = "x86_64")]
+fn has_avx512() -> bool {
+    use std::arch::is_x86_feature_detected as has;
+    has_avx2() && has!("avx512f") && has!("avx512bw") && has!("avx512vbmi2")
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi1,popcnt,lzcnt,avx512f,avx512bw,avx512vbmi2")]
+unsafe fn tokenize_avx512(block: &[u8], tokens: &mut Tokens) {
+    tokenize_with::<Avx512>(block, tokens);
 }
 
 /// AVX2, and the bit instructions every CPU with it also has (counting and finding set bits
@@ -138,12 +167,7 @@ unsafe fn tokenize_avx2(block: &[u8], tokens: &mut Tokens) {
 }
 
 #[inline(always)]
-fn tokenize_with<C: Classify>(block: &[u8], tokens: &mut Tokens) {
-    // At most one token per byte, the end, and the slack `push` relies on.
-    if tokens.positions.len() < block.len() + 65 {
-        tokens.positions.resize(block.len() + 65, 0);
-        tokens.kinds.resize(block.len() + 65, 0);
-    }
+fn tokenize_with<C: Simd>(block: &[u8], tokens: &mut Tokens) {
     tokens.len = 0;
     tokens.suspects.clear();
     tokens.escapes.clear();
@@ -161,8 +185,10 @@ fn tokenize_with<C: Classify>(block: &[u8], tokens: &mut Tokens) {
                 &padded
             }
         };
-        at = chunk_tokens(block, at, chunk, std::hint::black_box(C::classify(chunk)), &mut carry, tokens);
+        tokens.reserve_chunk();
+        at = chunk_tokens::<C>(block, at, chunk, C::classify(chunk), &mut carry, tokens);
     }
+    tokens.reserve_chunk();
     if carry.in_string || carry.escaped {
         // The last line ends inside a string or an escape.
         tokens.suspects.push(block.len() as u32 - 1);
@@ -174,7 +200,7 @@ fn tokenize_with<C: Classify>(block: &[u8], tokens: &mut Tokens) {
 /// Records the tokens and suspects of `chunk`, at `at` in `block`; returns where the next
 /// chunk starts.
 #[inline(always)]
-fn chunk_tokens(
+fn chunk_tokens<C: Simd>(
     block: &[u8],
     at: usize,
     chunk: &[u8; 64],
@@ -213,7 +239,7 @@ fn chunk_tokens(
         push_bits(&mut tokens.escapes, base, escapes);
         suspect |= bad_escapes(block, at, escapes);
     }
-    tokens.push(base, (found | broken) & limit, chunk);
+    C::push(tokens, base, (found | broken) & limit, chunk);
     if suspect != 0 {
         push_bits(&mut tokens.suspects, base, suspect);
     }
@@ -284,15 +310,20 @@ fn prefix_xor(mut x: u64) -> u64 {
     x
 }
 
-/// A way of finding the classes of a chunk's bytes.
-trait Classify {
+/// How a kind of CPU finds the classes of a chunk's bytes, and writes its tokens.
+trait Simd {
     fn classify(chunk: &[u8; 64]) -> Classes;
+
+    #[inline(always)]
+    fn push(tokens: &mut Tokens, base: u32, bits: u64, chunk: &[u8; 64]) {
+        tokens.push(base, bits, chunk);
+    }
 }
 
 /// What every CPU of the target has: SSE2 on x86-64, bytes one by one elsewhere.
 struct Baseline;
 
-impl Classify for Baseline {
+impl Simd for Baseline {
     #[inline(always)]
     fn classify(chunk: &[u8; 64]) -> Classes {
         #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
@@ -337,11 +368,12 @@ fn classify_sse2(chunk: &[u8; 64]) -> Classes {
 struct Avx2;
 
 #[cfg(target_arch = "x86_64")]
-impl Classify for Avx2 {
+impl Simd for Avx2 {
     #[inline(always)]
     fn classify(chunk: &[u8; 64]) -> Classes {
-        // SAFETY: only `tokenize_avx2` and tests use this, once AVX2 was detected.
-        unsafe { classify_avx2(chunk) }
+        // SAFETY: only `tokenize_avx2` and tests use this, once AVX2 was detected. Passing the
+        // classes through `black_box` keeps LLVM from taking the masks apart bit by bit.
+        std::hint::black_box(unsafe { classify_avx2(chunk) })
     }
 }
 
@@ -378,6 +410,75 @@ unsafe fn classify_avx2(chunk: &[u8; 64]) -> Classes {
         c.control |= control;
     }
     c
+}
+
+/// Sixty-four bytes at a time into mask registers, and tokens written by compressing the
+/// chunk's bytes and positions, on CPUs found to have AVX-512 (with VBMI2).
+#[cfg(target_arch = "x86_64")]
+struct Avx512;
+
+#[cfg(target_arch = "x86_64")]
+impl Simd for Avx512 {
+    #[inline(always)]
+    fn classify(chunk: &[u8; 64]) -> Classes {
+        // SAFETY: only `tokenize_avx512` and tests use this, once AVX-512 was detected.
+        unsafe { classify_avx512(chunk) }
+    }
+
+    #[inline(always)]
+    fn push(tokens: &mut Tokens, base: u32, bits: u64, chunk: &[u8; 64]) {
+        // SAFETY: as above.
+        unsafe { push_avx512(tokens, base, bits, chunk) }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn classify_avx512(chunk: &[u8; 64]) -> Classes {
+    use std::arch::x86_64::*;
+    // SAFETY: `chunk` is 64 readable bytes for an unaligned load.
+    let v = unsafe { _mm512_loadu_si512(chunk.as_ptr().cast()) };
+    let eq = |byte: u8| _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(byte as i8));
+    let folded = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+    let folded_eq = |byte: u8| _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(byte as i8));
+    Classes {
+        quote: eq(b'"'),
+        backslash: eq(b'\\'),
+        structural: folded_eq(b'{') | folded_eq(b'}') | eq(b':') | eq(b','),
+        newline: eq(b'\n'),
+        space: eq(b' ') | eq(b'\t') | eq(b'\r'),
+        control: _mm512_cmple_epu8_mask(v, _mm512_set1_epi8(0x1f)),
+    }
+}
+
+/// Appends the tokens at the set bits of `bits`: their bytes compressed into `kinds` at once,
+/// their positions sixteen lanes at a time.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,popcnt")]
+#[inline]
+unsafe fn push_avx512(tokens: &mut Tokens, base: u32, bits: u64, chunk: &[u8; 64]) {
+    use std::arch::x86_64::*;
+    let len = tokens.len;
+    let kinds = &mut tokens.kinds[len..len + 64];
+    let positions = &mut tokens.positions[len..len + 64];
+    let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    // SAFETY: each load reads the 64 bytes of `chunk`, each store writes within the 64-entry
+    // slices just taken: `kinds` whole, and 16 positions from `n`, which is at most
+    // 16 * quarter.
+    unsafe {
+        let bytes = _mm512_loadu_si512(chunk.as_ptr().cast());
+        _mm512_storeu_si512(kinds.as_mut_ptr().cast(), _mm512_maskz_compress_epi8(bits, bytes));
+        let mut n = 0;
+        for quarter in 0..4u32 {
+            let mask = (bits >> (16 * quarter)) as u16;
+            let at = _mm512_add_epi32(lanes, _mm512_set1_epi32((base + 16 * quarter) as i32));
+            let out = &mut positions[n..n + 16];
+            _mm512_storeu_si512(out.as_mut_ptr().cast(), _mm512_maskz_compress_epi32(mask, at));
+            n += mask.count_ones() as usize;
+        }
+    }
+    tokens.len += bits.count_ones() as usize;
 }
 
 /// The same classes a byte at a time: the portable version, and the reference in tests.
@@ -500,6 +601,72 @@ mod tests {
         #[cfg(target_arch = "x86_64")]
         if has_avx2() {
             assert_eq!(Avx2::classify(chunk), classify_bytes(chunk));
+        }
+        #[cfg(target_arch = "x86_64")]
+        if has_avx512() {
+            assert_eq!(Avx512::classify(chunk), classify_bytes(chunk));
+        }
+    }
+
+    /// A byte-at-a-time chunk reader, to hold the vector ones to.
+    struct Bytes;
+
+    impl Simd for Bytes {
+        fn classify(chunk: &[u8; 64]) -> Classes {
+            classify_bytes(chunk)
+        }
+    }
+
+    /// Positions, kinds, suspects and escapes.
+    type Found = (Vec<u32>, Vec<u8>, Vec<u32>, Vec<u32>);
+
+    /// Everything stage one found, by every implementation this CPU can run.
+    fn every_way(block: &[u8]) -> Vec<Found> {
+        let found = |tokens: &Tokens| {
+            (
+                tokens.positions().to_vec(),
+                tokens.kinds()[..=tokens.len].to_vec(),
+                tokens.suspects.clone(),
+                tokens.escapes.clone(),
+            )
+        };
+        let mut tokens = Tokens::default();
+        let mut all = Vec::new();
+        tokenize_with::<Bytes>(block, &mut tokens);
+        all.push(found(&tokens));
+        tokenize_with::<Baseline>(block, &mut tokens);
+        all.push(found(&tokens));
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2() {
+            // SAFETY: the CPU has the features.
+            unsafe { tokenize_avx2(block, &mut tokens) };
+            all.push(found(&tokens));
+        }
+        #[cfg(target_arch = "x86_64")]
+        if has_avx512() {
+            // SAFETY: the CPU has the features.
+            unsafe { tokenize_avx512(block, &mut tokens) };
+            all.push(found(&tokens));
+        }
+        all
+    }
+
+    #[test]
+    fn every_implementation_finds_the_same_tokens() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+        let mut blocks: Vec<Vec<u8>> =
+            std::fs::read_dir(dir).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
+        let mut noisy = blocks.concat();
+        let noise = b"\"\\\n{}[]:, x\x01\xc5";
+        for (i, byte) in noisy.iter_mut().enumerate() {
+            if i % 97 == 0 {
+                *byte = noise[i % noise.len()];
+            }
+        }
+        blocks.push(noisy);
+        for block in &blocks {
+            let all = every_way(block);
+            assert!(all.windows(2).all(|w| w[0] == w[1]), "implementations disagree");
         }
     }
 

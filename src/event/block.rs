@@ -9,13 +9,16 @@
 
 use std::cell::RefCell;
 
+use super::scan::{self, Recording};
+use super::shape::Shapes;
 use super::tokens::{self, Tokens};
-use super::{parse_general, scan, LineError, Parsed, Wire};
+use super::{parse_general, LineError, Parsed, Wire};
 use crate::input::{self, Line};
 
 thread_local! {
-    /// Token positions, reused from block to block.
-    static BLOCK_TOKENS: RefCell<Tokens> = RefCell::default();
+    /// Token positions and a recording, reused from block to block, and the shapes of lines
+    /// seen lately.
+    static BLOCK: RefCell<(Tokens, Shapes, Recording)> = RefCell::default();
 }
 
 /// Parses every line of `block` (lines end with `\n`; the last may not), calling `each` with
@@ -30,13 +33,24 @@ pub fn parse_block_lines<'a>(block: &'a [u8], max_len: usize, mut each: impl FnM
         }
         return;
     };
-    BLOCK_TOKENS.with_borrow_mut(|tokens| {
+    BLOCK.with_borrow_mut(|(tokens, shapes, recording)| {
         tokens::tokenize(block, tokens);
         let (positions, suspects) = (tokens.positions(), tokens.suspects());
         let (mut start, mut first, mut suspect, mut escape) = (0, 0, 0, 0);
         while start < block.len() {
+            // The line's `\n` token: the end stands for one after the last line.
+            let last = first + memchr::memchr(b'\n', &tokens.kinds()[first..]).unwrap_or(0);
             let mut wire = Wire::default();
-            let fast = scan::walk_line(text, tokens, first, &mut escape, &mut wire);
+            let fast = if shapes.replay(text, tokens, (first, last), &mut escape, &mut wire) {
+                Some(last)
+            } else {
+                wire = Wire::default();
+                let walked = scan::walk_line(text, tokens, first, &mut escape, &mut wire, recording);
+                if walked == Some(last) {
+                    shapes.remember(tokens, (first, last), recording);
+                }
+                walked
+            };
             // The line's end (its newline, or the block's end) and its first token after it.
             let (end, next) = match fast {
                 Some(last) => (positions[last] as usize, last + 1),
@@ -119,6 +133,31 @@ mod tests {
         }
         let invalid_utf8 = [good.as_bytes(), b"\n{\"a\":\"\xff\"}\n", good.as_bytes()].concat();
         assert_eq!(by_block(&invalid_utf8, 1000), by_line(&invalid_utf8, 1000));
+    }
+
+    #[test]
+    fn a_shape_is_replayed_only_on_lines_it_fits() {
+        let first = r#"{"event_type":"user_dialog","event_name":"dialog_state_update","event_time":"2020-08-25 16:24:47","dialog_uuid":"b","state":"alerting","self_name":"x","n":12,"o":{"a":null}}"#;
+        let variants = [
+            // Same kinds, keys that now matter, or matter twice.
+            first.replace("self_name", "state_aaa").replace("\"state\"", "\"other\""),
+            first.replace("self_name", "close_cause"),
+            first.replace("self_name", "event_name"),
+            first.replace("\"o\"", "\"project\""),
+            // Same kinds, bare values that are not whole, or a number grown too long.
+            first.replace(":12,", ":1x,"),
+            first.replace(":null}", ":nul1}"),
+            first.replace(":12,", ":1234567890123456789,"),
+            // Same kinds, an escape in a needed value or a key.
+            first.replace("alerting", "aler\\u0074ing"),
+            first.replace("\"dialog_uuid\"", "\"dialog\\u005fuuid\""),
+            // Same kinds, space before a colon.
+            first.replace("\"state\":", "\"state\" :"),
+        ];
+        for variant in &variants {
+            let block = format!("{first}\n{variant}\n{first}\n{variant}");
+            assert_eq!(by_block(block.as_bytes(), 1000), by_line(block.as_bytes(), 1000), "{variant}");
+        }
     }
 
     proptest::proptest! {

@@ -10,12 +10,15 @@ use std::borrow::Cow;
 use std::fmt;
 
 use chrono::NaiveDate;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 mod block;
 mod scan;
+mod shape;
 mod tokens;
+mod wire;
+
+use wire::Wire;
 
 pub use block::parse_block_lines;
 
@@ -210,151 +213,6 @@ pub fn parse_event_time(s: &str) -> Option<i64> {
     let date = NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 2)?, num(8, 2)?)?;
     let time = date.and_hms_opt(num(11, 2)?, num(14, 2)?, num(17, 2)?)?;
     Some(time.and_utc().timestamp())
-}
-
-/// The subset of a webhook body callflow reads. Unknown fields are skipped.
-#[derive(Debug, Default, PartialEq, Deserialize)]
-struct Wire<'a> {
-    #[serde(default, borrow, deserialize_with = "lenient")]
-    event_type: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
-    event_name: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
-    event_time: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
-    dialog_uuid: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
-    state: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
-    close_cause: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
-    dialog_type: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
-    business_direction: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
-    self_target: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
-    peer_username: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
-    peer_project_name: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    initial_application_info: Option<AppInfo<'a>>,
-    #[serde(default, borrow)]
-    tenant_user: Option<Named<'a>>,
-    #[serde(default, borrow)]
-    project: Option<Named<'a>>,
-}
-
-#[derive(Debug, Default, PartialEq, Deserialize)]
-struct AppInfo<'a> {
-    #[serde(default, borrow)]
-    data: Option<AppData<'a>>,
-}
-
-#[derive(Debug, Default, PartialEq, Deserialize)]
-struct AppData<'a> {
-    #[serde(default, borrow, deserialize_with = "lenient")]
-    caller_dialog_uuid: Option<Cow<'a, str>>,
-}
-
-/// `tenant_user` carries `username`, `project` carries `name`.
-#[derive(Debug, Default, PartialEq, Deserialize)]
-struct Named<'a> {
-    #[serde(default, borrow, deserialize_with = "lenient")]
-    username: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
-    name: Option<Cow<'a, str>>,
-}
-
-impl<'a> Wire<'a> {
-    fn into_parsed(self) -> Result<Parsed<'a>, LineError> {
-        let event_type = self.event_type.ok_or(LineError::Missing("event_type"))?;
-        let event_name = self.event_name.ok_or(LineError::Missing("event_name"))?;
-        let kind = match (&*event_type, &*event_name) {
-            ("user_dialog", "dialog_create") => EventKind::Create,
-            ("user_dialog", "dialog_state_update") => EventKind::State,
-            ("user_dialog", "dialog_close") => EventKind::Close,
-            _ => return Ok(Parsed::Other(event_name)),
-        };
-        let dialog_uuid = self.dialog_uuid.ok_or(LineError::Missing("dialog_uuid"))?;
-        let raw_time = self.event_time.ok_or(LineError::Missing("event_time"))?;
-        let time = parse_event_time(&raw_time).ok_or_else(|| LineError::BadTime(raw_time.into_owned()))?;
-        if kind == EventKind::State && self.state.is_none() {
-            return Err(LineError::Missing("state"));
-        }
-        let create = (kind == EventKind::Create).then(|| CreateFields {
-            parent: self.initial_application_info.and_then(|info| info.data).and_then(|data| data.caller_dialog_uuid),
-            dialog_type: self.dialog_type,
-            business_direction: self.business_direction,
-            self_target: self.self_target,
-            peer_username: self.peer_username,
-            peer_project_name: self.peer_project_name,
-            username: self.tenant_user.and_then(|user| user.username),
-            project: self.project.and_then(|project| project.name),
-        });
-        Ok(Parsed::Call(CallEvent {
-            dialog_uuid,
-            kind,
-            time,
-            state: self.state,
-            close_cause: if kind == EventKind::Close { self.close_cause } else { None },
-            create,
-        }))
-    }
-}
-
-/// A string field that tolerates other JSON types: a number becomes its text, anything
-/// else (null, bool, object, array) becomes absent.
-fn lenient<'de, D>(deserializer: D) -> Result<Option<Cow<'de, str>>, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    deserializer.deserialize_any(LenientStr)
-}
-
-struct LenientStr;
-
-impl<'de> Visitor<'de> for LenientStr {
-    type Value = Option<Cow<'de, str>>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Borrowed(v)))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_owned())))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v)))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_string())))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_string())))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! stage walks those positions by the JSON grammar, checks every bare value (`true`, `-12.5`,
 //! …), and picks out the needed fields. It never looks at the bytes inside strings it skips,
 //! which are most of a webhook body: a string is one token (its opening quote), and its end is
-//! the last quote before the token that follows it.
+//! the last quote before the token that follows it. As it walks it records the line's shape
+//! ([`Recording`]), which [`super::shape`] replays on the next lines like it.
 //!
 //! It is deliberately conservative. It answers only when it is certain the general path (the
 //! serde derive over sonic-rs or serde_json) would give exactly the same [`Wire`]: the whole
@@ -17,62 +18,101 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 
 use super::tokens::{self, Tokens};
-use super::{AppData, AppInfo, Named, Wire};
+use super::wire::{Part, Slot, Wire};
 
 /// Nesting deeper than this is left to the general path.
 const MAX_DEPTH: u32 = 64;
 
 thread_local! {
-    /// Token positions for [`scan`], reused from line to line.
-    static LINE_TOKENS: RefCell<Tokens> = RefCell::default();
+    /// Token positions and a recording for [`scan`], reused from line to line.
+    static LINE: RefCell<(Tokens, Recording)> = RefCell::default();
 }
 
 /// Scans one line (already known to be UTF-8); `None` means "not certain: use the general path".
 pub(super) fn scan(text: &str) -> Option<Wire<'_>> {
-    LINE_TOKENS.with_borrow_mut(|tokens| {
+    LINE.with_borrow_mut(|(tokens, recording)| {
         tokens::tokenize(text.as_bytes(), tokens);
         if !tokens.suspects().is_empty() {
             return None;
         }
         let mut wire = Wire::default();
-        let end = walk_line(text, tokens, 0, &mut 0, &mut wire)?;
+        let end = walk_line(text, tokens, 0, &mut 0, &mut wire, recording)?;
         (end == tokens.positions().len() - 1).then_some(wire)
     })
 }
 
+/// What a walk over a line found that the same shape of line will have again: the keys that
+/// decide where values go, the bare values to check, and where the needed values are. Token
+/// numbers count from the line's first token.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Recording {
+    /// Each key of an object whose keys matter: its token, and the bytes after its opening
+    /// quote (`event_type":`) in `key_bytes`.
+    pub keys: Vec<(u32, u32, u32)>,
+    pub key_bytes: Vec<u8>,
+    /// The tokens of bare values.
+    pub bares: Vec<u32>,
+    /// What was set, in order.
+    pub ops: Vec<Op>,
+}
+
+/// One thing a walk did to the [`Wire`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Op {
+    /// An object was there.
+    Mark(Part),
+    /// A needed string, at a token.
+    Set(Slot, u32),
+}
+
+impl Recording {
+    fn clear(&mut self) {
+        self.keys.clear();
+        self.key_bytes.clear();
+        self.bares.clear();
+        self.ops.clear();
+    }
+}
+
 /// Reads the line of `text` (a block already known to be UTF-8, tokenized into `tokens`)
-/// whose first token is number `first` into `wire` (which starts out empty). Returns the index
-/// of the `\n` token that ends the line. `None` means "not certain", and `wire` holds
-/// anything; suspect bytes are the caller's to check. `escape` is the index of the first
-/// escape not before the line, kept by the caller from line to line.
+/// whose first token is number `first` into `wire` (which starts out empty), recording its
+/// shape into `recording`. Returns the index of the `\n` token that ends the line. `None`
+/// means "not certain", and `wire` and `recording` hold anything; suspect bytes are the
+/// caller's to check. `escape` is the index of the first escape not before the line, kept by
+/// the caller from line to line.
 pub(super) fn walk_line<'a>(
     text: &'a str,
     tokens: &Tokens,
     first: usize,
     escape: &mut usize,
     wire: &mut Wire<'a>,
+    recording: &mut Recording,
 ) -> Option<usize> {
     if tokens.kinds()[first] != b'{' {
         return None;
     }
+    recording.clear();
     let mut walker = Walker {
         text,
         b: text.as_bytes(),
         at: tokens.positions(),
         kinds: tokens.kinds(),
+        first,
         t: first,
         depth: 0,
         escapes: tokens.escapes(),
         next_escape: *escape,
+        wire,
+        recording,
     };
-    let walked = walker.wire(wire);
+    let walked = walker.top();
     *escape = walker.next_escape;
     walked?;
     (walker.peek() == b'\n').then_some(walker.t)
 }
 
 /// A cursor over the tokens of one line.
-struct Walker<'a, 't> {
+struct Walker<'a, 't, 'w> {
     text: &'a str,
     b: &'a [u8],
     /// Token positions; a string's token is its opening quote, and nothing inside a string
@@ -81,18 +121,21 @@ struct Walker<'a, 't> {
     /// The byte at each token; the last is a `\n`, which no rule consumes, so the cursor
     /// never passes it.
     kinds: &'t [u8],
-    /// The next token.
+    /// The line's first token, and the next token.
+    first: usize,
     t: usize,
     depth: u32,
     /// Offsets of the escapes inside strings, and the first not before the cursor's string.
     escapes: &'t [u32],
     next_escape: usize,
+    wire: &'w mut Wire<'a>,
+    recording: &'w mut Recording,
 }
 
 /// Where a key of the top-level object goes.
 enum Top {
     /// A needed string field, by its bit in the seen-set.
-    Field(u32),
+    Field(Slot),
     AppInfo,
     TenantUser,
     Project,
@@ -102,19 +145,19 @@ enum Top {
 /// The top-level keys callflow reads, by length first: most keys are not among them.
 fn top_key(key: &[u8]) -> Top {
     let field = match (key.len(), key) {
-        (5, b"state") => 4,
+        (5, b"state") => Slot::State,
         (7, b"project") => return Top::Project,
-        (10, b"event_type") => 0,
-        (10, b"event_name") => 1,
-        (10, b"event_time") => 2,
-        (11, b"dialog_uuid") => 3,
-        (11, b"close_cause") => 5,
-        (11, b"dialog_type") => 6,
-        (11, b"self_target") => 8,
+        (10, b"event_type") => Slot::EventType,
+        (10, b"event_name") => Slot::EventName,
+        (10, b"event_time") => Slot::EventTime,
+        (11, b"dialog_uuid") => Slot::DialogUuid,
+        (11, b"close_cause") => Slot::CloseCause,
+        (11, b"dialog_type") => Slot::DialogType,
+        (11, b"self_target") => Slot::SelfTarget,
         (11, b"tenant_user") => return Top::TenantUser,
-        (13, b"peer_username") => 9,
-        (17, b"peer_project_name") => 10,
-        (18, b"business_direction") => 7,
+        (13, b"peer_username") => Slot::PeerUsername,
+        (17, b"peer_project_name") => Slot::PeerProjectName,
+        (18, b"business_direction") => Slot::BusinessDirection,
         (24, b"initial_application_info") => return Top::AppInfo,
         _ => return Top::Other,
     };
@@ -133,128 +176,171 @@ const ENDS_BARE: [bool; 256] = {
     table
 };
 
+/// Whether the bare value at `start` of `b` is a whole `true`, `false`, `null` or number
+/// this path accepts: exponents and very long numbers go to the general path, whose range
+/// rules then apply; `nullx`, `1e5` and `01` are not whole.
+pub(super) fn bare_value(b: &[u8], start: usize) -> bool {
+    let end = match b[start] {
+        b'n' => literal(b, start, b"null"),
+        b't' => literal(b, start, b"true"),
+        b'f' => literal(b, start, b"false"),
+        _ => number(b, start),
+    };
+    end.is_some_and(|end| b.get(end).is_none_or(|&next| ENDS_BARE[next as usize]))
+}
+
+#[inline(always)]
+fn literal(b: &[u8], start: usize, word: &[u8]) -> Option<usize> {
+    let end = start + word.len();
+    (b.get(start..end)? == word).then_some(end)
+}
+
+fn number(b: &[u8], start: usize) -> Option<usize> {
+    let digits = |mut i: usize| {
+        while let Some(b'0'..=b'9') = b.get(i) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = start + usize::from(b[start] == b'-');
+    match b.get(i)? {
+        b'0' => i += 1,
+        b'1'..=b'9' => i = digits(i),
+        _ => return None,
+    }
+    if b.get(i) == Some(&b'.') {
+        let after = digits(i + 1);
+        if after == i + 1 {
+            return None;
+        }
+        i = after;
+    }
+    (i - start <= 18).then_some(i)
+}
+
+/// The closing quote of a string whose next token is at `next`: the last quote before it,
+/// since only whitespace and a separator can lie between them.
+#[inline(always)]
+pub(super) fn closing_quote(b: &[u8], next: usize) -> usize {
+    if b[next - 1] == b'"' {
+        return next - 1;
+    }
+    let mut at = next - 1;
+    while b[at] != b'"' {
+        at -= 1;
+    }
+    at
+}
+
 /// Four token kinds read at once: a string key and a string value, then a comma or the end
 /// of the object. Most pairs of a webhook body look like this.
 const KEY_STRING_COMMA: u32 = u32::from_le_bytes(*b"\":\",");
 const KEY_STRING_CLOSE: u32 = u32::from_le_bytes(*b"\":\"}");
 
-impl<'a> Walker<'a, '_> {
+impl<'a> Walker<'a, '_, '_> {
     /// The byte of the next token.
     #[inline(always)]
     fn peek(&self) -> u8 {
         self.kinds[self.t]
     }
 
-    /// The top-level object, filling the needed fields of `w`.
-    fn wire(&mut self, w: &mut Wire<'a>) -> Option<()> {
+    /// The next token, counted from the line's first.
+    #[inline(always)]
+    fn offset(&self) -> u32 {
+        (self.t - self.first) as u32
+    }
+
+    /// The top-level object, filling the needed fields.
+    fn top(&mut self) -> Option<()> {
         let mut seen = 0u32;
         self.object(true, |s, key| {
-            let slot = match top_key(key) {
+            let (bit, part) = match top_key(key) {
                 Top::Other => return s.skip_value(),
-                Top::AppInfo => {
-                    once(&mut seen, 11)?;
-                    w.initial_application_info = s.nullable(Walker::app_info)?;
-                    return Some(());
+                Top::Field(slot) => {
+                    once(&mut seen, slot as u32)?;
+                    return s.field(slot);
                 }
-                Top::TenantUser => {
-                    once(&mut seen, 12)?;
-                    w.tenant_user = s.nullable(Walker::named)?;
-                    return Some(());
-                }
-                Top::Project => {
-                    once(&mut seen, 13)?;
-                    w.project = s.nullable(Walker::named)?;
-                    return Some(());
-                }
-                Top::Field(bit) => {
-                    once(&mut seen, bit)?;
-                    match bit {
-                        0 => &mut w.event_type,
-                        1 => &mut w.event_name,
-                        2 => &mut w.event_time,
-                        3 => &mut w.dialog_uuid,
-                        4 => &mut w.state,
-                        5 => &mut w.close_cause,
-                        6 => &mut w.dialog_type,
-                        7 => &mut w.business_direction,
-                        8 => &mut w.self_target,
-                        9 => &mut w.peer_username,
-                        _ => &mut w.peer_project_name,
-                    }
-                }
+                Top::AppInfo => (20, Part::AppInfo),
+                Top::TenantUser => (21, Part::TenantUser),
+                Top::Project => (22, Part::Project),
             };
-            s.field(slot)
+            once(&mut seen, bit)?;
+            s.nullable(part, |s| match part {
+                Part::AppInfo => s.app_info(),
+                _ => s.named(part),
+            })
         })
     }
 
-    fn app_info(&mut self) -> Option<AppInfo<'a>> {
-        let (mut data, mut seen) = (None, 0u32);
+    fn app_info(&mut self) -> Option<()> {
+        let mut seen = 0u32;
         self.object(true, |s, key| match key {
             b"data" => {
                 once(&mut seen, 0)?;
-                data = s.nullable(Walker::app_data)?;
-                Some(())
+                s.nullable(Part::AppData, Walker::app_data)
             }
             _ => s.skip_value(),
-        })?;
-        Some(AppInfo { data })
+        })
     }
 
-    fn app_data(&mut self) -> Option<AppData<'a>> {
-        let (mut caller_dialog_uuid, mut seen) = (None, 0u32);
+    fn app_data(&mut self) -> Option<()> {
+        let mut seen = 0u32;
         self.object(true, |s, key| match key {
             b"caller_dialog_uuid" => {
                 once(&mut seen, 0)?;
-                s.field(&mut caller_dialog_uuid)
+                s.field(Slot::CallerDialogUuid)
             }
             _ => s.skip_value(),
-        })?;
-        Some(AppData { caller_dialog_uuid })
+        })
     }
 
-    fn named(&mut self) -> Option<Named<'a>> {
-        let (mut username, mut name, mut seen) = (None, None, 0u32);
+    /// `tenant_user` or `project`: their `username` and `name`.
+    fn named(&mut self, part: Part) -> Option<()> {
+        let (username, name) = match part {
+            Part::TenantUser => (Slot::TenantUsername, Slot::TenantName),
+            _ => (Slot::ProjectUsername, Slot::ProjectName),
+        };
+        let mut seen = 0u32;
         self.object(true, |s, key| match key {
             b"username" => {
                 once(&mut seen, 0)?;
-                s.field(&mut username)
+                s.field(username)
             }
             b"name" => {
                 once(&mut seen, 1)?;
-                s.field(&mut name)
+                s.field(name)
             }
             _ => s.skip_value(),
-        })?;
-        Some(Named { username, name })
+        })
     }
 
-    /// `null`, or what `inner` reads from an object.
-    fn nullable<T>(&mut self, inner: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
+    /// `null`, or the object `part`, read by `inner`.
+    fn nullable(&mut self, part: Part, inner: impl FnOnce(&mut Self) -> Option<()>) -> Option<()> {
         match self.peek() {
-            b'n' => self.literal(b"null").map(|_| None),
-            b'{' => inner(self).map(Some),
+            b'n' => self.bare(),
+            b'{' => {
+                self.wire.mark(part);
+                self.recording.ops.push(Op::Mark(part));
+                inner(self)
+            }
             _ => None,
         }
     }
 
-    /// A needed string into `slot`: a string, or null (left `None`); anything else is for
+    /// A needed string into `slot`: a string, or null (left absent); anything else is for
     /// the general path.
-    fn field(&mut self, slot: &mut Option<Cow<'a, str>>) -> Option<()> {
+    fn field(&mut self, slot: Slot) -> Option<()> {
         match self.peek() {
             b'"' => {
+                self.recording.ops.push(Op::Set(slot, self.offset()));
                 let open = self.at[self.t] as usize;
                 self.t += 1;
-                let close = self.closing_quote();
-                let raw = self.text.get(open + 1..close)?;
-                *slot = Some(if self.escaped(open, close) {
-                    // Escapes were validated by stage one; serde_json undoes them.
-                    Cow::Owned(serde_json::from_str(self.text.get(open..=close)?).ok()?)
-                } else {
-                    Cow::Borrowed(raw)
-                });
+                let close = closing_quote(self.b, self.at[self.t] as usize);
+                let value = string_value(self.text, open, close, self.escaped(open, close))?;
+                self.wire.set(slot, value);
                 Some(())
             }
-            b'n' => self.literal(b"null"),
+            b'n' => self.bare(),
             _ => None,
         }
     }
@@ -301,6 +387,25 @@ impl<'a> Walker<'a, '_> {
         Some(())
     }
 
+    /// The key at the cursor (an unescaped string, followed by a colon token), recorded.
+    #[inline(always)]
+    fn key(&mut self) -> Option<&'a [u8]> {
+        let open = self.at[self.t] as usize;
+        let colon = self.at[self.t + 1] as usize;
+        let close = closing_quote(self.b, colon);
+        if self.escaped(open, close) {
+            return None;
+        }
+        // What a line of the same shape must hold after the key's opening quote: the key,
+        // its closing quote and the colon, with no space between.
+        let recorded = self.recording.key_bytes.len() as u32;
+        self.recording.key_bytes.extend_from_slice(self.b.get(open + 1..close)?);
+        self.recording.key_bytes.extend_from_slice(b"\":");
+        let end = self.recording.key_bytes.len() as u32;
+        self.recording.keys.push((self.offset(), recorded, end));
+        self.b.get(open + 1..close)
+    }
+
     /// After an item: a comma (`true`, more follow), or `close` (`false`, the end).
     #[inline(always)]
     fn separator(&mut self, close: u8) -> Option<bool> {
@@ -311,18 +416,6 @@ impl<'a> Walker<'a, '_> {
             _ if kind == close => Some(false),
             _ => None,
         }
-    }
-
-    /// The key at the cursor (an unescaped string, followed by a colon token).
-    #[inline(always)]
-    fn key(&mut self) -> Option<&'a [u8]> {
-        let open = self.at[self.t] as usize;
-        let colon = self.at[self.t + 1] as usize;
-        let close = if self.b[colon - 1] == b'"' { colon - 1 } else { self.quote_before(colon) };
-        if self.escaped(open, close) {
-            return None;
-        }
-        self.b.get(open + 1..close)
     }
 
     /// An object whose keys do not matter.
@@ -363,100 +456,53 @@ impl<'a> Walker<'a, '_> {
                 self.t += 1;
                 Some(())
             }
-            b'n' => self.literal(b"null"),
             b'{' => self.skip_object(),
             b'[' => self.array(),
-            b't' => self.literal(b"true"),
-            b'f' => self.literal(b"false"),
-            b'-' | b'0'..=b'9' => self.number(),
+            b'n' | b't' | b'f' | b'-' | b'0'..=b'9' => self.bare(),
             _ => None,
         }
     }
 
-    /// The closing quote of the string just passed: the last quote before the next token,
-    /// since only whitespace can lie between them (anything else would be a token).
+    /// A bare value at the cursor, checked and recorded.
     #[inline(always)]
-    fn closing_quote(&self) -> usize {
-        let next = self.at[self.t] as usize;
-        if self.b[next - 1] == b'"' {
-            next - 1
-        } else {
-            self.quote_before(next)
-        }
-    }
-
-    /// The last quote before `at`, past whitespace.
-    fn quote_before(&self, at: usize) -> usize {
-        let mut at = at - 1;
-        while self.b[at] != b'"' {
-            at -= 1;
-        }
-        at
-    }
-
-    /// Whether the string between the quotes at `open` and `close` holds an escape. Strings
-    /// are asked about in order, so a cursor over the (few) escapes does.
-    #[inline(always)]
-    fn escaped(&mut self, open: usize, close: usize) -> bool {
-        let next = |s: &Self| s.escapes.get(s.next_escape).map_or(usize::MAX, |&at| at as usize);
-        if next(self) >= close {
-            return false;
-        }
-        while next(self) < open {
-            self.next_escape += 1;
-        }
-        next(self) < close
-    }
-
-    /// A bare literal at the cursor, which must end there.
-    #[inline(always)]
-    fn literal(&mut self, word: &[u8]) -> Option<()> {
-        let start = self.at[self.t] as usize;
-        let end = start + word.len();
-        (self.b.get(start..end)? == word).then_some(())?;
-        self.bare_end(end)
-    }
-
-    /// A number by the JSON grammar; exponents and very long numbers go to the general path,
-    /// whose range rules then apply.
-    fn number(&mut self) -> Option<()> {
-        let start = self.at[self.t] as usize;
-        let mut i = start + usize::from(self.b[start] == b'-');
-        match self.b.get(i)? {
-            b'0' => i += 1,
-            b'1'..=b'9' => i = self.digits(i),
-            _ => return None,
-        }
-        if self.b.get(i) == Some(&b'.') {
-            let after = self.digits(i + 1);
-            if after == i + 1 {
-                return None;
-            }
-            i = after;
-        }
-        if i - start > 18 {
+    fn bare(&mut self) -> Option<()> {
+        if !bare_value(self.b, self.at[self.t] as usize) {
             return None;
         }
-        self.bare_end(i)
-    }
-
-    fn digits(&self, mut i: usize) -> usize {
-        while let Some(b'0'..=b'9') = self.b.get(i) {
-            i += 1;
-        }
-        i
-    }
-
-    /// A bare value read up to `end` is whole only if nothing of it follows (`nullx`, `1e5`
-    /// and `01` are not whole); then the cursor moves past its token.
-    #[inline(always)]
-    fn bare_end(&mut self, end: usize) -> Option<()> {
-        if self.b.get(end).is_some_and(|&next| !ENDS_BARE[next as usize]) {
-            return None;
-        }
+        self.recording.bares.push(self.offset());
         self.t += 1;
         Some(())
     }
+
+    /// Whether the string between the quotes at `open` and `close` holds an escape.
+    #[inline(always)]
+    fn escaped(&mut self, open: usize, close: usize) -> bool {
+        escaped(self.escapes, &mut self.next_escape, open, close)
+    }
+}
+
+/// Whether the string between the quotes at `open` and `close` holds one of `escapes`.
+/// Strings are asked about in order, so a cursor over the (few) escapes does.
+#[inline(always)]
+pub(super) fn escaped(escapes: &[u32], next_escape: &mut usize, open: usize, close: usize) -> bool {
+    let next = |cursor: usize| escapes.get(cursor).map_or(usize::MAX, |&at| at as usize);
+    if next(*next_escape) >= close {
+        return false;
+    }
+    while next(*next_escape) < open {
+        *next_escape += 1;
+    }
+    next(*next_escape) < close
+}
+
+/// The value of the string between the quotes at `open` and `close`, borrowed unless it
+/// holds escapes (already validated by stage one), which serde_json undoes.
+#[inline(always)]
+pub(super) fn string_value(text: &str, open: usize, close: usize, escaped: bool) -> Option<Cow<'_, str>> {
+    if escaped {
+        return serde_json::from_str(text.get(open..=close)?).ok().map(Cow::Owned);
+    }
+    text.get(open + 1..close).map(Cow::Borrowed)
 }
 
 /// Marks field `bit` as seen; a needed key seen twice is for the general path (serde rejects

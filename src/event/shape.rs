@@ -1,0 +1,122 @@
+//! Stage two's shortcut: lines of a shape already walked are replayed, not walked.
+//!
+//! Webhook bodies come in a handful of shapes: the same keys in the same order, the same
+//! kinds of values, only the values' text differs. Two lines with the same sequence of token
+//! kinds (stage one's `kinds`) have the same grammar, so one is valid JSON exactly when the
+//! other is, bare values aside; and when the keys of the objects whose keys matter are the
+//! same bytes too, the walker would take the same decisions on both. So once the walker has
+//! read a line, its [`Recording`] of keys, bare values and needed values is kept with the
+//! line's kinds, and a later line with the same kinds only has its keys compared, its bare
+//! values checked and its needed strings sliced out. Any difference sends the line to the
+//! walker, so the result is always the walker's.
+
+use super::scan::{self, Op, Recording};
+use super::tokens::Tokens;
+use super::wire::Wire;
+
+/// Shapes kept per parser thread; a shape whose slot is taken by another replaces it.
+const SLOTS: usize = 64;
+
+/// Lines with more tokens than this are walked each time, and never kept.
+const MAX_TOKENS: usize = 4096;
+
+/// A line's token kinds and what walking it found.
+#[derive(Debug)]
+struct Shape {
+    kinds: Box<[u8]>,
+    recording: Recording,
+}
+
+/// The shapes a parser thread has seen lately, by a hash of their kinds.
+#[derive(Debug)]
+pub(super) struct Shapes {
+    slots: Vec<Option<Shape>>,
+}
+
+impl Default for Shapes {
+    fn default() -> Self {
+        Shapes { slots: (0..SLOTS).map(|_| None).collect() }
+    }
+}
+
+impl Shapes {
+    /// Fills `wire` (empty) from the line of `text` whose tokens are `first..end` (`end` being
+    /// its `\n` token), when a known shape fits the line; `false` when none does, `wire` then
+    /// holding anything. `escape` is the walker's cursor over escapes, moved only on success.
+    pub fn replay<'a>(
+        &self,
+        text: &'a str,
+        tokens: &Tokens,
+        (first, end): (usize, usize),
+        escape: &mut usize,
+        wire: &mut Wire<'a>,
+    ) -> bool {
+        let kinds = &tokens.kinds()[first..end];
+        let Some(shape) = &self.slots[slot(kinds)] else { return false };
+        if *shape.kinds != *kinds {
+            return false;
+        }
+        let mut cursor = *escape;
+        let fits = replay(&shape.recording, text, &tokens.positions()[first..], tokens.escapes(), &mut cursor, wire);
+        if fits.is_some() {
+            *escape = cursor;
+        }
+        fits.is_some()
+    }
+
+    /// Keeps the shape of a line the walker has just read: its tokens `first..end` and what
+    /// the walk recorded.
+    pub fn remember(&mut self, tokens: &Tokens, (first, end): (usize, usize), recording: &Recording) {
+        let kinds = &tokens.kinds()[first..end];
+        if kinds.len() <= MAX_TOKENS {
+            self.slots[slot(kinds)] = Some(Shape { kinds: kinds.into(), recording: recording.clone() });
+        }
+    }
+}
+
+/// Replays a recording on a line whose token positions start at `at`.
+fn replay<'a>(
+    recording: &Recording,
+    text: &'a str,
+    at: &[u32],
+    escapes: &[u32],
+    cursor: &mut usize,
+    wire: &mut Wire<'a>,
+) -> Option<()> {
+    let b = text.as_bytes();
+    for &(token, from, to) in &recording.keys {
+        let open = at[token as usize] as usize;
+        let expected = &recording.key_bytes[from as usize..to as usize];
+        if b.get(open + 1..open + 1 + expected.len()) != Some(expected) {
+            return None;
+        }
+    }
+    for &token in &recording.bares {
+        if !scan::bare_value(b, at[token as usize] as usize) {
+            return None;
+        }
+    }
+    for op in &recording.ops {
+        match *op {
+            Op::Mark(part) => wire.mark(part),
+            Op::Set(slot, token) => {
+                let open = at[token as usize] as usize;
+                let close = scan::closing_quote(b, at[token as usize + 1] as usize);
+                let escaped = scan::escaped(escapes, cursor, open, close);
+                wire.set(slot, scan::string_value(text, open, close, escaped)?);
+            }
+        }
+    }
+    Some(())
+}
+
+/// The slot of a sequence of kinds: a hash of its words.
+fn slot(kinds: &[u8]) -> usize {
+    let mut hash = kinds.len() as u64;
+    for chunk in kinds.chunks(8) {
+        let mut word = [0u8; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    (hash >> 58) as usize % SLOTS
+}

@@ -1,10 +1,9 @@
 //! Events -> their final order: grouped by leg in the planned order of legs, sorted by
 //! (time, input order) within each leg, exact re-deliveries marked.
 //!
-//! Events are reordered in place by following the cycles of the permutation, so no second
-//! copy of them is ever needed. Since lines arrive roughly in time order and a call's events
-//! end up near where they arrived, those cycles stay within a few megabytes of each other.
-//! Sorting and marking, leg by leg, run in parallel.
+//! Events are reordered in place by following the cycles of the permutation, several at a
+//! time, so no second copy of them is ever needed. Sorting and marking, leg by leg, run in
+//! parallel.
 
 use std::collections::HashSet;
 
@@ -30,32 +29,62 @@ pub(super) fn place_events(mut events: Vec<LegEvent>, counts: &[u32], plan: &Pla
             next += count;
         }
     }
-    // Each event's destination, in input order within its leg; then follow the cycles of
-    // that permutation, swapping.
+    // Each event's destination, in input order within its leg, kept in its `leg` field while
+    // it moves; then back to its leg's final index.
     let mut cursor: Vec<u32> = spans.iter().map(|s| s.start).collect();
-    let mut dest: Vec<u32> = events
-        .iter_mut()
-        .map(|event| {
-            event.leg = new_index[event.leg as usize];
-            let at = &mut cursor[event.leg as usize];
-            *at += 1;
-            *at - 1
-        })
-        .collect();
+    for event in &mut events {
+        let at = &mut cursor[new_index[event.leg as usize] as usize];
+        event.leg = *at;
+        *at += 1;
+    }
     drop((new_index, cursor));
-    for i in 0..events.len() {
-        while dest[i] as usize != i {
-            let j = dest[i] as usize;
-            events.swap(i, j);
-            dest.swap(i, j);
+    permute(&mut events);
+    for (leg, span) in spans.iter().enumerate() {
+        for event in &mut events[span.range()] {
+            event.leg = leg as u32;
         }
     }
-    drop(dest);
     let duplicates = for_each_span(&mut events, &spans, &|leg_events| {
         leg_events.sort_unstable_by_key(|e| (e.time, e.seq));
         mark_duplicates(leg_events)
     });
     (events, spans, duplicates)
+}
+
+/// Puts every event at the index its `leg` field holds (a permutation of the indices), in
+/// place. Following one cycle of the permutation waits on one memory access at a time;
+/// `CHAINS` cycles are followed side by side, so their accesses overlap. Each chain leaves a
+/// hole where it starts, marked in the `leg` field, and ends when the event it carries
+/// belongs in a hole; chains that meet in one cycle then simply split it between them.
+fn permute(events: &mut [LegEvent]) {
+    const CHAINS: usize = 8;
+    const HOLE: u32 = u32::MAX;
+    let mut hands: [Option<LegEvent>; CHAINS] = [None; CHAINS];
+    let mut next = 0;
+    loop {
+        let mut moving = false;
+        for hand in &mut hands {
+            if hand.is_none() {
+                while next < events.len() && events[next].leg == next as u32 {
+                    next += 1;
+                }
+                if next < events.len() {
+                    *hand = Some(events[next]);
+                    events[next].leg = HOLE;
+                    next += 1;
+                }
+            }
+            if let Some(carried) = *hand {
+                let slot = &mut events[carried.leg as usize];
+                let there = std::mem::replace(slot, carried);
+                *hand = (there.leg != HOLE).then_some(there);
+                moving = true;
+            }
+        }
+        if !moving {
+            return;
+        }
+    }
 }
 
 /// Calls `f` on the items of each span (contiguous and in order, covering `items`), in

@@ -210,9 +210,30 @@ pub fn parse_event_time(s: &str) -> Option<i64> {
     let num = |at: usize, len: usize| -> Option<u32> {
         b[at..at + len].iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
     };
-    let date = NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 2)?, num(8, 2)?)?;
-    let time = date.and_hms_opt(num(11, 2)?, num(14, 2)?, num(17, 2)?)?;
-    Some(time.and_utc().timestamp())
+    let (hour, minute, second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let midnight = midnight_of(b[..10].try_into().ok()?, || {
+        let date = NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 2)?, num(8, 2)?)?;
+        Some(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp())
+    })?;
+    Some(midnight + i64::from(hour * 3600 + minute * 60 + second))
+}
+
+/// The Unix time of midnight of a `YYYY-MM-DD` date, by `compute` unless it is the date asked
+/// last on this thread: events come in time order, so nearly every line repeats the date.
+fn midnight_of(date: [u8; 10], compute: impl FnOnce() -> Option<i64>) -> Option<i64> {
+    thread_local! {
+        static LAST: std::cell::Cell<([u8; 10], i64)> = const { std::cell::Cell::new(([0; 10], 0)) };
+    }
+    let (last, midnight) = LAST.get();
+    if last == date {
+        return Some(midnight);
+    }
+    let midnight = compute()?;
+    LAST.set((date, midnight));
+    Some(midnight)
 }
 
 #[cfg(test)]
@@ -281,8 +302,17 @@ mod tests {
             "2020-08-25 16:24:4x",
             "",
             "2020-08-25 16:24:41+02:00",
+            "2020-08-25 16:24:60",
+            "2020-08-25 16:60:00",
         ] {
             assert_eq!(parse_event_time(bad), None, "{bad}");
         }
+        // The last date is remembered; other dates and bad times around it are not affected.
+        let leap = parse_event_time("2020-02-29 10:00:00").unwrap();
+        assert_eq!(parse_event_time("2020-02-29 23:59:59"), Some(leap + 13 * 3600 + 3599));
+        assert_eq!(parse_event_time("2021-02-29 10:00:00"), None);
+        assert_eq!(parse_event_time("2020-02-29 24:00:00"), None);
+        assert_eq!(parse_event_time("2020-03-01 00:00:00"), Some(leap + 14 * 3600));
+        assert_eq!(parse_event_time("2020-02-29 10:00:00"), Some(leap));
     }
 }

@@ -336,9 +336,8 @@ impl<'a> Walker<'a, '_, '_> {
                 let open = self.at[self.t] as usize;
                 self.t += 1;
                 let close = closing_quote(self.b, self.at[self.t] as usize);
-                let value = string_value(self.text, open, close, self.escaped(open, close))?;
-                self.wire.set(slot, value);
-                Some(())
+                let escaped = self.escaped(open, close);
+                set_string(self.wire, slot, self.text, (open, close), escaped)
             }
             b'n' => self.bare(),
             _ => None,
@@ -495,14 +494,23 @@ pub(super) fn escaped(escapes: &[u32], next_escape: &mut usize, open: usize, clo
     next(*next_escape) < close
 }
 
-/// The value of the string between the quotes at `open` and `close`, borrowed unless it
+/// Sets `slot` to the string between the quotes at `open` and `close`, borrowed unless it
 /// holds escapes (already validated by stage one), which serde_json undoes.
 #[inline(always)]
-pub(super) fn string_value(text: &str, open: usize, close: usize, escaped: bool) -> Option<Cow<'_, str>> {
+pub(super) fn set_string<'a>(
+    wire: &mut Wire<'a>,
+    slot: Slot,
+    text: &'a str,
+    (open, close): (usize, usize),
+    escaped: bool,
+) -> Option<()> {
     if escaped {
-        return serde_json::from_str(text.get(open..=close)?).ok().map(Cow::Owned);
+        let value: String = serde_json::from_str(text.get(open..=close)?).ok()?;
+        wire.set(slot, Cow::Owned(value));
+    } else {
+        wire.set_borrowed(slot, text.get(open + 1..close)?);
     }
-    text.get(open + 1..close).map(Cow::Borrowed)
+    Some(())
 }
 
 /// Marks field `bit` as seen; a needed key seen twice is for the general path (serde rejects

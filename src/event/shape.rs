@@ -57,7 +57,8 @@ impl Shapes {
             return false;
         }
         let mut cursor = *escape;
-        let fits = replay(&shape.recording, text, &tokens.positions()[first..], tokens.escapes(), &mut cursor, wire);
+        let at = &tokens.positions()[first..];
+        let fits = replay(&shape.recording, text, at, tokens.escapes(), &mut cursor, wire);
         if fits.is_some() {
             *escape = cursor;
         }
@@ -86,8 +87,7 @@ fn replay<'a>(
     let b = text.as_bytes();
     for &(token, from, to) in &recording.keys {
         let open = at[token as usize] as usize;
-        let expected = &recording.key_bytes[from as usize..to as usize];
-        if b.get(open + 1..open + 1 + expected.len()) != Some(expected) {
+        if !holds(b, open + 1, &recording.key_bytes[from as usize..to as usize]) {
             return None;
         }
     }
@@ -103,11 +103,35 @@ fn replay<'a>(
                 let open = at[token as usize] as usize;
                 let close = scan::closing_quote(b, at[token as usize + 1] as usize);
                 let escaped = scan::escaped(escapes, cursor, open, close);
-                wire.set(slot, scan::string_value(text, open, close, escaped)?);
+                scan::set_string(wire, slot, text, (open, close), escaped)?;
             }
         }
     }
     Some(())
+}
+
+/// Whether `b` holds `expected` at `at`, compared eight bytes at a time: keys are short, and
+/// a call to `memcmp` per key cost more than the comparing.
+#[inline(always)]
+fn holds(b: &[u8], at: usize, expected: &[u8]) -> bool {
+    let Some(found) = b.get(at..at + expected.len()) else { return false };
+    let len = expected.len();
+    if len < 8 {
+        return found == expected;
+    }
+    let word = |bytes: &[u8], i: usize| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[i..i + 8]);
+        u64::from_le_bytes(word)
+    };
+    let mut i = 0;
+    while i + 8 < len {
+        if word(found, i) != word(expected, i) {
+            return false;
+        }
+        i += 8;
+    }
+    word(found, len - 8) == word(expected, len - 8)
 }
 
 /// The slot of a sequence of kinds: a hash of its words.

@@ -201,7 +201,18 @@ impl<'a> Wire<'a> {
 
     /// Sets a needed string (its objects are marked as there).
     pub(super) fn set(&mut self, slot: Slot, value: Cow<'a, str>) {
-        let target = match slot {
+        *self.target(slot) = Some(value);
+    }
+
+    /// Sets a needed string borrowed from the line. Taking the text in two registers, not a
+    /// `Cow` through memory, spares a stalled load per value on the hot path.
+    #[inline]
+    pub(super) fn set_borrowed(&mut self, slot: Slot, value: &'a str) {
+        *self.target(slot) = Some(Cow::Borrowed(value));
+    }
+
+    fn target(&mut self, slot: Slot) -> &mut Option<Cow<'a, str>> {
+        match slot {
             Slot::EventType => &mut self.event_type,
             Slot::EventName => &mut self.event_name,
             Slot::EventTime => &mut self.event_time,
@@ -218,8 +229,7 @@ impl<'a> Wire<'a> {
             Slot::TenantName => &mut self.tenant_user.get_or_insert_with(Named::default).name,
             Slot::ProjectUsername => &mut self.project.get_or_insert_with(Named::default).username,
             Slot::ProjectName => &mut self.project.get_or_insert_with(Named::default).name,
-        };
-        *target = Some(value);
+        }
     }
 
     fn app_data(&mut self) -> &mut AppData<'a> {

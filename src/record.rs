@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::metrics::{self, LegFigures};
 use crate::model::{Call, Dataset, Leg};
-use crate::timefmt::Zone;
+use crate::timefmt::{Stamp, Zone};
 
 /// One call, with the columns of `calls` in their fixed order.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -18,11 +18,11 @@ pub struct CallRecord<'a> {
     /// `INBOUND` / `OUTBOUND`.
     pub direction: Option<&'a str>,
     /// Earliest event, RFC 3339.
-    pub start: String,
+    pub start: Stamp,
     /// Earliest `talking`, RFC 3339.
-    pub answered_at: Option<String>,
+    pub answered_at: Option<Stamp>,
     /// Latest close, RFC 3339.
-    pub end: Option<String>,
+    pub end: Option<Stamp>,
     /// Seconds from start to answer.
     pub wait_s: Option<i64>,
     /// Seconds from answer to end.
@@ -54,9 +54,9 @@ impl<'a> CallRecord<'a> {
         CallRecord {
             call_id: ds.str(call.id),
             direction: ds.opt_str(f.direction),
-            start: zone.rfc3339(f.start),
-            answered_at: f.answered_at.map(|t| zone.rfc3339(t)),
-            end: f.end.map(|t| zone.rfc3339(t)),
+            start: zone.stamp(f.start),
+            answered_at: f.answered_at.map(|t| zone.stamp(t)),
+            end: f.end.map(|t| zone.stamp(t)),
             wait_s: f.wait_s(),
             talk_s: f.talk_s(),
             duration_s: f.duration_s(),
@@ -80,11 +80,11 @@ pub struct LegRecord<'a> {
     /// `CONSULTANT`, `EXTERNAL`, …
     pub dialog_type: Option<&'a str>,
     /// Its `dialog_create`, RFC 3339.
-    pub created: Option<String>,
+    pub created: Option<Stamp>,
     /// Its first `answered`/`talking`, RFC 3339.
-    pub answered: Option<String>,
+    pub answered: Option<Stamp>,
     /// Its close, RFC 3339.
-    pub closed: Option<String>,
+    pub closed: Option<Stamp>,
     /// Its close cause.
     pub close_cause: Option<&'a str>,
     /// Seconds from creation to answer.
@@ -98,9 +98,9 @@ impl<'a> LegRecord<'a> {
         LegRecord {
             dialog_uuid: ds.str(leg.uuid),
             dialog_type: ds.opt_str(leg.info.and_then(|i| i.dialog_type)),
-            created: fig.created.map(|(t, _)| zone.rfc3339(t)),
-            answered: fig.answered.map(|(t, _)| zone.rfc3339(t)),
-            closed: fig.closed.map(|(t, _)| zone.rfc3339(t)),
+            created: fig.created.map(|(t, _)| zone.stamp(t)),
+            answered: fig.answered.map(|(t, _)| zone.stamp(t)),
+            closed: fig.closed.map(|(t, _)| zone.stamp(t)),
             close_cause: ds.opt_str(fig.close_cause),
             ring_s: fig.ring_s(),
         }

@@ -52,8 +52,14 @@ pub fn write<'a>(
 ) -> anyhow::Result<()> {
     let zone = &output.zone;
     match output.format {
-        Format::Csv => render::write_csv_with_header(&CSV_COLUMNS, calls.map(|c| CallRecord::new(ds, c, zone)), out),
-        Format::Json => render::write_json_lines(calls.map(|c| CallDetail::new(ds, c, zone)), out),
+        Format::Csv => {
+            let calls: Vec<&Call> = calls.collect();
+            render::write_csv_in_parallel(&CSV_COLUMNS, &calls, |c| CallRecord::new(ds, c, zone), out)
+        }
+        Format::Json => {
+            let calls: Vec<&Call> = calls.collect();
+            render::write_json_lines_in_parallel(&calls, |c| CallDetail::new(ds, c, zone), out)
+        }
         Format::Table => write_table(ds, calls, output, out),
     }
 }

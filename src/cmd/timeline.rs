@@ -26,7 +26,7 @@ use crate::record::{CallDetail, CallRecord, LegRecord};
 use crate::render::ladder::{Lane, Mark, Step};
 use crate::render::{self, human_duration, mermaid, Format};
 use crate::select::Selection;
-use crate::timefmt::Zone;
+use crate::timefmt::{Stamp, Zone};
 
 mod text;
 
@@ -342,7 +342,7 @@ fn clock(zone: &Zone, start: i64, t: i64) -> String {
 /// The header of the text view: every column of `calls`, by its name, with its value.
 fn header(record: &CallRecord<'_>) -> Vec<(&'static str, String)> {
     let text = |v: Option<&str>| v.unwrap_or("-").to_owned();
-    let time = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
+    let time = |v: &Option<Stamp>| v.map_or_else(|| "-".to_owned(), |t| t.to_string());
     let seconds = |v: Option<i64>| match v {
         Some(s) if s >= 60 => format!("{s} ({})", human_duration(s)),
         Some(s) => s.to_string(),
@@ -351,7 +351,7 @@ fn header(record: &CallRecord<'_>) -> Vec<(&'static str, String)> {
     vec![
         ("call_id", record.call_id.to_owned()),
         ("direction", text(record.direction)),
-        ("start", record.start.clone()),
+        ("start", record.start.to_string()),
         ("answered_at", time(&record.answered_at)),
         ("end", time(&record.end)),
         ("wait_s", seconds(record.wait_s)),

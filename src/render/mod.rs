@@ -9,6 +9,7 @@ pub mod table;
 
 use std::io::Write;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// The output formats.
@@ -49,6 +50,61 @@ pub fn write_csv_with_header<T: Serialize>(
     }
     writer.flush()?;
     Ok(())
+}
+
+/// Rows one thread renders at a time.
+const CHUNK_ROWS: usize = 2048;
+
+/// Writes `items`, `render` turning a run of them into bytes: runs are rendered in parallel
+/// and written in order, a few per thread at a time, so the output is the same as a
+/// sequential one and memory stays bounded.
+pub fn write_in_parallel<T: Sync>(
+    items: &[T],
+    out: &mut dyn Write,
+    render: impl Fn(&[T], &mut Vec<u8>) -> anyhow::Result<()> + Sync,
+) -> anyhow::Result<()> {
+    let window = CHUNK_ROWS * rayon::current_num_threads() * 2;
+    for part in items.chunks(window) {
+        let rendered: Vec<anyhow::Result<Vec<u8>>> = part
+            .par_chunks(CHUNK_ROWS)
+            .map(|rows| {
+                let mut buf = Vec::with_capacity(rows.len() * 256);
+                render(rows, &mut buf)?;
+                Ok(buf)
+            })
+            .collect();
+        for buf in rendered {
+            out.write_all(&buf?)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes CSV rows made by `row` from each item, under a fixed header, in parallel.
+pub fn write_csv_in_parallel<T: Sync, R: Serialize>(
+    header: &[&str],
+    items: &[T],
+    row: impl Fn(&T) -> R + Sync,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    write_csv_with_header(header, std::iter::empty::<R>(), out)?;
+    write_in_parallel(items, out, |items, buf| {
+        let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(buf);
+        for item in items {
+            writer.serialize(row(item))?;
+        }
+        writer.flush()?;
+        Ok(())
+    })
+}
+
+/// Writes JSON lines made by `row` from each item, in parallel.
+pub fn write_json_lines_in_parallel<T: Sync, R: Serialize>(
+    items: &[T],
+    row: impl Fn(&T) -> R + Sync,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    write_in_parallel(items, out, |items, buf| write_json_lines(items.iter().map(&row), buf))
 }
 
 /// Writes records as JSON, one object per line.

@@ -284,19 +284,13 @@ impl<R: Read> BlockReader<R> {
 }
 
 /// Appends up to `want` more bytes to `buf`; returns how many (0 at the end of the stream).
+/// `read_to_end` over a `take` fills the spare capacity without zeroing it first, and
+/// retries interrupted reads.
 fn fill(reader: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> io::Result<usize> {
     let start = buf.len();
-    // Zeroing the space first costs far less than the reads that fill it.
-    buf.resize(start + want, 0);
-    let mut filled = 0;
-    while filled < want {
-        match read_some(reader, &mut buf[start + filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-    }
-    buf.truncate(start + filled);
-    Ok(filled)
+    buf.reserve(want);
+    reader.take(want as u64).read_to_end(buf)?;
+    Ok(buf.len() - start)
 }
 
 fn read_some(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {

@@ -14,8 +14,11 @@ use super::scan::{self, Op, Recording};
 use super::tokens::Tokens;
 use super::wire::Wire;
 
-/// Shapes kept per parser thread; a shape whose slot is taken by another replaces it.
-const SLOTS: usize = 64;
+/// Shapes are kept per parser thread in this many slots, by a hash of their kinds, and up
+/// to `WAYS` in a slot (shapes can share kinds and differ by keys); a new shape in a full
+/// slot replaces the oldest there.
+const SLOTS: usize = 256;
+const WAYS: usize = 4;
 
 /// Lines with more tokens than this are walked each time, and never kept.
 const MAX_TOKENS: usize = 4096;
@@ -30,12 +33,12 @@ struct Shape {
 /// The shapes a parser thread has seen lately, by a hash of their kinds.
 #[derive(Debug)]
 pub(super) struct Shapes {
-    slots: Vec<Option<Shape>>,
+    slots: Vec<Vec<Shape>>,
 }
 
 impl Default for Shapes {
     fn default() -> Self {
-        Shapes { slots: (0..SLOTS).map(|_| None).collect() }
+        Shapes { slots: (0..SLOTS).map(|_| Vec::new()).collect() }
     }
 }
 
@@ -52,17 +55,16 @@ impl Shapes {
         wire: &mut Wire<'a>,
     ) -> bool {
         let kinds = &tokens.kinds()[first..end];
-        let Some(shape) = &self.slots[slot(kinds)] else { return false };
-        if *shape.kinds != *kinds {
-            return false;
-        }
-        let mut cursor = *escape;
         let at = &tokens.positions()[first..];
-        let fits = replay(&shape.recording, text, at, tokens.escapes(), &mut cursor, wire);
-        if fits.is_some() {
-            *escape = cursor;
+        for shape in self.slots[slot(kinds)].iter().filter(|shape| *shape.kinds == *kinds) {
+            let mut cursor = *escape;
+            if replay(&shape.recording, text, at, tokens.escapes(), &mut cursor, wire).is_some() {
+                *escape = cursor;
+                return true;
+            }
+            *wire = Wire::default();
         }
-        fits.is_some()
+        false
     }
 
     /// Keeps the shape of a line the walker has just read: its tokens `first..end` and what
@@ -70,7 +72,11 @@ impl Shapes {
     pub fn remember(&mut self, tokens: &Tokens, (first, end): (usize, usize), recording: &Recording) {
         let kinds = &tokens.kinds()[first..end];
         if kinds.len() <= MAX_TOKENS {
-            self.slots[slot(kinds)] = Some(Shape { kinds: kinds.into(), recording: recording.clone() });
+            let shapes = &mut self.slots[slot(kinds)];
+            if shapes.len() == WAYS {
+                shapes.remove(0);
+            }
+            shapes.push(Shape { kinds: kinds.into(), recording: recording.clone() });
         }
     }
 }
@@ -142,5 +148,5 @@ fn slot(kinds: &[u8]) -> usize {
         word[..chunk.len()].copy_from_slice(chunk);
         hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
     }
-    (hash >> 58) as usize % SLOTS
+    (hash >> 56) as usize % SLOTS
 }

@@ -10,6 +10,8 @@
 
 use std::borrow::Cow;
 
+use hashbrown::HashTable;
+
 use crate::diagnostics::Diagnostics;
 use crate::event::{self, CallEvent, EventKind, LineError, Parsed};
 use crate::input::Block;
@@ -44,8 +46,8 @@ impl LegKey {
 pub struct ParsedEvent {
     /// Line number within its block (1-based).
     pub line: u64,
-    /// The leg.
-    pub leg: LegKey,
+    /// Its leg, as an index into [`ParsedBlock::legs`].
+    pub leg: u32,
     /// `event_time`, Unix seconds UTC.
     pub time: i64,
     /// Create, state update or close.
@@ -54,8 +56,21 @@ pub struct ParsedEvent {
     pub state: Option<Local>,
     /// The close cause carried.
     pub close_cause: Option<Local>,
-    /// For a create, the index of what it says about its leg in [`ParsedBlock::creates`].
-    pub create: Option<u32>,
+}
+
+/// One leg as one block saw it: what the assembler needs to know of it, gathered by the
+/// parser thread so the merging thread looks each leg up once a block, not once an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockLeg {
+    /// The leg.
+    pub key: LegKey,
+    /// Its earliest event in the block: time and line.
+    pub first: (i64, u64),
+    /// Its events in the block.
+    pub count: u32,
+    /// Its earliest create in the block: time and line, and what it says, as an index into
+    /// [`ParsedBlock::creates`].
+    pub create: Option<((i64, u64), u32)>,
 }
 
 /// What a `dialog_create` says about its leg, its strings numbered in its block.
@@ -86,12 +101,16 @@ pub struct ParsedBlock {
     pub lines: u64,
     /// Its call events, in line order.
     pub events: Vec<ParsedEvent>,
-    /// What its creates say, indexed by [`ParsedEvent::create`].
+    /// The distinct legs of its events, in order of first sight.
+    pub legs: Vec<BlockLeg>,
+    /// What its creates say, indexed by [`BlockLeg::create`].
     pub creates: Vec<ParsedCreate>,
     /// The distinct strings of its events.
     pub strings: BlockStrings,
     /// Its line accounting; bad lines numbered within the block.
     pub diagnostics: Diagnostics,
+    /// `legs` by the hash of their keys.
+    leg_index: HashTable<u32>,
 }
 
 impl ParsedBlock {
@@ -121,8 +140,42 @@ impl ParsedBlock {
             });
             self.creates.len() as u32 - 1
         });
-        let leg = LegKey::new(&event.dialog_uuid, &mut self.strings, hasher);
-        self.events.push(ParsedEvent { line, leg, time: event.time, kind: event.kind, state, close_cause, create });
+        let key = LegKey::new(&event.dialog_uuid, &mut self.strings, hasher);
+        let at = (event.time, line);
+        let leg = self.leg(key, at, hasher);
+        let seen = &mut self.legs[leg as usize];
+        if at < seen.first {
+            seen.first = at;
+        }
+        seen.count += 1;
+        if let Some(create) = create {
+            if seen.create.is_none_or(|(earliest, _)| at < earliest) {
+                seen.create = Some((at, create));
+            }
+        }
+        let (kind, time) = (event.kind, event.time);
+        self.events.push(ParsedEvent { line, leg, time, kind, state, close_cause });
+    }
+
+    /// The index of the leg with `key` in `legs`, added on first sight at `at`.
+    fn leg(&mut self, key: LegKey, at: (i64, u64), hasher: &KeyHasher) -> u32 {
+        let hash = match key {
+            LegKey::Uuid { hash, .. } => hash,
+            LegKey::Text(local) => hasher.hash_one(local),
+        };
+        let legs = &self.legs;
+        if let Some(&leg) = self.leg_index.find(hash, |&leg| legs[leg as usize].key == key) {
+            return leg;
+        }
+        self.legs.push(BlockLeg { key, first: at, count: 0, create: None });
+        let leg = self.legs.len() as u32 - 1;
+        let legs = &self.legs;
+        let rehash = |&leg: &u32| match legs[leg as usize].key {
+            LegKey::Uuid { hash, .. } => hash,
+            LegKey::Text(local) => hasher.hash_one(local),
+        };
+        self.leg_index.insert_unique(hash, leg, rehash);
+        leg
     }
 
     fn account(&mut self, line: u64, result: Result<Parsed<'_>, LineError>, source: &str, hasher: &KeyHasher) {
@@ -175,13 +228,19 @@ mod tests {
         let (create, close) = (parsed.events[0], parsed.events[1]);
         let text = |local: Option<Local>| local.map(|l| parsed.strings.resolve(l));
         assert_eq!((create.line, close.line), (1, 3));
-        assert!(matches!(create.leg, LegKey::Uuid { .. }));
-        assert_eq!(close.leg, LegKey::Text(parsed.strings.clone().intern("leg-one")));
-        assert_eq!(parsed.creates[0].parent, Some(close.leg));
+        let (created, closed) = (parsed.legs[create.leg as usize], parsed.legs[close.leg as usize]);
+        assert!(matches!(created.key, LegKey::Uuid { .. }));
+        assert_eq!(closed.key, LegKey::Text(parsed.strings.clone().intern("leg-one")));
+        assert_eq!(
+            (created.count, created.first, created.create.map(|c| c.0)),
+            (1, (create.time, 1), Some((create.time, 1)))
+        );
+        assert_eq!((closed.count, closed.create), (1, None));
+        assert_eq!(parsed.creates[0].parent, Some(closed.key));
         assert_eq!(text(create.state), Some("ringing"));
         assert_eq!(text(parsed.creates[0].dialog_type), Some("EXTERNAL"));
         assert_eq!(text(close.close_cause), Some("HANGUP"));
         let again = parse_block(&Block::Lines(block.as_bytes().to_vec()), "x", 1000, &hasher);
-        assert_eq!(again.events[0].leg, create.leg, "keys hash the same in every block of a run");
+        assert_eq!(again.legs[0].key, created.key, "keys hash the same in every block of a run");
     }
 }

@@ -48,13 +48,28 @@ pub fn parse(text: &str) -> Option<Bits> {
 
 /// The canonical text of `bits`.
 pub fn format(bits: Bits) -> [u8; 36] {
+    let digits =
+        [hex8((bits[0] >> 32) as u32), hex8(bits[0] as u32), hex8((bits[1] >> 32) as u32), hex8(bits[1] as u32)];
     let mut text = [b'-'; 36];
-    for (word, positions) in bits.iter().zip(DIGITS) {
-        for (n, at) in positions.into_iter().enumerate() {
-            text[at] = b"0123456789abcdef"[(word >> (60 - 4 * n)) as usize & 0xF];
-        }
-    }
+    text[0..8].copy_from_slice(&digits[0]);
+    text[9..13].copy_from_slice(&digits[1][..4]);
+    text[14..18].copy_from_slice(&digits[1][4..]);
+    text[19..23].copy_from_slice(&digits[2][..4]);
+    text[24..28].copy_from_slice(&digits[2][4..]);
+    text[28..36].copy_from_slice(&digits[3]);
     text
+}
+
+/// The eight lowercase hex digits of `value`, most significant first: each nibble spread
+/// into a byte of its own, then made a digit, all eight at once.
+fn hex8(value: u32) -> [u8; 8] {
+    let mut x = u64::from(value);
+    x = (x | x << 16) & 0x0000_FFFF_0000_FFFF;
+    x = (x | x << 8) & 0x00FF_00FF_00FF_00FF;
+    x = (x | x << 4) & 0x0F0F_0F0F_0F0F_0F0F;
+    // 1 in each byte whose nibble is 10 or more: those become `a`-`f`, the rest `0`-`9`.
+    let letters = ((x + 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101;
+    (x + 0x3030_3030_3030_3030 + letters * 0x27).to_be_bytes()
 }
 
 #[cfg(test)]

@@ -48,6 +48,8 @@ pub struct Assembler {
     /// Events as they arrived. `finish` reorders them in place: a large vector's unused
     /// capacity is never touched, so memory follows the number of events.
     events: Vec<LegEvent>,
+    /// The legs of the block being added, reused from block to block.
+    block_legs: Vec<u32>,
 }
 
 /// What is known of a leg while events stream in.
@@ -90,6 +92,7 @@ impl Assembler {
             legs: Vec::new(),
             seen: Vec::new(),
             events: Vec::new(),
+            block_legs: Vec::new(),
         }
     }
 
@@ -114,28 +117,33 @@ impl Assembler {
     /// The block's keys must come from [`Assembler::key_hasher`].
     pub fn push_block(&mut self, block: &ParsedBlock, source: usize, line_offset: u64) {
         let syms = self.strings.intern_block(&block.strings);
-        let sym = |local: Option<Local>| local.map(|local| syms[local as usize]);
-        for event in &block.events {
-            let leg = self.leg_for(event.leg, &syms);
-            let at = (event.time, Seq::new(source, line_offset + event.line));
-            if let Some(create) = event.create {
-                self.create(leg, at, &block.creates[create as usize], &syms);
+        let seq = |line: u64| Seq::new(source, line_offset + line);
+        let mut legs = std::mem::take(&mut self.block_legs);
+        legs.clear();
+        for block_leg in &block.legs {
+            let leg = self.leg_for(block_leg.key, &syms);
+            if let Some(((time, line), create)) = block_leg.create {
+                self.create(leg, (time, seq(line)), &block.creates[create as usize], &syms);
             }
             let seen = &mut self.seen[leg as usize];
-            if seen.count == 0 || at < seen.first {
-                seen.first = at;
+            let first = (block_leg.first.0, seq(block_leg.first.1));
+            if seen.count == 0 || first < seen.first {
+                seen.first = first;
             }
-            seen.count += 1;
-            self.events.push(LegEvent {
-                time: event.time,
-                seq: at.1,
-                leg,
-                kind: event.kind,
-                state: sym(event.state),
-                close_cause: sym(event.close_cause),
-                duplicate: false,
-            });
+            seen.count += block_leg.count;
+            legs.push(leg);
         }
+        let sym = |local: Option<Local>| local.map(|local| syms[local as usize]);
+        self.events.extend(block.events.iter().map(|event| LegEvent {
+            time: event.time,
+            seq: seq(event.line),
+            leg: legs[event.leg as usize],
+            kind: event.kind,
+            state: sym(event.state),
+            close_cause: sym(event.close_cause),
+            duplicate: false,
+        }));
+        self.block_legs = legs;
     }
 
     /// Keeps what a create says about `leg` when it is the earliest seen.

@@ -8,12 +8,10 @@
 //! block: `load` adds each block's offset when it merges blocks back in input order, so the
 //! result is the same as a sequential read.
 
-use std::borrow::Cow;
-
 use hashbrown::HashTable;
 
 use crate::diagnostics::Diagnostics;
-use crate::event::{self, CallEvent, EventKind, LineError, Parsed};
+use crate::event::{self, CallView, EventKind, LineError, LineView};
 use crate::input::Block;
 use crate::intern::{BlockStrings, Local};
 use crate::uuid::{self, Bits};
@@ -120,27 +118,27 @@ impl ParsedBlock {
     }
 
     /// Adds one call event read at line `line` of the block.
-    pub fn push(&mut self, event: &CallEvent<'_>, line: u64, hasher: &KeyHasher) {
+    pub fn push(&mut self, event: &CallView<'_>, line: u64, hasher: &KeyHasher) {
         let strings = &mut self.strings;
-        let mut intern = |s: &Option<Cow<'_, str>>| s.as_deref().map(|s| strings.intern(s));
-        let state = intern(&event.state);
-        let close_cause = intern(&event.close_cause);
+        let mut intern = |s: Option<&str>| s.map(|s| strings.intern(s));
+        let state = intern(event.state);
+        let close_cause = intern(event.close_cause);
         let create = event.create.as_ref().map(|create| {
-            let parent = create.parent.as_deref().map(|parent| LegKey::new(parent, &mut self.strings, hasher));
-            let mut intern = |s: &Option<Cow<'_, str>>| s.as_deref().map(|s| self.strings.intern(s));
+            let parent = create.parent.map(|parent| LegKey::new(parent, &mut self.strings, hasher));
+            let mut intern = |s: Option<&str>| s.map(|s| self.strings.intern(s));
             self.creates.push(ParsedCreate {
                 parent,
-                dialog_type: intern(&create.dialog_type),
-                business_direction: intern(&create.business_direction),
-                self_target: intern(&create.self_target),
-                peer_username: intern(&create.peer_username),
-                peer_project_name: intern(&create.peer_project_name),
-                username: intern(&create.username),
-                project: intern(&create.project),
+                dialog_type: intern(create.dialog_type),
+                business_direction: intern(create.business_direction),
+                self_target: intern(create.self_target),
+                peer_username: intern(create.peer_username),
+                peer_project_name: intern(create.peer_project_name),
+                username: intern(create.username),
+                project: intern(create.project),
             });
             self.creates.len() as u32 - 1
         });
-        let key = LegKey::new(&event.dialog_uuid, &mut self.strings, hasher);
+        let key = LegKey::new(event.dialog_uuid, &mut self.strings, hasher);
         let at = (event.time, line);
         let leg = self.leg(key, at, hasher);
         let seen = &mut self.legs[leg as usize];
@@ -178,12 +176,12 @@ impl ParsedBlock {
         leg
     }
 
-    fn account(&mut self, line: u64, result: Result<Parsed<'_>, LineError>, source: &str, hasher: &KeyHasher) {
+    fn account(&mut self, line: u64, result: Result<LineView<'_>, LineError>, source: &str, hasher: &KeyHasher) {
         self.lines = line;
         match result {
-            Ok(Parsed::Blank) => self.diagnostics.counts.blank_lines += 1,
-            Ok(Parsed::Other(event_name)) => self.diagnostics.other_event(&event_name),
-            Ok(Parsed::Call(event)) => self.push(&event, line, hasher),
+            Ok(LineView::Blank) => self.diagnostics.counts.blank_lines += 1,
+            Ok(LineView::Other(event_name)) => self.diagnostics.other_event(event_name),
+            Ok(LineView::Call(event)) => self.push(&event, line, hasher),
             Err(error) => self.diagnostics.bad_line(source, line, error),
         }
     }

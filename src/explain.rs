@@ -28,6 +28,8 @@ pub struct Explanation {
 pub struct Happened<'a> {
     /// The event.
     pub event: &'a LegEvent,
+    /// Its leg's index in the dataset.
+    pub leg: u32,
     /// It arrived (in input position) after an event of the same call with a later time.
     pub out_of_order: bool,
 }
@@ -40,12 +42,19 @@ pub fn chronological<'a>(ds: &'a Dataset, call: &Call) -> Vec<Happened<'a>> {
     let mut late = vec![false; events.len()];
     let mut latest = i64::MIN;
     for i in arrival {
-        late[i] = events[i].time < latest;
-        latest = latest.max(events[i].time);
+        late[i] = events[i].time() < latest;
+        latest = latest.max(events[i].time());
     }
-    let mut happened: Vec<Happened<'a>> =
-        events.iter().zip(late).map(|(event, out_of_order)| Happened { event, out_of_order }).collect();
-    happened.sort_by_key(|h| (h.event.time, h.event.seq));
+    let mut happened: Vec<Happened<'a>> = events
+        .iter()
+        .zip(late)
+        .enumerate()
+        .map(|(i, (event, out_of_order))| {
+            let leg = ds.leg_of_event(call, call.events.start + i as u32);
+            Happened { event, leg, out_of_order }
+        })
+        .collect();
+    happened.sort_by_key(|h| (h.event.time(), h.event.seq));
     happened
 }
 
@@ -250,7 +259,7 @@ fn flags(ds: &Dataset, call: &Call, legs: &[LegFacts<'_>], clock: &dyn Fn(i64) -
 }
 
 fn arrivals(events: &[Happened<'_>]) -> Vec<Explanation> {
-    let duplicates = events.iter().filter(|h| h.event.duplicate).count();
+    let duplicates = events.iter().filter(|h| h.event.duplicate()).count();
     let late = events.iter().filter(|h| h.out_of_order).count();
     let mut out = Vec::new();
     if duplicates > 0 {

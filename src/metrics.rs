@@ -38,7 +38,7 @@ impl LegFigures {
 /// Figures of one leg from its events (sorted by time and input order; duplicates skipped).
 pub fn leg_figures(events: &[LegEvent], known: &Known) -> LegFigures {
     let mut fig = LegFigures {
-        first: events.first().map_or((0, Seq::new(0, 0)), |e| (e.time, e.seq)),
+        first: events.first().map_or((0, Seq::new(0, 0)), |e| (e.time(), e.seq)),
         created: None,
         answered: None,
         talking: None,
@@ -46,12 +46,12 @@ pub fn leg_figures(events: &[LegEvent], known: &Known) -> LegFigures {
         close_cause: None,
         flags: Flags::empty(),
     };
-    for event in events.iter().filter(|e| !e.duplicate) {
-        let at = (event.time, event.seq);
+    for event in events.iter().filter(|e| !e.duplicate()) {
+        let at = (event.time(), event.seq);
         if fig.closed.is_some() {
             fig.flags |= Flags::STATE_AFTER_CLOSE;
         }
-        match event.kind {
+        match event.kind() {
             EventKind::Create => {
                 fig.created.get_or_insert(at);
             }

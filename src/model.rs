@@ -64,23 +64,69 @@ impl Span {
     }
 }
 
-/// One call event of one leg, compact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// One call event of one leg, in 24 bytes: there are millions. Its leg is the one whose
+/// span of [`Dataset::events`] holds it.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
 pub struct LegEvent {
-    /// `event_time`, Unix seconds UTC.
-    pub time: i64,
+    /// `event_time` (Unix seconds UTC) shifted left by three, then the kind in two bits and
+    /// the re-delivery mark in one. Event times are those of years 0 to 9999, far inside
+    /// the 61 bits left.
+    packed: i64,
     /// Where it was read.
     pub seq: Seq,
-    /// Index of its leg in [`Dataset::legs`].
-    pub leg: u32,
-    /// Create, state update or close.
-    pub kind: EventKind,
     /// The state it carries, if any.
     pub state: Option<Sym>,
     /// The close cause, on closes.
     pub close_cause: Option<Sym>,
+}
+
+impl LegEvent {
+    /// An event, not (yet) a re-delivery.
+    pub fn new(time: i64, seq: Seq, kind: EventKind, state: Option<Sym>, close_cause: Option<Sym>) -> Self {
+        let kind = match kind {
+            EventKind::Create => 0,
+            EventKind::State => 1,
+            EventKind::Close => 2,
+        };
+        LegEvent { packed: time.wrapping_shl(3) | kind << 1, seq, state, close_cause }
+    }
+
+    /// `event_time`, Unix seconds UTC.
+    pub fn time(&self) -> i64 {
+        self.packed >> 3
+    }
+
+    /// Create, state update or close.
+    pub fn kind(&self) -> EventKind {
+        match self.packed >> 1 & 3 {
+            0 => EventKind::Create,
+            1 => EventKind::State,
+            _ => EventKind::Close,
+        }
+    }
+
     /// An exact re-delivery of an earlier event; it counts for nothing.
-    pub duplicate: bool,
+    pub fn duplicate(&self) -> bool {
+        self.packed & 1 == 1
+    }
+
+    /// Marks (or unmarks) the event as a re-delivery.
+    pub fn set_duplicate(&mut self, duplicate: bool) {
+        self.packed = self.packed & !1 | i64::from(duplicate);
+    }
+}
+
+impl std::fmt::Debug for LegEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LegEvent")
+            .field("time", &self.time())
+            .field("seq", &self.seq)
+            .field("kind", &self.kind())
+            .field("state", &self.state)
+            .field("close_cause", &self.close_cause)
+            .field("duplicate", &self.duplicate())
+            .finish()
+    }
 }
 
 /// What a leg's `dialog_create` said about it.
@@ -233,6 +279,12 @@ impl Dataset {
     /// The legs of a call.
     pub fn legs_of(&self, call: &Call) -> &[Leg] {
         &self.legs[call.legs.range()]
+    }
+
+    /// The index in [`Dataset::legs`] of the leg of event `index` of `call`.
+    pub fn leg_of_event(&self, call: &Call, index: u32) -> u32 {
+        let legs = &self.legs[call.legs.range()];
+        call.legs.start + legs.partition_point(|leg| leg.events.end <= index) as u32
     }
 
     /// The events of a leg, sorted by (time, input order), duplicates included.

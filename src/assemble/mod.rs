@@ -45,11 +45,15 @@ pub struct Assembler {
     legs: Vec<Leg>,
     /// What `finish` needs to know of each leg besides.
     seen: Vec<Seen>,
-    /// Events as they arrived. `finish` reorders them in place: a large vector's unused
-    /// capacity is never touched, so memory follows the number of events.
+    /// Events as they arrived, and the leg of each. `finish` reorders them in place: a large
+    /// vector's unused capacity is never touched, so memory follows the number of events.
     events: Vec<LegEvent>,
+    event_legs: Vec<u32>,
     /// The legs of the block being added, reused from block to block.
     block_legs: Vec<u32>,
+    /// The uuid of legs keyed by their bits until `finish` writes their text: a symbol no
+    /// interned string can have.
+    unnamed: Sym,
 }
 
 /// What is known of a leg while events stream in.
@@ -82,6 +86,7 @@ impl Assembler {
     pub fn new() -> Self {
         let mut strings = Strings::new();
         let known = Known::intern(&mut strings);
+        let unnamed = strings.add_unique("");
         Assembler {
             strings,
             known,
@@ -92,7 +97,9 @@ impl Assembler {
             legs: Vec::new(),
             seen: Vec::new(),
             events: Vec::new(),
+            event_legs: Vec::new(),
             block_legs: Vec::new(),
+            unnamed,
         }
     }
 
@@ -109,7 +116,7 @@ impl Assembler {
     /// Adds one borrowed call event read at `seq`.
     pub fn push(&mut self, event: &CallEvent<'_>, seq: Seq) {
         let mut block = ParsedBlock::new(&self.hasher);
-        block.push(event, seq.line(), &self.hasher);
+        block.push(&event.view(), seq.line(), &self.hasher);
         self.push_block(&block, seq.source(), 0);
     }
 
@@ -134,15 +141,10 @@ impl Assembler {
             legs.push(leg);
         }
         let sym = |local: Option<Local>| local.map(|local| syms[local as usize]);
-        self.events.extend(block.events.iter().map(|event| LegEvent {
-            time: event.time,
-            seq: seq(event.line),
-            leg: legs[event.leg as usize],
-            kind: event.kind,
-            state: sym(event.state),
-            close_cause: sym(event.close_cause),
-            duplicate: false,
+        self.events.extend(block.events.iter().map(|event| {
+            LegEvent::new(event.time, seq(event.line), event.kind, sym(event.state), sym(event.close_cause))
         }));
+        self.event_legs.extend(block.events.iter().map(|event| legs[event.leg as usize]));
         self.block_legs = legs;
     }
 
@@ -177,9 +179,7 @@ impl Assembler {
                 if let Some(&leg) = self.by_uuid.find(hash, |&leg| known[leg as usize] == bits) {
                     return leg;
                 }
-                let text = uuid::format(bits);
-                let uuid = self.strings.add_unique(std::str::from_utf8(&text).unwrap_or_default());
-                let leg = self.new_leg(uuid, bits);
+                let leg = self.new_leg(self.unnamed, bits);
                 let (known, hasher) = (&self.bits, &self.hasher);
                 self.by_uuid.insert_unique(hash, leg, |&leg| hasher.hash_one(known[leg as usize]));
                 leg
@@ -208,23 +208,93 @@ impl Assembler {
 
     /// Links, orders and de-duplicates everything collected, and computes the figures.
     pub fn finish(self, sources: Vec<String>) -> Dataset {
-        let Assembler { strings, known, by_uuid, by_text, bits, legs, seen, events, .. } = self;
-        // Keys are not needed from here on.
-        drop((by_uuid, by_text, bits));
+        let Assembler {
+            mut strings, known, by_uuid, by_text, bits, mut legs, seen, events, event_legs, unnamed, ..
+        } = self;
+        // Keys are not needed from here on, and legs keyed by bits get their text only now:
+        // their lookup tables are gone before it takes room.
+        drop((by_uuid, by_text));
+        name_legs(&mut legs, &seen, &bits, unnamed, &mut strings);
+        drop(bits);
         let plan = plan::plan_calls(&legs, &seen, &strings);
         let counts: Vec<u32> = seen.iter().map(|s| s.count).collect();
         drop(seen);
-        let (events, spans, duplicates) = place::place_events(events, &counts, &plan);
+        let (events, spans, duplicates) = place::place_events(events, event_legs, &counts, &plan);
         drop(counts);
-        let legs: Vec<Leg> = plan
-            .calls
-            .iter()
-            .flat_map(|call| &plan.order[call.legs.range()])
-            .zip(&spans)
-            .map(|(&old, &events)| Leg { events, ..legs[old as usize] })
-            .collect();
+        let legs = order_legs(legs, &plan, &spans);
         let calls = build_calls(&plan, &legs, &events, &known);
         Dataset { strings, known, sources, events, legs, calls, duplicates }
+    }
+}
+
+/// Writes the uuid text of the legs keyed by their bits, and puts it in the parent links
+/// made before it existed.
+fn name_legs(legs: &mut [Leg], seen: &[Seen], bits: &[Bits], unnamed: Sym, strings: &mut Strings) {
+    for (leg, bits) in legs.iter_mut().zip(bits) {
+        if leg.uuid == unnamed {
+            leg.uuid = strings.add_unique(std::str::from_utf8(&uuid::format(*bits)).unwrap_or_default());
+        }
+    }
+    for (index, seen) in seen.iter().enumerate() {
+        if seen.parent != NO_LEG {
+            let parent = legs[seen.parent as usize].uuid;
+            if let Some(info) = legs[index].info.as_mut() {
+                info.parent = Some(parent);
+            }
+        }
+    }
+}
+
+/// The legs in the planned order with their spans of events, in place; legs in no call
+/// (parents named but never seen) go.
+fn order_legs(mut legs: Vec<Leg>, plan: &plan::Plan, spans: &[Span]) -> Vec<Leg> {
+    let mut target = vec![NO_LEG; legs.len()];
+    let order = plan.calls.iter().flat_map(|call| &plan.order[call.legs.range()]);
+    for (final_index, &old) in order.enumerate() {
+        target[old as usize] = final_index as u32;
+    }
+    let mut unplaced = spans.len() as u32;
+    for (leg, target) in legs.iter_mut().zip(&target) {
+        let to = if *target == NO_LEG {
+            unplaced += 1;
+            unplaced - 1
+        } else {
+            *target
+        };
+        leg.events = Span { start: to, end: 0 };
+    }
+    drop(target);
+    place::permute(&mut Placed(&mut legs));
+    legs.truncate(spans.len());
+    for (leg, &span) in legs.iter_mut().zip(spans) {
+        leg.events = span;
+    }
+    legs
+}
+
+/// Legs while they move: `events.start` says where each goes, `events.end` marks a hole.
+struct Placed<'a>(&'a mut [Leg]);
+
+impl place::Slots for Placed<'_> {
+    type Item = Leg;
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn get(&self, at: usize) -> Leg {
+        self.0[at]
+    }
+    fn set(&mut self, at: usize, leg: Leg) {
+        self.0[at] = leg;
+    }
+    fn target(leg: &Leg) -> usize {
+        leg.events.start as usize
+    }
+    fn make_hole(&mut self, at: usize) {
+        self.0[at].events.end = 1;
+    }
+    fn is_hole(leg: &Leg) -> bool {
+        leg.events.end == 1
     }
 }
 
@@ -329,7 +399,7 @@ mod tests {
         let events = [create("a", None, 1), close("a", 9), create("a", None, 1), close("a", 9), close("a", 9)];
         let ds = assemble(&events);
         assert_eq!(ds.duplicates, 3);
-        let kept: Vec<(EventKind, bool)> = ds.events.iter().map(|e| (e.kind, e.duplicate)).collect();
+        let kept: Vec<(EventKind, bool)> = ds.events.iter().map(|e| (e.kind(), e.duplicate())).collect();
         assert_eq!(
             kept,
             [

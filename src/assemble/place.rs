@@ -17,7 +17,15 @@ const SHORT_RUN: usize = 16;
 
 /// Puts `events` in the order of `plan` (`counts` is the number of events of each leg);
 /// returns them, each final leg's span of them, and how many are re-deliveries.
-pub(super) fn place_events(mut events: Vec<LegEvent>, counts: &[u32], plan: &Plan) -> (Vec<LegEvent>, Vec<Span>, u64) {
+/// Puts `events` (whose legs are `legs`, indices of first sight) in the order of `plan`
+/// (`counts` is the number of events of each leg); returns them, each final leg's span of
+/// them, and how many are re-deliveries.
+pub(super) fn place_events(
+    mut events: Vec<LegEvent>,
+    mut legs: Vec<u32>,
+    counts: &[u32],
+    plan: &Plan,
+) -> (Vec<LegEvent>, Vec<Span>, u64) {
     let mut new_index = vec![NO_LEG; counts.len()];
     let mut spans = Vec::with_capacity(plan.order.len());
     let mut next = 0u32;
@@ -29,55 +37,93 @@ pub(super) fn place_events(mut events: Vec<LegEvent>, counts: &[u32], plan: &Pla
             next += count;
         }
     }
-    // Each event's destination, in input order within its leg, kept in its `leg` field while
-    // it moves; then back to its leg's final index.
+    // Each event's destination, in input order within its leg, in place of its leg.
     let mut cursor: Vec<u32> = spans.iter().map(|s| s.start).collect();
-    for event in &mut events {
-        let at = &mut cursor[new_index[event.leg as usize] as usize];
-        event.leg = *at;
+    for leg in &mut legs {
+        let at = &mut cursor[new_index[*leg as usize] as usize];
+        *leg = *at;
         *at += 1;
     }
     drop((new_index, cursor));
-    permute(&mut events);
-    for (leg, span) in spans.iter().enumerate() {
-        for event in &mut events[span.range()] {
-            event.leg = leg as u32;
-        }
-    }
+    permute(&mut Placing { events: &mut events, targets: &mut legs });
+    drop(legs);
     let duplicates = for_each_span(&mut events, &spans, &|leg_events| {
-        leg_events.sort_unstable_by_key(|e| (e.time, e.seq));
+        leg_events.sort_unstable_by_key(|e| (e.time(), e.seq));
         mark_duplicates(leg_events)
     });
     (events, spans, duplicates)
 }
 
-/// Puts every event at the index its `leg` field holds (a permutation of the indices), in
-/// place. Following one cycle of the permutation waits on one memory access at a time;
-/// `CHAINS` cycles are followed side by side, so their accesses overlap. Each chain leaves a
-/// hole where it starts, marked in the `leg` field, and ends when the event it carries
-/// belongs in a hole; chains that meet in one cycle then simply split it between them.
-fn permute(events: &mut [LegEvent]) {
+/// Items that [`permute`] can put in place: each knows where it belongs, and a slot can be
+/// marked as a hole.
+pub(super) trait Slots {
+    type Item: Copy;
+    fn len(&self) -> usize;
+    fn get(&self, at: usize) -> Self::Item;
+    fn set(&mut self, at: usize, item: Self::Item);
+    /// Where `item` belongs.
+    fn target(item: &Self::Item) -> usize;
+    fn make_hole(&mut self, at: usize);
+    fn is_hole(item: &Self::Item) -> bool;
+}
+
+/// Events with the index each belongs at (`u32::MAX` marks a hole).
+struct Placing<'a> {
+    events: &'a mut [LegEvent],
+    targets: &'a mut [u32],
+}
+
+impl Slots for Placing<'_> {
+    type Item = (LegEvent, u32);
+
+    fn len(&self) -> usize {
+        self.events.len()
+    }
+    fn get(&self, at: usize) -> Self::Item {
+        (self.events[at], self.targets[at])
+    }
+    fn set(&mut self, at: usize, (event, target): Self::Item) {
+        self.events[at] = event;
+        self.targets[at] = target;
+    }
+    fn target(item: &Self::Item) -> usize {
+        item.1 as usize
+    }
+    fn make_hole(&mut self, at: usize) {
+        self.targets[at] = u32::MAX;
+    }
+    fn is_hole(item: &Self::Item) -> bool {
+        item.1 == u32::MAX
+    }
+}
+
+/// Puts every item where it belongs (a permutation of the indices), in place. Following one
+/// cycle of the permutation waits on one memory access at a time; `CHAINS` cycles are
+/// followed side by side, so their accesses overlap. Each chain leaves a hole where it
+/// starts, and ends when the item it carries belongs in a hole; chains that meet in one
+/// cycle then simply split it between them.
+pub(super) fn permute<S: Slots>(slots: &mut S) {
     const CHAINS: usize = 8;
-    const HOLE: u32 = u32::MAX;
-    let mut hands: [Option<LegEvent>; CHAINS] = [None; CHAINS];
+    let mut hands: [Option<S::Item>; CHAINS] = [None; CHAINS];
     let mut next = 0;
     loop {
         let mut moving = false;
         for hand in &mut hands {
             if hand.is_none() {
-                while next < events.len() && events[next].leg == next as u32 {
+                while next < slots.len() && S::target(&slots.get(next)) == next {
                     next += 1;
                 }
-                if next < events.len() {
-                    *hand = Some(events[next]);
-                    events[next].leg = HOLE;
+                if next < slots.len() {
+                    *hand = Some(slots.get(next));
+                    slots.make_hole(next);
                     next += 1;
                 }
             }
             if let Some(carried) = *hand {
-                let slot = &mut events[carried.leg as usize];
-                let there = std::mem::replace(slot, carried);
-                *hand = (there.leg != HOLE).then_some(there);
+                let at = S::target(&carried);
+                let there = slots.get(at);
+                slots.set(at, carried);
+                *hand = (!S::is_hole(&there)).then_some(there);
                 moving = true;
             }
         }
@@ -105,19 +151,21 @@ fn for_each_span<T: Send>(items: &mut [T], spans: &[Span], f: &(impl Fn(&mut [T]
 /// kind, time, state and cause as an earlier one, so the first delivery is kept. Returns how
 /// many were marked.
 fn mark_duplicates(events: &mut [LegEvent]) -> u64 {
-    let key = |e: &LegEvent| (e.kind, e.state, e.close_cause);
+    let key = |e: &LegEvent| (e.kind(), e.state, e.close_cause);
     let mut duplicates = 0;
-    for run in events.chunk_by_mut(|a, b| a.time == b.time) {
+    for run in events.chunk_by_mut(|a, b| a.time() == b.time()) {
         if run.len() <= SHORT_RUN {
             for i in 1..run.len() {
-                run[i].duplicate = run[..i].iter().any(|e| key(e) == key(&run[i]));
-                duplicates += u64::from(run[i].duplicate);
+                let duplicate = run[..i].iter().any(|e| key(e) == key(&run[i]));
+                run[i].set_duplicate(duplicate);
+                duplicates += u64::from(duplicate);
             }
         } else {
             let mut seen = HashSet::new();
             for event in run {
-                event.duplicate = !seen.insert(key(event));
-                duplicates += u64::from(event.duplicate);
+                let duplicate = !seen.insert(key(event));
+                event.set_duplicate(duplicate);
+                duplicates += u64::from(duplicate);
             }
         }
     }

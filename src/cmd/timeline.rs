@@ -223,7 +223,7 @@ impl<'a> Story<'a> {
         let uuids: Vec<&str> = legs.iter().map(|leg| leg.record.dialog_uuid).collect();
         let ids = explain::short_ids(&uuids);
         let lanes = legs.iter().zip(ids).map(|(leg, id)| lane(ds, call, leg, id)).collect();
-        let steps = happened.iter().filter(|h| !h.event.duplicate).map(|h| step(ds, call, h)).collect();
+        let steps = happened.iter().filter(|h| !h.event.duplicate()).map(|h| step(ds, call, h)).collect();
         Story {
             detail: CallDetail::new(ds, call, zone),
             legs,
@@ -284,19 +284,19 @@ fn leg_line<'a>(ds: &'a Dataset, leg: &Leg, zone: &Zone) -> LegLine<'a> {
 
 fn event_line<'a>(ds: &'a Dataset, call: &Call, happened: &Happened<'_>, start: i64, zone: &Zone) -> EventLine<'a> {
     let event = happened.event;
-    let leg = &ds.legs[event.leg as usize];
+    let leg = &ds.legs[happened.leg as usize];
     EventLine {
-        time: zone.rfc3339(event.time),
-        offset_s: event.time - start,
+        time: zone.rfc3339(event.time()),
+        offset_s: event.time() - start,
         dialog_uuid: ds.str(leg.uuid),
-        event_name: event.kind.name(),
+        event_name: event.kind().name(),
         state: ds.opt_str(event.state),
         close_cause: ds.opt_str(event.close_cause),
-        duplicate: event.duplicate,
+        duplicate: event.duplicate(),
         out_of_order: happened.out_of_order,
-        unix: event.time,
+        unix: event.time(),
         dialog_type: ds.opt_str(leg.info.and_then(|i| i.dialog_type)),
-        lane: (event.leg - call.legs.start) as usize,
+        lane: (happened.leg - call.legs.start) as usize,
     }
 }
 
@@ -308,10 +308,10 @@ fn lane(ds: &Dataset, call: &Call, leg: &LegLine<'_>, id: String) -> Lane {
 fn step(ds: &Dataset, call: &Call, happened: &Happened<'_>) -> Step {
     let event = happened.event;
     let state = ds.opt_str(event.state).unwrap_or_default();
-    let (mark, label) = match event.kind {
+    let (mark, label) = match event.kind() {
         EventKind::Create => (Mark::Created, if state.is_empty() { "created" } else { state }.to_owned()),
         EventKind::Close
-            if Some(event.leg) == call.figures.hangup_leg && event.close_cause == Some(ds.known.hangup) =>
+            if Some(happened.leg) == call.figures.hangup_leg && event.close_cause == Some(ds.known.hangup) =>
         {
             (Mark::HungUp, "hung up".to_owned())
         }
@@ -326,7 +326,8 @@ fn step(ds: &Dataset, call: &Call, happened: &Happened<'_>) -> Step {
             (mark, state.to_owned())
         }
     };
-    Step { lane: (event.leg - call.legs.start) as usize, offset_s: event.time - call.figures.start, mark, label }
+    let lane = (happened.leg - call.legs.start) as usize;
+    Step { lane, offset_s: event.time() - call.figures.start, mark, label }
 }
 
 /// A time of day for the text view, with the date when it is not the call's first day.

@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use super::scan::{self, Recording};
 use super::shape::Shapes;
 use super::tokens::{self, Tokens};
-use super::{parse_general, LineError, Parsed, Wire};
+use super::{parse_general, LineError, LineView, Wire};
 use crate::input::{self, Line};
 
 thread_local! {
@@ -22,14 +22,15 @@ thread_local! {
 }
 
 /// Parses every line of `block` (lines end with `\n`; the last may not), calling `each` with
-/// the result of each in order. Lines over `max_len` bytes are bad without being read.
-pub fn parse_block_lines<'a>(block: &'a [u8], max_len: usize, mut each: impl FnMut(Result<Parsed<'a>, LineError>)) {
+/// the result of each in order, borrowed for the call. Lines over `max_len` bytes are bad
+/// without being read.
+pub fn parse_block_lines(block: &[u8], max_len: usize, mut each: impl FnMut(Result<LineView<'_>, LineError>)) {
     let Ok(text) = simdutf8::basic::from_utf8(block) else {
         for line in input::lines_of(block, max_len) {
-            each(match line {
-                Line::Text(text) => parse_general(text),
-                Line::TooLong(len) => Err(LineError::TooLong { len, limit: max_len }),
-            });
+            match line {
+                Line::Text(text) => general(text, &mut each),
+                Line::TooLong(len) => each(Err(LineError::TooLong { len, limit: max_len })),
+            }
         }
         return;
     };
@@ -64,14 +65,22 @@ pub fn parse_block_lines<'a>(block: &'a [u8], max_len: usize, mut each: impl FnM
                 suspect += 1;
             }
             let line = &block[start..end];
-            each(match fast {
-                _ if line.len() > max_len => Err(LineError::TooLong { len: line.len(), limit: max_len }),
-                Some(_) if !doubtful => wire.into_parsed(),
-                _ => parse_general(line.strip_suffix(b"\r").unwrap_or(line)),
-            });
+            match fast {
+                _ if line.len() > max_len => each(Err(LineError::TooLong { len: line.len(), limit: max_len })),
+                Some(_) if !doubtful => each(wire.view()),
+                _ => general(line.strip_suffix(b"\r").unwrap_or(line), &mut each),
+            }
             (start, first) = (end + 1, next);
         }
     });
+}
+
+/// The general path's result for one line, handed on borrowed.
+fn general(line: &[u8], each: &mut impl FnMut(Result<LineView<'_>, LineError>)) {
+    match parse_general(line) {
+        Ok(parsed) => each(Ok(parsed.view())),
+        Err(error) => each(Err(error)),
+    }
 }
 
 #[cfg(test)]
@@ -79,17 +88,20 @@ mod tests {
     use super::*;
     use crate::event::parse_line;
 
-    fn by_block(block: &[u8], max_len: usize) -> Vec<Result<Parsed<'_>, LineError>> {
+    /// Each line's result, written out: views live only as long as the call that gets them.
+    fn by_block(block: &[u8], max_len: usize) -> Vec<String> {
         let mut out = Vec::new();
-        parse_block_lines(block, max_len, |result| out.push(result));
+        parse_block_lines(block, max_len, |result| out.push(format!("{result:?}")));
         out
     }
 
-    fn by_line(block: &[u8], max_len: usize) -> Vec<Result<Parsed<'_>, LineError>> {
+    fn by_line(block: &[u8], max_len: usize) -> Vec<String> {
         input::lines_of(block, max_len)
             .map(|line| match line {
-                Line::Text(text) => parse_line(text),
-                Line::TooLong(len) => Err(LineError::TooLong { len, limit: max_len }),
+                Line::Text(text) => format!("{:?}", parse_line(text).as_ref().map(|parsed| parsed.view())),
+                Line::TooLong(len) => {
+                    format!("{:?}", Err::<LineView<'_>, _>(LineError::TooLong { len, limit: max_len }))
+                }
             })
             .collect()
     }

@@ -104,6 +104,90 @@ pub struct CreateFields<'a> {
     pub project: Option<Cow<'a, str>>,
 }
 
+/// What one line turned out to be, borrowed from wherever its strings live: what the block
+/// path hands on, with nothing moved or copied.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LineView<'a> {
+    /// Empty or whitespace only.
+    Blank,
+    /// A `user_dialog` create, state update or close.
+    Call(CallView<'a>),
+    /// A valid event of another kind, by its `event_name`.
+    Other(&'a str),
+}
+
+/// A [`CallEvent`], borrowed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CallView<'a> {
+    /// The leg this event belongs to.
+    pub dialog_uuid: &'a str,
+    /// Create, state update or close.
+    pub kind: EventKind,
+    /// `event_time` as Unix seconds (UTC).
+    pub time: i64,
+    /// The (initial or new) state, verbatim.
+    pub state: Option<&'a str>,
+    /// `close_cause` of a close, verbatim.
+    pub close_cause: Option<&'a str>,
+    /// The leg's description, carried by `dialog_create` only.
+    pub create: Option<CreateView<'a>>,
+}
+
+/// [`CreateFields`], borrowed.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CreateView<'a> {
+    /// `initial_application_info.data.caller_dialog_uuid`.
+    pub parent: Option<&'a str>,
+    /// `dialog_type`.
+    pub dialog_type: Option<&'a str>,
+    /// `business_direction`.
+    pub business_direction: Option<&'a str>,
+    /// `self_target`.
+    pub self_target: Option<&'a str>,
+    /// `peer_username`.
+    pub peer_username: Option<&'a str>,
+    /// `peer_project_name`.
+    pub peer_project_name: Option<&'a str>,
+    /// `tenant_user.username`.
+    pub username: Option<&'a str>,
+    /// `project.name`.
+    pub project: Option<&'a str>,
+}
+
+impl Parsed<'_> {
+    /// This line, borrowed.
+    pub fn view(&self) -> LineView<'_> {
+        match self {
+            Parsed::Blank => LineView::Blank,
+            Parsed::Call(event) => LineView::Call(event.view()),
+            Parsed::Other(name) => LineView::Other(name),
+        }
+    }
+}
+
+impl CallEvent<'_> {
+    /// This event, borrowed.
+    pub fn view(&self) -> CallView<'_> {
+        CallView {
+            dialog_uuid: &self.dialog_uuid,
+            kind: self.kind,
+            time: self.time,
+            state: self.state.as_deref(),
+            close_cause: self.close_cause.as_deref(),
+            create: self.create.as_ref().map(|c| CreateView {
+                parent: c.parent.as_deref(),
+                dialog_type: c.dialog_type.as_deref(),
+                business_direction: c.business_direction.as_deref(),
+                self_target: c.self_target.as_deref(),
+                peer_username: c.peer_username.as_deref(),
+                peer_project_name: c.peer_project_name.as_deref(),
+                username: c.username.as_deref(),
+                project: c.project.as_deref(),
+            }),
+        }
+    }
+}
+
 /// Why a line could not be used. Each variant is one reason a user can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineError {

@@ -8,7 +8,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
-use super::{parse_event_time, CallEvent, CreateFields, EventKind, LineError, Parsed};
+use super::{parse_event_time, CallEvent, CallView, CreateFields, CreateView, EventKind, LineError, LineView, Parsed};
 
 /// The subset of a webhook body callflow reads. Unknown fields are skipped.
 #[derive(Debug, Default, PartialEq, Deserialize)]
@@ -65,21 +65,53 @@ pub(super) struct Named<'a> {
 }
 
 impl<'a> Wire<'a> {
-    pub(super) fn into_parsed(self) -> Result<Parsed<'a>, LineError> {
-        let event_type = self.event_type.ok_or(LineError::Missing("event_type"))?;
-        let event_name = self.event_name.ok_or(LineError::Missing("event_name"))?;
-        let kind = match (&*event_type, &*event_name) {
+    /// What the line is, borrowed from this wire: the one place the rules live (which
+    /// events are call events, which fields each needs, what a create carries).
+    pub(super) fn view(&self) -> Result<LineView<'_>, LineError> {
+        let event_type = text(&self.event_type).ok_or(LineError::Missing("event_type"))?;
+        let event_name = text(&self.event_name).ok_or(LineError::Missing("event_name"))?;
+        let kind = match (event_type, event_name) {
             ("user_dialog", "dialog_create") => EventKind::Create,
             ("user_dialog", "dialog_state_update") => EventKind::State,
             ("user_dialog", "dialog_close") => EventKind::Close,
-            _ => return Ok(Parsed::Other(event_name)),
+            _ => return Ok(LineView::Other(event_name)),
         };
-        let dialog_uuid = self.dialog_uuid.ok_or(LineError::Missing("dialog_uuid"))?;
-        let raw_time = self.event_time.ok_or(LineError::Missing("event_time"))?;
-        let time = parse_event_time(&raw_time).ok_or_else(|| LineError::BadTime(raw_time.into_owned()))?;
+        let dialog_uuid = text(&self.dialog_uuid).ok_or(LineError::Missing("dialog_uuid"))?;
+        let raw_time = text(&self.event_time).ok_or(LineError::Missing("event_time"))?;
+        let time = parse_event_time(raw_time).ok_or_else(|| LineError::BadTime(raw_time.to_owned()))?;
         if kind == EventKind::State && self.state.is_none() {
             return Err(LineError::Missing("state"));
         }
+        let create = (kind == EventKind::Create).then(|| CreateView {
+            parent: self.app_data_ref().and_then(|data| data.caller_dialog_uuid.as_deref()),
+            dialog_type: text(&self.dialog_type),
+            business_direction: text(&self.business_direction),
+            self_target: text(&self.self_target),
+            peer_username: text(&self.peer_username),
+            peer_project_name: text(&self.peer_project_name),
+            username: self.tenant_user.as_ref().and_then(|user| user.username.as_deref()),
+            project: self.project.as_ref().and_then(|project| project.name.as_deref()),
+        });
+        Ok(LineView::Call(CallView {
+            dialog_uuid,
+            kind,
+            time,
+            state: text(&self.state),
+            close_cause: if kind == EventKind::Close { text(&self.close_cause) } else { None },
+            create,
+        }))
+    }
+
+    fn app_data_ref(&self) -> Option<&AppData<'a>> {
+        self.initial_application_info.as_ref()?.data.as_ref()
+    }
+
+    /// The same as [`Wire::view`], owning what it can: the fields move out of the wire.
+    pub(super) fn into_parsed(self) -> Result<Parsed<'a>, LineError> {
+        let (kind, time) = match self.view()? {
+            LineView::Call(call) => (call.kind, call.time),
+            _ => return Ok(Parsed::Other(self.event_name.unwrap_or_default())),
+        };
         let create = (kind == EventKind::Create).then(|| CreateFields {
             parent: self.initial_application_info.and_then(|info| info.data).and_then(|data| data.caller_dialog_uuid),
             dialog_type: self.dialog_type,
@@ -91,7 +123,7 @@ impl<'a> Wire<'a> {
             project: self.project.and_then(|project| project.name),
         });
         Ok(Parsed::Call(CallEvent {
-            dialog_uuid,
+            dialog_uuid: self.dialog_uuid.unwrap_or_default(),
             kind,
             time,
             state: self.state,
@@ -99,6 +131,10 @@ impl<'a> Wire<'a> {
             create,
         }))
     }
+}
+
+fn text<'w>(field: &'w Option<Cow<'_, str>>) -> Option<&'w str> {
+    field.as_deref()
 }
 
 /// A string field that tolerates other JSON types: a number becomes its text, anything

@@ -42,10 +42,11 @@ fn story(loaded: &Loaded, id: &str) -> String {
     let call = find_call(ds, &CallId::parse(id).unwrap()).unwrap();
     let events: Vec<String> = ds.events[call.events.range()]
         .iter()
-        .map(|e| {
-            let leg = ds.str(ds.legs[e.leg as usize].uuid);
+        .zip(call.events.start..)
+        .map(|(e, index)| {
+            let leg = ds.str(ds.legs[ds.leg_of_event(call, index) as usize].uuid);
             let (state, cause) = (ds.opt_str(e.state), ds.opt_str(e.close_cause));
-            format!("{leg} {} {:?} {:?} {state:?} {cause:?} {}", e.time, e.seq, e.kind, e.duplicate)
+            format!("{leg} {} {:?} {:?} {state:?} {cause:?} {}", e.time(), e.seq, e.kind(), e.duplicate())
         })
         .collect();
     format!("{:?}\n{}", CallDetail::new(ds, call, &Zone::Utc), events.join("\n"))

@@ -117,6 +117,18 @@ impl ParsedBlock {
         ParsedBlock { strings: BlockStrings::with_hasher(hasher.clone()), ..ParsedBlock::default() }
     }
 
+    /// Empties the block for the next one, keeping its memory: a few blocks go round between
+    /// parser threads and the merging thread instead of being allocated afresh.
+    pub fn clear(&mut self) {
+        self.lines = 0;
+        self.events.clear();
+        self.legs.clear();
+        self.creates.clear();
+        self.strings.clear();
+        self.diagnostics = Diagnostics::default();
+        self.leg_index.clear();
+    }
+
     /// Adds one call event read at line `line` of the block.
     pub fn push(&mut self, event: &CallView<'_>, line: u64, hasher: &KeyHasher) {
         let strings = &mut self.strings;
@@ -190,6 +202,19 @@ impl ParsedBlock {
 /// Parses every line of a block. `source` names the input in bad-line reports.
 pub fn parse_block(block: &Block, source: &str, max_line_bytes: usize, hasher: &KeyHasher) -> ParsedBlock {
     let mut parsed = ParsedBlock::new(hasher);
+    parse_block_into(block, source, max_line_bytes, hasher, &mut parsed);
+    parsed
+}
+
+/// [`parse_block`] into `parsed`, emptied first.
+pub fn parse_block_into(
+    block: &Block,
+    source: &str,
+    max_line_bytes: usize,
+    hasher: &KeyHasher,
+    parsed: &mut ParsedBlock,
+) {
+    parsed.clear();
     match block {
         Block::TooLong(len) => {
             parsed.account(1, Err(LineError::TooLong { len: *len, limit: max_line_bytes }), source, hasher)
@@ -203,7 +228,6 @@ pub fn parse_block(block: &Block, source: &str, max_line_bytes: usize, hasher: &
         }
     }
     parsed.diagnostics.counts.lines = parsed.lines;
-    parsed
 }
 
 #[cfg(test)]

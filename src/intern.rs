@@ -134,6 +134,13 @@ impl BlockStrings {
         local
     }
 
+    /// Empties the table, keeping its memory.
+    pub fn clear(&mut self) {
+        self.arena.text.clear();
+        self.arena.ends.clear();
+        self.table.clear();
+    }
+
     /// The text of a local number.
     pub fn resolve(&self, local: Local) -> &str {
         self.arena.get(local as usize)

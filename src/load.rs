@@ -104,19 +104,26 @@ fn run(inputs: Vec<(String, Opener<'_>)>, options: &LoadOptions) -> anyhow::Resu
         0 => thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
-    let mut merger = Merger::new(Assembler::new(), names.len());
-    let hasher = merger.assembler.key_hasher().clone();
     let (job_tx, job_rx) = bounded::<Job>(threads * 2);
     let (done_tx, done_rx) = bounded::<(u64, usize, ParsedBlock)>(threads * 2);
     let (spare_tx, spare_rx) = bounded::<Vec<u8>>(threads * 4);
+    let (parsed_tx, parsed_rx) = bounded::<ParsedBlock>(threads * 4);
+    let mut merger = Merger::new(Assembler::new(), names.len(), parsed_tx);
+    let hasher = merger.assembler.key_hasher().clone();
     let read_result = thread::scope(|scope| {
         let names = &names;
         let reader = scope.spawn(move || read_blocks(openers, names, options, job_tx, spare_rx));
         for _ in 0..threads {
-            let (jobs, done, spare, hasher) = (job_rx.clone(), done_tx.clone(), spare_tx.clone(), &hasher);
-            scope.spawn(move || parse_jobs(jobs, done, spare, names, options.max_line_bytes, hasher));
+            let channels = Channels {
+                jobs: job_rx.clone(),
+                done: done_tx.clone(),
+                spare: spare_tx.clone(),
+                parsed: parsed_rx.clone(),
+            };
+            let hasher = &hasher;
+            scope.spawn(move || parse_jobs(channels, names, options.max_line_bytes, hasher));
         }
-        drop((job_rx, done_tx, spare_tx));
+        drop((job_rx, done_tx, spare_tx, parsed_rx));
         for (index, source, parsed) in done_rx {
             merger.receive(index, source, parsed);
             if let Some(progress) = &options.progress {
@@ -155,16 +162,11 @@ fn read_blocks(
 }
 
 /// A parser thread: blocks in, parsed blocks out, emptied buffers back to the reader.
-fn parse_jobs(
-    jobs: Receiver<Job>,
-    done: Sender<(u64, usize, ParsedBlock)>,
-    spare: Sender<Vec<u8>>,
-    names: &[String],
-    max_line: usize,
-    hasher: &KeyHasher,
-) {
+fn parse_jobs(channels: Channels, names: &[String], max_line: usize, hasher: &KeyHasher) {
+    let Channels { jobs, done, spare, parsed: recycled } = channels;
     for job in jobs {
-        let parsed = chunk::parse_block(&job.block, &names[job.source], max_line, hasher);
+        let mut parsed = recycled.try_recv().unwrap_or_else(|_| ParsedBlock::new(hasher));
+        chunk::parse_block_into(&job.block, &names[job.source], max_line, hasher, &mut parsed);
         if let Block::Lines(buf) = job.block {
             // A full queue just means enough spares already wait; this one is freed.
             let _ = spare.try_send(buf);
@@ -175,6 +177,15 @@ fn parse_jobs(
     }
 }
 
+/// What a parser thread works with: blocks in, parsed blocks out, emptied block buffers back
+/// to the reader, and parsed blocks already merged back from the merging thread.
+struct Channels {
+    jobs: Receiver<Job>,
+    done: Sender<(u64, usize, ParsedBlock)>,
+    spare: Sender<Vec<u8>>,
+    parsed: Receiver<ParsedBlock>,
+}
+
 /// Puts parsed blocks back in input order and feeds them to the assembler.
 struct Merger {
     assembler: Assembler,
@@ -183,16 +194,19 @@ struct Merger {
     next: u64,
     /// Lines already merged, per input.
     lines_before: Vec<u64>,
+    /// Merged blocks, back to the parser threads to be filled again.
+    recycled: Sender<ParsedBlock>,
 }
 
 impl Merger {
-    fn new(assembler: Assembler, sources: usize) -> Self {
+    fn new(assembler: Assembler, sources: usize, recycled: Sender<ParsedBlock>) -> Self {
         Merger {
             assembler,
             diagnostics: Diagnostics::default(),
             pending: BTreeMap::new(),
             next: 0,
             lines_before: vec![0; sources],
+            recycled,
         }
     }
 
@@ -204,11 +218,13 @@ impl Merger {
         }
     }
 
-    fn merge(&mut self, source: usize, parsed: ParsedBlock) {
+    fn merge(&mut self, source: usize, mut parsed: ParsedBlock) {
         let offset = self.lines_before[source];
         self.assembler.push_block(&parsed, source, offset);
         self.lines_before[source] += parsed.lines;
-        self.diagnostics.absorb(parsed.diagnostics, offset);
+        self.diagnostics.absorb(std::mem::take(&mut parsed.diagnostics), offset);
+        // A full queue just means enough wait already; this one is freed.
+        let _ = self.recycled.try_send(parsed);
     }
 
     fn finish(self, sources: Vec<String>) -> Loaded {

@@ -1,5 +1,8 @@
-//! Throughput of each stage of the pipeline, and of the whole, on a generated day:
-//! reading into blocks, decompression (gzip, zstd), parsing, assembly, rendering, end to end.
+//! Throughput of each stage of the pipeline, and of the whole, on a generated day: reading
+//! into blocks, decompression (gzip, zstd), stage one of the scanner alone, parsing (both
+//! stages and the block's strings and legs), merging blocks, finishing (linking, ordering,
+//! figures), rendering CSV, end to end. Every throughput is in bytes of the (uncompressed)
+//! log, one thread each except rendering and end to end, which use the machine.
 //!
 //! `cargo bench` runs them; CI only builds them (`cargo bench --no-run`). For the side-by-side
 //! run against `wc -l` and DuckDB on a full-size day, see `bench/run.sh`.
@@ -8,15 +11,18 @@ use std::io::{Cursor, Read, Write};
 
 use callflow::assemble::Assembler;
 use callflow::chunk::{self, KeyHasher, ParsedBlock};
+use callflow::cmd::calls::CSV_COLUMNS;
+use callflow::event;
 use callflow::generate::{generate, Config};
 use callflow::input::{self, Block, BlockReader};
 use callflow::load::{self, LoadOptions};
+use callflow::model::{Call, Dataset};
 use callflow::record::CallRecord;
 use callflow::render;
 use callflow::timefmt::Zone;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
-const CALLS: usize = 2_000;
+const CALLS: usize = 5_000;
 
 fn day() -> Vec<u8> {
     let mut log = Vec::new();
@@ -37,7 +43,7 @@ fn parse(blocks: &[Block], hasher: &KeyHasher) -> Vec<ParsedBlock> {
 fn stages(c: &mut Criterion) {
     let log = day();
     let mut group = c.benchmark_group("stages");
-    group.throughput(Throughput::Bytes(log.len() as u64)).sample_size(20);
+    group.throughput(Throughput::Bytes(log.len() as u64)).sample_size(10);
 
     group.bench_function("read_blocks", |b| b.iter(|| blocks(&log).len()));
 
@@ -55,23 +61,39 @@ fn stages(c: &mut Criterion) {
     }
 
     let blocks = blocks(&log);
+    let lines = || blocks.iter().filter_map(|block| if let Block::Lines(bytes) = block { Some(bytes) } else { None });
+    group.bench_function("tokenize", |b| {
+        b.iter(|| lines().map(|bytes| event::tokenize_for_bench(bytes)).sum::<usize>())
+    });
     group.bench_function("parse", |b| b.iter(|| parse(&blocks, &KeyHasher::new())));
 
-    group.bench_function("assemble", |b| {
+    let merged = |parsed: &[ParsedBlock], mut assembler: Assembler| {
+        let mut offset = 0;
+        for block in parsed {
+            assembler.push_block(block, 0, offset);
+            offset += block.lines;
+        }
+        assembler
+    };
+    let parsed_for = || {
+        let assembler = Assembler::new();
+        let parsed = parse(&blocks, assembler.key_hasher());
+        (assembler, parsed)
+    };
+    group.bench_function("merge", |b| {
+        b.iter_batched(
+            parsed_for,
+            |(assembler, parsed)| merged(&parsed, assembler).event_count(),
+            BatchSize::LargeInput,
+        )
+    });
+    group.bench_function("finish", |b| {
         b.iter_batched(
             || {
-                let assembler = Assembler::new();
-                let parsed = parse(&blocks, assembler.key_hasher());
-                (assembler, parsed)
+                let (assembler, parsed) = parsed_for();
+                merged(&parsed, assembler)
             },
-            |(mut assembler, parsed)| {
-                let mut offset = 0;
-                for block in &parsed {
-                    assembler.push_block(block, 0, offset);
-                    offset += block.lines;
-                }
-                assembler.finish(vec!["day".into()]).calls.len()
-            },
+            |assembler| assembler.finish(vec!["day".into()]).calls.len(),
             BatchSize::LargeInput,
         )
     });
@@ -79,20 +101,19 @@ fn stages(c: &mut Criterion) {
     let loaded = load::load_readers([("day".to_string(), Cursor::new(log.clone()))], &LoadOptions::default())
         .expect("in-memory load");
     let ds = &loaded.dataset;
-    group.bench_function("render_csv", |b| {
-        b.iter(|| {
-            let rows = ds.calls.iter().map(|call| CallRecord::new(ds, call, &Zone::Utc));
-            render::write_csv(rows, &mut std::io::sink())
-        })
-    });
+    let calls: Vec<_> = ds.calls.iter().collect();
+    let csv = |ds: &Dataset, calls: &[&Call]| {
+        let row = |call: &&Call| CallRecord::new(ds, call, &Zone::Utc);
+        render::write_csv_in_parallel(&CSV_COLUMNS, calls, row, &mut std::io::sink())
+    };
+    group.bench_function("render_csv", |b| b.iter(|| csv(ds, &calls)));
 
     group.bench_function("end_to_end_csv", |b| {
         b.iter(|| {
             let loaded = load::load_readers([("day".to_string(), Cursor::new(log.clone()))], &LoadOptions::default())
                 .expect("in-memory load");
-            let ds = &loaded.dataset;
-            let rows = ds.calls.iter().map(|call| CallRecord::new(ds, call, &Zone::Utc));
-            render::write_csv(rows, &mut std::io::sink())
+            let calls: Vec<_> = loaded.dataset.calls.iter().collect();
+            csv(&loaded.dataset, &calls)
         })
     });
     group.finish();

@@ -9,24 +9,6 @@
 /// The 128 bits of a canonical uuid.
 pub type Bits = [u64; 2];
 
-/// Where the 32 digits sit in the text, most significant first: the high word's 16, then
-/// the low word's.
-const DIGITS: [[usize; 16]; 2] = [
-    [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17],
-    [19, 20, 21, 22, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35],
-];
-
-/// The value of each lowercase hex digit; 0xFF for every other byte.
-const HEX: [u8; 256] = {
-    let mut table = [0xFF; 256];
-    let mut digit = 0;
-    while digit < 16 {
-        table[b"0123456789abcdef"[digit] as usize] = digit as u8;
-        digit += 1;
-    }
-    table
-};
-
 /// The bits of `text` when it is a canonical uuid.
 #[inline]
 pub fn parse(text: &str) -> Option<Bits> {
@@ -34,16 +16,38 @@ pub fn parse(text: &str) -> Option<Bits> {
     if b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
         return None;
     }
-    let (mut bits, mut invalid) = ([0u64; 2], 0u8);
-    for (word, positions) in bits.iter_mut().zip(&DIGITS) {
-        for &at in positions {
-            let digit = HEX[b[at] as usize];
-            invalid |= digit;
-            *word = *word << 4 | u64::from(digit & 0xF);
-        }
+    let eight = |first: [u8; 4], second: [u8; 4]| {
+        let mut digits = [0u8; 8];
+        digits[..4].copy_from_slice(&first);
+        digits[4..].copy_from_slice(&second);
+        parse8(digits)
+    };
+    let four = |at: usize| -> [u8; 4] { [b[at], b[at + 1], b[at + 2], b[at + 3]] };
+    let words =
+        [eight(four(0), four(4))?, eight(four(9), four(14))?, eight(four(19), four(24))?, eight(four(28), four(32))?];
+    Some([u64::from(words[0]) << 32 | u64::from(words[1]), u64::from(words[2]) << 32 | u64::from(words[3])])
+}
+
+/// The value of eight lowercase hex digits, all checked and converted at once: each byte's
+/// range is tested with additions that set its top bit, then nibbles are packed pairwise.
+fn parse8(digits: [u8; 8]) -> Option<u32> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let x = u64::from_be_bytes(digits);
+    // Past here every byte is below 0x80, so adding up to 0x50 cannot carry into the next.
+    if x & HIGH != 0 {
+        return None;
     }
-    // A valid digit is at most 0x0F, so only an invalid byte sets a high bit.
-    (invalid & 0xF0 == 0).then_some(bits)
+    let at_least = |low: u8| (x + ONES * u64::from(0x80 - low)) & HIGH;
+    let digit = at_least(b'0') & !at_least(b'9' + 1);
+    let letter = at_least(b'a') & !at_least(b'f' + 1);
+    if digit | letter != HIGH {
+        return None;
+    }
+    let mut nibbles = (x & 0x0F0F_0F0F_0F0F_0F0F) + (letter >> 7) * 9;
+    nibbles = (nibbles | nibbles >> 4) & 0x00FF_00FF_00FF_00FF;
+    nibbles = (nibbles | nibbles >> 8) & 0x0000_FFFF_0000_FFFF;
+    Some((nibbles | nibbles >> 16) as u32)
 }
 
 /// The canonical text of `bits`.
@@ -75,6 +79,29 @@ fn hex8(value: u32) -> [u8; 8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eight_digits_at_once_agree_with_one_at_a_time() {
+        let one_at_a_time = |digits: [u8; 8]| {
+            digits.iter().try_fold(0u32, |value, &d| {
+                let digit = match d {
+                    b'0'..=b'9' => d - b'0',
+                    b'a'..=b'f' => d - b'a' + 10,
+                    _ => return None,
+                };
+                Some(value << 4 | u32::from(digit))
+            })
+        };
+        let bytes: Vec<u8> = (0..=255).collect();
+        for (i, &byte) in bytes.iter().enumerate() {
+            for at in 0..8 {
+                let mut digits = *b"0123abcf";
+                digits[at] = byte;
+                digits[(at + 3) % 8] = b"0123456789abcdef"[i % 16];
+                assert_eq!(parse8(digits), one_at_a_time(digits), "{digits:?}");
+            }
+        }
+    }
 
     #[test]
     fn canonical_uuids_round_trip_and_nothing_else_parses() {

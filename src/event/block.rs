@@ -147,6 +147,38 @@ mod tests {
         assert_eq!(by_block(&invalid_utf8, 1000), by_line(&invalid_utf8, 1000));
     }
 
+    /// Every line of a generated day with faults (re-deliveries, swapped lines, garbage),
+    /// through stage one, shapes and the walker, reads as the serde path alone reads it.
+    #[test]
+    fn a_generated_day_reads_as_the_general_path_reads_it() {
+        let config = crate::generate::Config {
+            duplicates: 0.02,
+            reorder: 0.02,
+            garbage: 0.02,
+            ..crate::generate::Config::new(300, 11)
+        };
+        let mut day = Vec::new();
+        crate::generate::generate(&config, &mut day).unwrap();
+        let general: Vec<String> = input::lines_of(&day, 1 << 20)
+            .map(|line| match line {
+                Line::Text(text) => format!("{:?}", parse_general(text).as_ref().map(|parsed| parsed.view())),
+                Line::TooLong(len) => {
+                    format!("{:?}", Err::<LineView<'_>, _>(LineError::TooLong { len, limit: 1 << 20 }))
+                }
+            })
+            .collect();
+        assert!(general.len() > 2000 && general.iter().any(|r| r.starts_with("Err")));
+        // In blocks of several sizes, so lines cross chunk and block edges everywhere.
+        for block_size in [4096, 65_536, 1 << 20] {
+            let mut reader = input::BlockReader::new(&day[..], block_size, 1 << 20);
+            let mut fast = Vec::new();
+            while let Some(input::Block::Lines(block)) = reader.next_block().unwrap() {
+                fast.extend(by_block(&block, 1 << 20));
+            }
+            assert_eq!(fast, general, "blocks of {block_size} bytes");
+        }
+    }
+
     #[test]
     fn a_shape_is_replayed_only_on_lines_it_fits() {
         let first = r#"{"event_type":"user_dialog","event_name":"dialog_state_update","event_time":"2020-08-25 16:24:47","dialog_uuid":"b","state":"alerting","self_name":"x","n":12,"o":{"a":null}}"#;

@@ -122,14 +122,20 @@ fn replay<'a>(
 fn holds(b: &[u8], at: usize, expected: &[u8]) -> bool {
     let Some(found) = b.get(at..at + expected.len()) else { return false };
     let len = expected.len();
-    if len < 8 {
-        return found == expected;
-    }
     let word = |bytes: &[u8], i: usize| {
         let mut word = [0u8; 8];
         word.copy_from_slice(&bytes[i..i + 8]);
         u64::from_le_bytes(word)
     };
+    if len < 8 {
+        // One word of the line, its bytes past the key masked off; a short slice compare
+        // would call memcmp. Near the block's end, the slice compare it is.
+        let Some(window) = b.get(at..at + 8) else { return found == expected };
+        let mut padded = [0u8; 8];
+        padded[..len].copy_from_slice(expected);
+        let mask = u64::MAX >> (8 * (8 - len));
+        return (word(window, 0) ^ u64::from_le_bytes(padded)) & mask == 0;
+    }
     let mut i = 0;
     while i + 8 < len {
         if word(found, i) != word(expected, i) {

@@ -93,6 +93,18 @@ impl Strings {
         Sym::from_index(self.arena.push(s))
     }
 
+    /// Adds each `width` bytes of `text` as a new symbol, like [`Strings::add_unique`] one
+    /// by one; returns the symbols, which follow each other. `text` must split on character
+    /// boundaries every `width` bytes (it is ASCII, in use).
+    pub fn add_unique_run(&mut self, text: &str, width: usize) -> impl Iterator<Item = Sym> {
+        let first = self.arena.len();
+        let start = self.arena.text.len();
+        self.arena.text.push_str(text);
+        let count = text.len() / width.max(1);
+        self.arena.ends.extend((1..=count).map(|k| start + k * width));
+        (first..first + count).map(Sym::from_index)
+    }
+
     /// The text of a symbol of this table.
     pub fn resolve(&self, sym: Sym) -> &str {
         self.arena.get(sym.index())
@@ -175,6 +187,11 @@ mod tests {
             assert_eq!(strings.resolve(sym), text);
         }
         assert_eq!(strings.intern(""), strings.intern(""));
+        let run: Vec<Sym> = strings.add_unique_run("aaabbbccc", 3).collect();
+        let texts: Vec<&str> = run.iter().map(|&sym| strings.resolve(sym)).collect();
+        assert_eq!(texts, ["aaa", "bbb", "ccc"]);
+        let after = strings.add_unique("after");
+        assert_eq!(strings.resolve(after), "after");
     }
 
     #[test]

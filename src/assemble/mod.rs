@@ -227,13 +227,15 @@ impl Assembler {
     }
 }
 
-/// Writes the uuid text of the legs keyed by their bits, and puts it in the parent links
-/// made before it existed.
+/// Writes the uuid text of the legs keyed by their bits (formatted in parallel, added in
+/// one run), and puts it in the parent links made before it existed.
 fn name_legs(legs: &mut [Leg], seen: &[Seen], bits: &[Bits], unnamed: Sym, strings: &mut Strings) {
-    for (leg, bits) in legs.iter_mut().zip(bits) {
-        if leg.uuid == unnamed {
-            leg.uuid = strings.add_unique(std::str::from_utf8(&uuid::format(*bits)).unwrap_or_default());
-        }
+    let unnamed: Vec<usize> = (0..legs.len()).filter(|&i| legs[i].uuid == unnamed).collect();
+    let mut text = vec![0u8; unnamed.len() * 36];
+    text.par_chunks_mut(36).zip(&unnamed).for_each(|(slot, &leg)| slot.copy_from_slice(&uuid::format(bits[leg])));
+    let text = std::str::from_utf8(&text).unwrap_or_default();
+    for (&leg, uuid) in unnamed.iter().zip(strings.add_unique_run(text, 36)) {
+        legs[leg].uuid = uuid;
     }
     for (index, seen) in seen.iter().enumerate() {
         if seen.parent != NO_LEG {

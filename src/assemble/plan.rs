@@ -18,6 +18,9 @@ pub(super) struct Plan {
 /// while linking.
 pub(super) struct CallPlan {
     pub id: Sym,
+    /// The first eight bytes of the id's text, zero-padded, as a big-endian number: it orders
+    /// as the text does, so the sort compares whole texts only when these are equal.
+    prefix: u64,
     pub root: u32,
     pub start: i64,
     pub legs: Span,
@@ -53,10 +56,17 @@ pub(super) fn plan_calls(legs: &[Leg], seen: &[Seen], strings: &Strings) -> Plan
         if let Some(&earliest) = order.get(start as usize) {
             let legs_span = Span { start, end: order.len() as u32 };
             let start = first(earliest).map_or(0, |f: (i64, Seq)| f.0);
-            calls.push(CallPlan { id: legs[root as usize].uuid, root, start, legs: legs_span, flags });
+            let id = legs[root as usize].uuid;
+            let mut prefix = [0u8; 8];
+            let text = strings.resolve(id).as_bytes();
+            prefix[..text.len().min(8)].copy_from_slice(&text[..text.len().min(8)]);
+            let prefix = u64::from_be_bytes(prefix);
+            calls.push(CallPlan { id, prefix, root, start, legs: legs_span, flags });
         }
     }
-    calls.par_sort_unstable_by(|a, b| (a.start, strings.resolve(a.id)).cmp(&(b.start, strings.resolve(b.id))));
+    calls.par_sort_unstable_by(|a, b| {
+        (a.start, a.prefix).cmp(&(b.start, b.prefix)).then_with(|| strings.resolve(a.id).cmp(strings.resolve(b.id)))
+    });
     Plan { calls, order }
 }
 

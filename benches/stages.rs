@@ -11,14 +11,12 @@ use std::io::{Cursor, Read, Write};
 
 use callflow::assemble::Assembler;
 use callflow::chunk::{self, KeyHasher, ParsedBlock};
-use callflow::cmd::calls::CSV_COLUMNS;
+use callflow::cmd::calls;
 use callflow::event;
 use callflow::generate::{generate, Config};
 use callflow::input::{self, Block, BlockReader};
 use callflow::load::{self, LoadOptions};
 use callflow::model::{Call, Dataset};
-use callflow::record::CallRecord;
-use callflow::render;
 use callflow::timefmt::Zone;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
@@ -102,10 +100,7 @@ fn stages(c: &mut Criterion) {
         .expect("in-memory load");
     let ds = &loaded.dataset;
     let calls: Vec<_> = ds.calls.iter().collect();
-    let csv = |ds: &Dataset, calls: &[&Call]| {
-        let row = |call: &&Call| CallRecord::new(ds, call, &Zone::Utc);
-        render::write_csv_in_parallel(&CSV_COLUMNS, calls, row, &mut std::io::sink())
-    };
+    let csv = |ds: &Dataset, calls: &[&Call]| calls::write_csv(ds, calls, &Zone::Utc, &mut std::io::sink());
     group.bench_function("render_csv", |b| b.iter(|| csv(ds, &calls)));
 
     group.bench_function("end_to_end_csv", |b| {

@@ -11,6 +11,7 @@ use crate::metrics::Outcome;
 use crate::model::{Call, Dataset};
 use crate::record::{CallDetail, CallRecord};
 use crate::render::{self, table, Format};
+use crate::timefmt::Zone;
 
 /// The CSV columns, in their fixed order (the first 14 are a documented contract).
 pub const CSV_COLUMNS: [&str; 16] = [
@@ -52,16 +53,26 @@ pub fn write<'a>(
 ) -> anyhow::Result<()> {
     let zone = &output.zone;
     match output.format {
-        Format::Csv => {
-            let calls: Vec<&Call> = calls.collect();
-            render::write_csv_in_parallel(&CSV_COLUMNS, &calls, |c| CallRecord::new(ds, c, zone), out)
-        }
+        Format::Csv => write_csv(ds, &calls.collect::<Vec<_>>(), zone, out),
         Format::Json => {
             let calls: Vec<&Call> = calls.collect();
             render::write_json_lines_in_parallel(&calls, |c| CallDetail::new(ds, c, zone), out)
         }
         Format::Table => write_table(ds, calls, output, out),
     }
+}
+
+/// Writes the calls as CSV under the fixed header, rows rendered in parallel.
+pub fn write_csv(ds: &Dataset, calls: &[&Call], zone: &Zone, out: &mut dyn Write) -> anyhow::Result<()> {
+    render::write_csv_with_header(&CSV_COLUMNS, std::iter::empty::<CallRecord<'_>>(), out)?;
+    render::write_in_parallel(calls, out, |calls, buf| {
+        let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(buf);
+        for call in calls {
+            CallRecord::new(ds, call, zone).write_csv(&mut writer)?;
+        }
+        writer.flush()?;
+        Ok(())
+    })
 }
 
 fn write_table<'a>(

@@ -80,24 +80,6 @@ pub fn write_in_parallel<T: Sync>(
     Ok(())
 }
 
-/// Writes CSV rows made by `row` from each item, under a fixed header, in parallel.
-pub fn write_csv_in_parallel<T: Sync, R: Serialize>(
-    header: &[&str],
-    items: &[T],
-    row: impl Fn(&T) -> R + Sync,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
-    write_csv_with_header(header, std::iter::empty::<R>(), out)?;
-    write_in_parallel(items, out, |items, buf| {
-        let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(buf);
-        for item in items {
-            writer.serialize(row(item))?;
-        }
-        writer.flush()?;
-        Ok(())
-    })
-}
-
 /// Writes JSON lines made by `row` from each item, in parallel.
 pub fn write_json_lines_in_parallel<T: Sync, R: Serialize>(
     items: &[T],

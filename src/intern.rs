@@ -93,14 +93,26 @@ impl Strings {
         Sym::from_index(self.arena.push(s))
     }
 
-    /// Adds each `width` bytes of `text` as a new symbol, like [`Strings::add_unique`] one
-    /// by one; returns the symbols, which follow each other. `text` must split on character
-    /// boundaries every `width` bytes (it is ASCII, in use).
-    pub fn add_unique_run(&mut self, text: &str, width: usize) -> impl Iterator<Item = Sym> {
-        let first = self.arena.len();
-        let start = self.arena.text.len();
-        self.arena.text.push_str(text);
-        let count = text.len() / width.max(1);
+    /// Adds `count` new symbols of `width` ASCII bytes each, like [`Strings::add_unique`] one
+    /// by one, their text written in place by `fill(k, bytes)` for the k-th, in parallel;
+    /// returns the symbols, which follow each other. Text that is not ASCII is replaced by
+    /// `?`, so the table stays valid UTF-8.
+    pub fn add_unique_run(
+        &mut self,
+        count: usize,
+        width: usize,
+        fill: impl Fn(usize, &mut [u8]) + Sync,
+    ) -> impl Iterator<Item = Sym> {
+        use rayon::prelude::*;
+        let (first, start) = (self.arena.len(), self.arena.text.len());
+        let mut bytes = std::mem::take(&mut self.arena.text).into_bytes();
+        bytes.resize(start + count * width, 0);
+        bytes[start..].par_chunks_mut(width.max(1)).enumerate().for_each(|(k, slot)| {
+            fill(k, slot);
+            slot.iter_mut().filter(|b| !b.is_ascii()).for_each(|b| *b = b'?');
+        });
+        // Valid UTF-8 before, and only ASCII added: the check cannot fail.
+        self.arena.text = String::from_utf8(bytes).unwrap_or_default();
         self.arena.ends.extend((1..=count).map(|k| start + k * width));
         (first..first + count).map(Sym::from_index)
     }
@@ -187,7 +199,7 @@ mod tests {
             assert_eq!(strings.resolve(sym), text);
         }
         assert_eq!(strings.intern(""), strings.intern(""));
-        let run: Vec<Sym> = strings.add_unique_run("aaabbbccc", 3).collect();
+        let run: Vec<Sym> = strings.add_unique_run(3, 3, |k, bytes| bytes.fill(b"abc"[k])).collect();
         let texts: Vec<&str> = run.iter().map(|&sym| strings.resolve(sym)).collect();
         assert_eq!(texts, ["aaa", "bbb", "ccc"]);
         let after = strings.add_unique("after");

@@ -59,8 +59,9 @@ pub struct Assembler {
 /// What is known of a leg while events stream in.
 #[derive(Debug, Clone, Copy)]
 struct Seen {
-    /// When the create that gave the leg's info happened; an earlier one replaces it.
-    info_at: (i64, Seq),
+    /// When the create that gave the leg's info happened; only an earlier time replaces it,
+    /// since events come in input order (a later line never wins a tie).
+    info_time: i64,
     /// The leg that create names as parent, or `NO_LEG`.
     parent: u32,
     /// Its earliest event; meaningful once `count > 0`.
@@ -113,7 +114,9 @@ impl Assembler {
         self.events.len()
     }
 
-    /// Adds one borrowed call event read at `seq`.
+    /// Adds one borrowed call event read at `seq`. Events come in input order (`seq`
+    /// increasing), as blocks do: of two creates of one leg in the same second, the first
+    /// pushed is the one kept.
     pub fn push(&mut self, event: &CallEvent<'_>, seq: Seq) {
         let mut block = ParsedBlock::new(&self.hasher);
         block.push(&event.view(), seq.line(), &self.hasher);
@@ -121,7 +124,8 @@ impl Assembler {
     }
 
     /// Adds the events of one block of input `source`, whose lines follow `line_offset` others.
-    /// The block's keys must come from [`Assembler::key_hasher`].
+    /// The block's keys must come from [`Assembler::key_hasher`], and blocks come in input
+    /// order.
     pub fn push_block(&mut self, block: &ParsedBlock, source: usize, line_offset: u64) {
         let syms = self.strings.intern_block(&block.strings);
         let seq = |line: u64| Seq::new(source, line_offset + line);
@@ -150,7 +154,7 @@ impl Assembler {
 
     /// Keeps what a create says about `leg` when it is the earliest seen.
     fn create(&mut self, leg: u32, at: (i64, Seq), create: &ParsedCreate, syms: &[Sym]) {
-        if self.legs[leg as usize].info.is_some() && at >= self.seen[leg as usize].info_at {
+        if self.legs[leg as usize].info.is_some() && at.0 >= self.seen[leg as usize].info_time {
             return;
         }
         // An inbound client leg names itself as caller: that is no parent.
@@ -167,7 +171,7 @@ impl Assembler {
             project: sym(create.project),
         });
         let seen = &mut self.seen[leg as usize];
-        seen.info_at = at;
+        seen.info_time = at.0;
         seen.parent = parent.unwrap_or(NO_LEG);
     }
 
@@ -201,7 +205,7 @@ impl Assembler {
     fn new_leg(&mut self, uuid: Sym, bits: Bits) -> u32 {
         let none = (0, Seq::new(0, 0));
         self.legs.push(Leg { uuid, info: None, events: Span::default() });
-        self.seen.push(Seen { info_at: none, parent: NO_LEG, first: none, count: 0 });
+        self.seen.push(Seen { info_time: 0, parent: NO_LEG, first: none, count: 0 });
         self.bits.push(bits);
         self.legs.len() as u32 - 1
     }
@@ -231,10 +235,9 @@ impl Assembler {
 /// one run), and puts it in the parent links made before it existed.
 fn name_legs(legs: &mut [Leg], seen: &[Seen], bits: &[Bits], unnamed: Sym, strings: &mut Strings) {
     let unnamed: Vec<usize> = (0..legs.len()).filter(|&i| legs[i].uuid == unnamed).collect();
-    let mut text = vec![0u8; unnamed.len() * 36];
-    text.par_chunks_mut(36).zip(&unnamed).for_each(|(slot, &leg)| slot.copy_from_slice(&uuid::format(bits[leg])));
-    let text = std::str::from_utf8(&text).unwrap_or_default();
-    for (&leg, uuid) in unnamed.iter().zip(strings.add_unique_run(text, 36)) {
+    let format = |k: usize, slot: &mut [u8]| slot.copy_from_slice(&uuid::format(bits[unnamed[k]]));
+    let named: Vec<Sym> = strings.add_unique_run(unnamed.len(), 36, format).collect();
+    for (&leg, uuid) in unnamed.iter().zip(named) {
         legs[leg].uuid = uuid;
     }
     for (index, seen) in seen.iter().enumerate() {

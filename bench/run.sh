@@ -22,7 +22,8 @@ if [ ! -s "$log" ]; then
   ./target/release/examples/generate --calls "$calls" --seed 7 > "$log"
 fi
 for tool in gzip zstd; do
-  if command -v $tool > /dev/null && [ ! -s "$log.${tool/gzip/gz}" ]; then
+  ext=${tool/gzip/gz}; ext=${ext/zstd/zst}
+  if command -v $tool > /dev/null && [ ! -s "$log.$ext" ]; then
     echo "compressing $log with $tool ..." >&2
     if [ $tool = gzip ]; then gzip -1 -k -c "$log" > "$log.gz"; else zstd -q -3 -T0 -k -c "$log" > "$log.zst"; fi
   fi

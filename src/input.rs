@@ -232,26 +232,34 @@ impl<R: Read> BlockReader<R> {
         if self.done && self.carry.is_empty() {
             return Ok(None);
         }
+        // A spare buffer keeps its length: those bytes were written once and are read over
+        // again without being zeroed first. `len` is how many of them belong to this block.
         let mut buf = self.spare.pop().unwrap_or_default();
-        buf.clear();
-        buf.extend_from_slice(&self.carry);
+        let mut len = self.carry.len();
+        if buf.len() < len {
+            buf.resize(len, 0);
+        }
+        buf[..len].copy_from_slice(&self.carry);
         self.carry.clear();
         let mut searched = 0;
         loop {
-            if let Some(at) = memchr::memrchr(b'\n', &buf[searched..]) {
-                self.carry.extend_from_slice(&buf[searched + at + 1..]);
+            if let Some(at) = memchr::memrchr(b'\n', &buf[searched..len]) {
+                self.carry.extend_from_slice(&buf[searched + at + 1..len]);
                 buf.truncate(searched + at + 1);
                 return Ok(Some(Block::Lines(buf)));
             }
-            if buf.len() > self.max_len {
+            if len > self.max_len {
                 // The current line alone is over the limit: measure it and drop it.
-                return self.skip_long_line(buf.len()).map(Some);
+                return self.skip_long_line(len).map(Some);
             }
-            searched = buf.len();
+            searched = len;
             // `fill` stops short only at the end of the stream: the rest is the last block.
-            if self.done || fill(&mut self.reader, &mut buf, self.block_size)? < self.block_size {
+            let got = if self.done { 0 } else { fill(&mut self.reader, &mut buf, len, self.block_size)? };
+            len += got;
+            if got < self.block_size {
                 self.done = true;
-                return Ok((!buf.is_empty()).then_some(Block::Lines(buf)));
+                buf.truncate(len);
+                return Ok((len > 0).then_some(Block::Lines(buf)));
             }
         }
     }
@@ -283,14 +291,21 @@ impl<R: Read> BlockReader<R> {
     }
 }
 
-/// Appends up to `want` more bytes to `buf`; returns how many (0 at the end of the stream).
-/// `read_to_end` over a `take` fills the spare capacity without zeroing it first, and
-/// retries interrupted reads.
-fn fill(reader: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> io::Result<usize> {
-    let start = buf.len();
-    buf.reserve(want);
-    reader.take(want as u64).read_to_end(buf)?;
-    Ok(buf.len() - start)
+/// Reads up to `want` bytes into `buf` from `start` on, making it long enough first; returns
+/// how many (fewer only at the end of the stream). Reading straight into the block, in large
+/// reads, copies each byte once: through a `BufReader`, small reads would go by its buffer.
+fn fill(reader: &mut impl Read, buf: &mut Vec<u8>, start: usize, want: usize) -> io::Result<usize> {
+    if buf.len() < start + want {
+        buf.resize(start + want, 0);
+    }
+    let mut filled = 0;
+    while filled < want {
+        match read_some(reader, &mut buf[start + filled..start + want])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
 }
 
 fn read_some(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -420,5 +435,24 @@ mod tests {
         assert!(blocks(b"", 4, 10).is_empty());
         assert_eq!(block_lines(&blocks(b"\n", 4, 10), 10), [""]);
         assert!(blocks(&input, 1000, 100).iter().all(|b| matches!(b, Block::Lines(l) if l.ends_with(b"last"))));
+    }
+
+    #[test]
+    fn recycled_buffers_leave_nothing_of_their_old_bytes_in_new_blocks() {
+        let input = b"alpha\r\nbeta\n\ngamma-gamma-gamma\n0123456789abcdef\nx\nlast".to_vec();
+        for size in [1, 3, 7, 16] {
+            let mut reader = BlockReader::new(&input[..], size, 12);
+            // Buffers come back longer than any block and full of bytes no line holds.
+            reader.recycle(vec![b'#'; 64]);
+            let mut got = Vec::new();
+            while let Some(block) = reader.next_block().unwrap() {
+                got.extend(block_lines(std::slice::from_ref(&block), 12));
+                if let Block::Lines(mut buf) = block {
+                    buf.resize(64, b'#');
+                    reader.recycle(buf);
+                }
+            }
+            assert_eq!(got, lines(&input, 12), "block size {size}");
+        }
     }
 }

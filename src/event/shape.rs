@@ -146,13 +146,20 @@ fn holds(b: &[u8], at: usize, expected: &[u8]) -> bool {
     word(found, len - 8) == word(expected, len - 8)
 }
 
-/// The slot of a sequence of kinds: a hash of its words.
+/// The slot of a sequence of kinds: a hash of its words (the last one padded with zeros).
 fn slot(kinds: &[u8]) -> usize {
+    let mix = |hash: u64, word: u64| (hash.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
     let mut hash = kinds.len() as u64;
-    for chunk in kinds.chunks(8) {
+    let mut words = kinds.chunks_exact(8);
+    for chunk in &mut words {
         let mut word = [0u8; 8];
-        word[..chunk.len()].copy_from_slice(chunk);
-        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        word.copy_from_slice(chunk);
+        hash = mix(hash, u64::from_le_bytes(word));
+    }
+    // Byte by byte: a copy of a few bytes would be a call to `memcpy`.
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        hash = mix(hash, rest.iter().rev().fold(0, |word, &kind| word << 8 | u64::from(kind)));
     }
     (hash >> 56) as usize % SLOTS
 }

@@ -292,7 +292,7 @@ impl place::Slots for Placed<'_> {
     fn set(&mut self, at: usize, leg: Leg) {
         self.0[at] = leg;
     }
-    fn target(leg: &Leg) -> usize {
+    fn target(&self, leg: &Leg) -> usize {
         leg.events.start as usize
     }
     fn make_hole(&mut self, at: usize) {

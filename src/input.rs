@@ -101,7 +101,12 @@ pub fn total_size(inputs: &[InputSpec]) -> Option<u64> {
 }
 
 /// Wraps a raw stream in the decompressor its magic bytes call for.
-pub fn decode(mut raw: Box<dyn Read + Send>) -> anyhow::Result<Box<dyn BufRead + Send>> {
+pub fn decode(raw: Box<dyn Read + Send>) -> anyhow::Result<Box<dyn BufRead + Send>> {
+    Ok(decode_found(raw)?.1)
+}
+
+/// Like [`decode`], saying which compression was found.
+pub fn decode_found(mut raw: Box<dyn Read + Send>) -> anyhow::Result<(Compression, Box<dyn BufRead + Send>)> {
     let mut head = [0u8; 4];
     let mut filled = 0;
     while filled < head.len() {
@@ -115,14 +120,15 @@ pub fn decode(mut raw: Box<dyn Read + Send>) -> anyhow::Result<Box<dyn BufRead +
     let head = head[..filled].to_vec();
     let compression = Compression::detect(&head);
     let stream = Cursor::new(head).chain(raw);
-    Ok(match compression {
+    let decoded: Box<dyn BufRead + Send> = match compression {
         Compression::None => Box::new(BufReader::with_capacity(BUF_SIZE, stream)),
         Compression::Gzip => Box::new(BufReader::with_capacity(
             BUF_SIZE,
             flate2::read::MultiGzDecoder::new(BufReader::with_capacity(BUF_SIZE, stream)),
         )),
         Compression::Zstd => Box::new(BufReader::with_capacity(BUF_SIZE, zstd::stream::read::Decoder::new(stream)?)),
-    })
+    };
+    Ok((compression, decoded))
 }
 
 /// One line as read: its bytes, or only its length when it was over the limit.

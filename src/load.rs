@@ -1,15 +1,17 @@
 //! The shared front half of every command: inputs -> blocks of lines -> events -> assembled
 //! calls, with every line accounted for in the diagnostics.
 //!
-//! Three kinds of thread cooperate: one reads (and decompresses) inputs into blocks of whole
-//! lines, parser threads turn blocks into interned events in parallel, and the calling thread
-//! merges blocks back in input order into the assembler, so the result is exactly that of a
-//! sequential read. Only I/O failures are errors here (a missing file, a truncated compressed
+//! Parser threads take the inputs' blocks of whole lines in turn and turn them into interned
+//! events in parallel; each reads the next plain block itself, so the bytes it parses are in
+//! its core's cache, while a compressed input is decompressed ahead by a thread of its own.
+//! The calling thread merges blocks back in input order into the assembler, so the result is
+//! exactly that of a sequential read. Only I/O failures are errors here (a missing file, a truncated compressed
 //! stream): they abort, naming the input, because a report over half a file must never pass
 //! for a whole one. Bad lines are counted and located, never fatal.
 
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::sync::{Mutex, PoisonError};
 use std::thread;
 
 use anyhow::Context;
@@ -18,7 +20,7 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 use crate::assemble::Assembler;
 use crate::chunk::{self, KeyHasher, ParsedBlock};
 use crate::diagnostics::Diagnostics;
-use crate::input::{self, Block, BlockReader, InputSpec};
+use crate::input::{self, Block, BlockReader, Compression, InputSpec};
 use crate::model::Dataset;
 use crate::progress::{Counted, Progress};
 
@@ -55,8 +57,14 @@ pub struct Loaded {
     pub diagnostics: Diagnostics,
 }
 
-/// An input not yet opened: its display name and how to open it.
-type Opener<'a> = Box<dyn FnOnce() -> anyhow::Result<Box<dyn Read + Send + 'a>> + Send + 'a>;
+/// An input opened: its decompressed bytes, and whether a decompressor makes them.
+struct Opened<'a> {
+    bytes: Box<dyn Read + Send + 'a>,
+    compressed: bool,
+}
+
+/// An input not yet opened: how to open it.
+type Opener<'a> = Box<dyn FnOnce() -> anyhow::Result<Opened<'a>> + Send + 'a>;
 
 /// Reads every input in turn and rebuilds the calls.
 pub fn load(inputs: &[InputSpec], options: &LoadOptions) -> anyhow::Result<Loaded> {
@@ -68,7 +76,8 @@ pub fn load(inputs: &[InputSpec], options: &LoadOptions) -> anyhow::Result<Loade
                 Some(progress) => Box::new(Counted::new(raw, progress)),
                 None => raw,
             };
-            Ok(Box::new(input::decode(raw)?) as Box<dyn Read + Send>)
+            let (compression, bytes) = input::decode_found(raw)?;
+            Ok(Opened { bytes: Box::new(bytes), compressed: compression != Compression::None })
         });
         (name, open)
     });
@@ -85,7 +94,7 @@ pub fn load_readers<R: Read + Send>(
     options: &LoadOptions,
 ) -> anyhow::Result<Loaded> {
     let openers = inputs.into_iter().map(|(name, reader)| {
-        let open: Opener<'_> = Box::new(move || Ok(Box::new(reader) as Box<dyn Read + Send>));
+        let open: Opener<'_> = Box::new(move || Ok(Opened { bytes: Box::new(reader), compressed: false }));
         (name, open)
     });
     run(openers.collect(), options)
@@ -104,86 +113,187 @@ fn run(inputs: Vec<(String, Opener<'_>)>, options: &LoadOptions) -> anyhow::Resu
         0 => thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
-    let (job_tx, job_rx) = bounded::<Job>(threads * 2);
     let (done_tx, done_rx) = bounded::<(u64, usize, ParsedBlock)>(threads * 2);
-    let (spare_tx, spare_rx) = bounded::<Vec<u8>>(threads * 4);
     let (parsed_tx, parsed_rx) = bounded::<ParsedBlock>(threads * 4);
     let mut merger = Merger::new(Assembler::new(), names.len(), parsed_tx);
     let hasher = merger.assembler.key_hasher().clone();
-    let read_result = thread::scope(|scope| {
-        let names = &names;
-        let reader = scope.spawn(move || read_blocks(openers, names, options, job_tx, spare_rx));
+    let inputs = Mutex::new(Inputs::new(openers, &names, options));
+    thread::scope(|scope| {
         for _ in 0..threads {
-            let channels = Channels {
-                jobs: job_rx.clone(),
-                done: done_tx.clone(),
-                spare: spare_tx.clone(),
-                parsed: parsed_rx.clone(),
-            };
-            let hasher = &hasher;
-            scope.spawn(move || parse_jobs(channels, names, options.max_line_bytes, hasher));
+            let (done, parsed) = (done_tx.clone(), parsed_rx.clone());
+            let (inputs, names, hasher) = (&inputs, &names, &hasher);
+            scope.spawn(move || parse_jobs(scope, inputs, done, parsed, names, options.max_line_bytes, hasher));
         }
-        drop((job_rx, done_tx, spare_tx, parsed_rx));
+        drop((done_tx, parsed_rx));
         for (index, source, parsed) in done_rx {
             merger.receive(index, source, parsed);
             if let Some(progress) = &options.progress {
                 progress.found(merger.assembler.event_count());
             }
         }
-        reader.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the input reader stopped unexpectedly")))
     });
-    read_result?;
+    let inputs = inputs.into_inner().unwrap_or_else(PoisonError::into_inner);
+    if let Some(error) = inputs.error {
+        return Err(error);
+    }
     Ok(merger.finish(names))
 }
 
-/// The reader thread: every input, in order, as blocks of whole lines.
-fn read_blocks(
-    openers: Vec<Opener<'_>>,
-    names: &[String],
-    options: &LoadOptions,
-    jobs: Sender<Job>,
-    spare: Receiver<Vec<u8>>,
-) -> anyhow::Result<()> {
-    let mut index = 0;
-    for (source, (open, name)) in openers.into_iter().zip(names).enumerate() {
-        let mut blocks = BlockReader::new(open()?, options.block_bytes, options.max_line_bytes);
-        loop {
-            while let Ok(buf) = spare.try_recv() {
-                blocks.recycle(buf);
-            }
-            let Some(block) = blocks.next_block().with_context(|| format!("cannot read {name}"))? else { break };
-            if jobs.send(Job { index, source, block }).is_err() {
-                return Ok(());
-            }
-            index += 1;
-        }
-    }
-    Ok(())
+/// Every input, in order, as blocks of whole lines. A plain input is read by whichever parser
+/// thread is free, one at a time: the block's bytes are then in the cache of the core that
+/// parses them. A compressed one is decompressed ahead by a thread of its own, so
+/// decompressing one block overlaps parsing the ones before.
+struct Inputs<'a, 'n> {
+    openers: std::vec::IntoIter<Opener<'a>>,
+    names: &'n [String],
+    options: &'n LoadOptions,
+    /// The input being read, and its number.
+    current: Option<(usize, Reading<'a>)>,
+    opened: usize,
+    /// Blocks handed out so far.
+    blocks: u64,
+    /// The first I/O failure; reading stops there.
+    error: Option<anyhow::Error>,
 }
 
-/// A parser thread: blocks in, parsed blocks out, emptied buffers back to the reader.
-fn parse_jobs(channels: Channels, names: &[String], max_line: usize, hasher: &KeyHasher) {
-    let Channels { jobs, done, spare, parsed: recycled } = channels;
-    for job in jobs {
-        let mut parsed = recycled.try_recv().unwrap_or_else(|_| ParsedBlock::new(hasher));
-        chunk::parse_block_into(&job.block, &names[job.source], max_line, hasher, &mut parsed);
-        if let Block::Lines(buf) = job.block {
-            // A full queue just means enough spares already wait; this one is freed.
-            let _ = spare.try_send(buf);
+/// How the blocks of the input being read come.
+enum Reading<'a> {
+    /// Read here, by the parser thread that asks.
+    Here(BlockReader<Box<dyn Read + Send + 'a>>),
+    /// From the thread decompressing it, which takes emptied buffers back.
+    Ahead { blocks: Receiver<anyhow::Result<Block>>, spare: Sender<Vec<u8>> },
+}
+
+impl<'a, 'n> Inputs<'a, 'n> {
+    fn new(openers: Vec<Opener<'a>>, names: &'n [String], options: &'n LoadOptions) -> Self {
+        Inputs { openers: openers.into_iter(), names, options, current: None, opened: 0, blocks: 0, error: None }
+    }
+
+    /// The next block to parse, or `None` at the end of the inputs or after a failure, which
+    /// is kept for the caller of [`load`]. `spare` is a parsed block's buffer, to fill again;
+    /// `scope` is where a decompressing thread may start.
+    fn next_job<'scope>(&mut self, scope: &'scope thread::Scope<'scope, '_>, spare: Option<Vec<u8>>) -> Option<Job>
+    where
+        'a: 'scope,
+    {
+        if self.error.is_some() {
+            return None;
         }
-        if done.send((job.index, job.source, parsed)).is_err() {
+        match self.read(scope, spare) {
+            Ok(job) => job,
+            Err(error) => {
+                self.error = Some(error);
+                // Dropped, a decompressing thread's channel tells it to stop.
+                self.current = None;
+                None
+            }
+        }
+    }
+
+    fn read<'scope>(
+        &mut self,
+        scope: &'scope thread::Scope<'scope, '_>,
+        mut spare: Option<Vec<u8>>,
+    ) -> anyhow::Result<Option<Job>>
+    where
+        'a: 'scope,
+    {
+        loop {
+            let (block_bytes, max_line) = (self.options.block_bytes, self.options.max_line_bytes);
+            let (source, reading) = match &mut self.current {
+                Some(current) => current,
+                None => {
+                    let Some(open) = self.openers.next() else { return Ok(None) };
+                    let (source, opened) = (self.opened, open()?);
+                    self.opened += 1;
+                    let blocks = BlockReader::new(opened.bytes, block_bytes, max_line);
+                    let reading = if opened.compressed {
+                        let (blocks_tx, blocks_rx) = bounded(4);
+                        let (spare_tx, spare_rx) = bounded(8);
+                        let name = self.names[source].clone();
+                        scope.spawn(move || decompress_ahead(blocks, &name, blocks_tx, spare_rx));
+                        Reading::Ahead { blocks: blocks_rx, spare: spare_tx }
+                    } else {
+                        Reading::Here(blocks)
+                    };
+                    self.current.insert((source, reading))
+                }
+            };
+            let block = match reading {
+                Reading::Here(blocks) => {
+                    if let Some(buf) = spare.take() {
+                        blocks.recycle(buf);
+                    }
+                    let name = &self.names[*source];
+                    blocks.next_block().with_context(|| format!("cannot read {name}"))?
+                }
+                Reading::Ahead { blocks, spare: back } => {
+                    if let Some(buf) = spare.take() {
+                        // A full queue just means enough spares already wait; this one is freed.
+                        let _ = back.try_send(buf);
+                    }
+                    // The channel closes after the last block.
+                    blocks.recv().ok().transpose()?
+                }
+            };
+            match block {
+                Some(block) => {
+                    self.blocks += 1;
+                    return Ok(Some(Job { index: self.blocks - 1, source: *source, block }));
+                }
+                None => self.current = None,
+            }
+        }
+    }
+}
+
+/// A decompressing thread: one compressed input's blocks, in order, until its end, its first
+/// failure, or nobody asks any more.
+fn decompress_ahead<R: Read>(
+    mut reader: BlockReader<R>,
+    name: &str,
+    blocks: Sender<anyhow::Result<Block>>,
+    spare: Receiver<Vec<u8>>,
+) {
+    loop {
+        for buf in spare.try_iter() {
+            reader.recycle(buf);
+        }
+        let (block, last) = match reader.next_block().with_context(|| format!("cannot read {name}")) {
+            Ok(Some(block)) => (Ok(block), false),
+            Ok(None) => return,
+            Err(error) => (Err(error), true),
+        };
+        if blocks.send(block).is_err() || last {
             return;
         }
     }
 }
 
-/// What a parser thread works with: blocks in, parsed blocks out, emptied block buffers back
-/// to the reader, and parsed blocks already merged back from the merging thread.
-struct Channels {
-    jobs: Receiver<Job>,
+/// A parser thread: takes the next block of the inputs, parses it, and hands it to the
+/// merging thread; fills again the buffers it read into and the parsed blocks given back.
+fn parse_jobs<'scope, 'a: 'scope>(
+    scope: &'scope thread::Scope<'scope, '_>,
+    inputs: &Mutex<Inputs<'a, '_>>,
     done: Sender<(u64, usize, ParsedBlock)>,
-    spare: Sender<Vec<u8>>,
-    parsed: Receiver<ParsedBlock>,
+    recycled: Receiver<ParsedBlock>,
+    names: &[String],
+    max_line: usize,
+    hasher: &KeyHasher,
+) {
+    let mut spare = None;
+    loop {
+        let job = inputs.lock().unwrap_or_else(PoisonError::into_inner).next_job(scope, spare.take());
+        let Some(job) = job else { return };
+        let mut parsed = recycled.try_recv().unwrap_or_else(|_| ParsedBlock::new(hasher));
+        chunk::parse_block_into(&job.block, &names[job.source], max_line, hasher, &mut parsed);
+        if let Block::Lines(buf) = job.block {
+            spare = Some(buf);
+        }
+        if done.send((job.index, job.source, parsed)).is_err() {
+            return;
+        }
+    }
 }
 
 /// Puts parsed blocks back in input order and feeds them to the assembler.
@@ -249,10 +359,15 @@ mod tests {
         files.iter().map(|p| (p.display().to_string(), std::fs::read(p).unwrap())).collect()
     }
 
+    type Outcome = (Vec<String>, crate::diagnostics::LineCounts, Vec<(String, u64, LineError)>);
+
     /// Everything a run reports, in comparable form.
-    fn outcome(options: &LoadOptions) -> (Vec<String>, crate::diagnostics::LineCounts, Vec<(String, u64, LineError)>) {
+    fn outcome(options: &LoadOptions) -> Outcome {
         let inputs = fixtures().into_iter().map(|(name, bytes)| (name, std::io::Cursor::new(bytes)));
-        let loaded = load_readers(inputs, options).unwrap();
+        described(load_readers(inputs, options).unwrap())
+    }
+
+    fn described(loaded: Loaded) -> Outcome {
         let ds = &loaded.dataset;
         let zone = crate::timefmt::Zone::Utc;
         let record = |c| serde_json::to_string(&crate::record::CallDetail::new(ds, c, &zone)).unwrap();
@@ -272,5 +387,35 @@ mod tests {
                 assert_eq!(outcome(&options), reference, "{threads} threads, {block_bytes}-byte blocks");
             }
         }
+    }
+
+    #[test]
+    fn plain_and_compressed_files_in_one_run_read_as_the_same_bytes_do() {
+        let dir = std::env::temp_dir().join(format!("callflow-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut specs = Vec::new();
+        let mut plain = Vec::new();
+        for (k, (_, bytes)) in fixtures().into_iter().enumerate() {
+            // Every third file gzipped, every third in zstd, the rest as they are.
+            let stored = match k % 3 {
+                0 => bytes.clone(),
+                1 => {
+                    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                    std::io::Write::write_all(&mut gz, &bytes).unwrap();
+                    gz.finish().unwrap()
+                }
+                _ => zstd::encode_all(&bytes[..], 1).unwrap(),
+            };
+            let path = dir.join(format!("{k}.log"));
+            std::fs::write(&path, stored).unwrap();
+            specs.push(InputSpec::Path(path.clone()));
+            plain.push((path.display().to_string(), std::io::Cursor::new(bytes)));
+        }
+        for threads in [1, 3] {
+            let options = LoadOptions { threads, block_bytes: 512, ..LoadOptions::default() };
+            let from_files = described(load(&specs, &options).unwrap());
+            assert_eq!(from_files, described(load_readers(plain.clone(), &options).unwrap()), "{threads} threads");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

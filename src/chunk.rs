@@ -66,9 +66,9 @@ pub struct BlockLeg {
     pub first: (i64, u64),
     /// Its events in the block.
     pub count: u32,
-    /// Its earliest create in the block: time and line, and what it says, as an index into
-    /// [`ParsedBlock::creates`].
-    pub create: Option<((i64, u64), u32)>,
+    /// Its earliest create in the block (the first read, of those in the same second): its
+    /// time, and what it says, as an index into [`ParsedBlock::creates`].
+    pub create: Option<(i64, u32)>,
 }
 
 /// What a `dialog_create` says about its leg, its strings numbered in its block.
@@ -159,8 +159,9 @@ impl ParsedBlock {
         }
         seen.count += 1;
         if let Some(create) = create {
-            if seen.create.is_none_or(|(earliest, _)| at < earliest) {
-                seen.create = Some((at, create));
+            // Lines come in order: only an earlier time makes a later line's create win.
+            if seen.create.is_none_or(|(earliest, _)| event.time < earliest) {
+                seen.create = Some((event.time, create));
             }
         }
         let (kind, time) = (event.kind, event.time);
@@ -255,7 +256,7 @@ mod tests {
         assert_eq!(closed.key, LegKey::Text(parsed.strings.clone().intern("leg-one")));
         assert_eq!(
             (created.count, created.first, created.create.map(|c| c.0)),
-            (1, (create.time, 1), Some((create.time, 1)))
+            (1, (create.time, 1), Some(create.time))
         );
         assert_eq!((closed.count, closed.create), (1, None));
         assert_eq!(parsed.creates[0].parent, Some(closed.key));

@@ -278,6 +278,11 @@ impl<R: Read> BlockReader<R> {
         }
     }
 
+    /// Hands back every buffer of `bufs`, as [`BlockReader::recycle`] does one.
+    pub fn recycle_all(&mut self, bufs: impl IntoIterator<Item = Vec<u8>>) {
+        bufs.into_iter().for_each(|buf| self.recycle(buf));
+    }
+
     /// Reads on to the end of an over-long line whose first `seen` bytes were read.
     fn skip_long_line(&mut self, mut len: usize) -> io::Result<Block> {
         let mut buf = vec![0u8; 64 * 1024];

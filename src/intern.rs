@@ -202,6 +202,8 @@ mod tests {
         let run: Vec<Sym> = strings.add_unique_run(3, 3, |k, bytes| bytes.fill(b"abc"[k])).collect();
         let texts: Vec<&str> = run.iter().map(|&sym| strings.resolve(sym)).collect();
         assert_eq!(texts, ["aaa", "bbb", "ccc"]);
+        let odd = strings.add_unique_run(1, 4, |_, bytes| bytes.copy_from_slice("zł!".as_bytes())).next();
+        assert_eq!(odd.map(|sym| strings.resolve(sym)), Some("z??!"), "only ASCII goes in");
         let after = strings.add_unique("after");
         assert_eq!(strings.resolve(after), "after");
     }

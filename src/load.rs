@@ -199,13 +199,13 @@ impl<'a, 'n> Inputs<'a, 'n> {
         'a: 'scope,
     {
         loop {
-            let (block_bytes, max_line) = (self.options.block_bytes, self.options.max_line_bytes);
             let (source, reading) = match &mut self.current {
                 Some(current) => current,
                 None => {
                     let Some(open) = self.openers.next() else { return Ok(None) };
                     let (source, opened) = (self.opened, open()?);
                     self.opened += 1;
+                    let (block_bytes, max_line) = (self.options.block_bytes, self.options.max_line_bytes);
                     let blocks = BlockReader::new(opened.bytes, block_bytes, max_line);
                     let reading = if opened.compressed {
                         let (blocks_tx, blocks_rx) = bounded(4);
@@ -221,11 +221,8 @@ impl<'a, 'n> Inputs<'a, 'n> {
             };
             let block = match reading {
                 Reading::Here(blocks) => {
-                    if let Some(buf) = spare.take() {
-                        blocks.recycle(buf);
-                    }
-                    let name = &self.names[*source];
-                    blocks.next_block().with_context(|| format!("cannot read {name}"))?
+                    blocks.recycle_all(spare.take());
+                    next_block(blocks, &self.names[*source])?
                 }
                 Reading::Ahead { blocks, spare: back } => {
                     if let Some(buf) = spare.take() {
@@ -256,10 +253,8 @@ fn decompress_ahead<R: Read>(
     spare: Receiver<Vec<u8>>,
 ) {
     loop {
-        for buf in spare.try_iter() {
-            reader.recycle(buf);
-        }
-        let (block, last) = match reader.next_block().with_context(|| format!("cannot read {name}")) {
+        reader.recycle_all(spare.try_iter());
+        let (block, last) = match next_block(&mut reader, name) {
             Ok(Some(block)) => (Ok(block), false),
             Ok(None) => return,
             Err(error) => (Err(error), true),
@@ -268,6 +263,11 @@ fn decompress_ahead<R: Read>(
             return;
         }
     }
+}
+
+/// The next block of the input `name`, its read failure naming it.
+fn next_block<R: Read>(reader: &mut BlockReader<R>, name: &str) -> anyhow::Result<Option<Block>> {
+    reader.next_block().with_context(|| format!("cannot read {name}"))
 }
 
 /// A parser thread: takes the next block of the inputs, parses it, and hands it to the

@@ -133,8 +133,8 @@ impl Assembler {
         legs.clear();
         for block_leg in &block.legs {
             let leg = self.leg_for(block_leg.key, &syms);
-            if let Some(((time, line), create)) = block_leg.create {
-                self.create(leg, (time, seq(line)), &block.creates[create as usize], &syms);
+            if let Some((time, create)) = block_leg.create {
+                self.create(leg, time, &block.creates[create as usize], &syms);
             }
             let seen = &mut self.seen[leg as usize];
             let first = (block_leg.first.0, seq(block_leg.first.1));
@@ -153,8 +153,8 @@ impl Assembler {
     }
 
     /// Keeps what a create says about `leg` when it is the earliest seen.
-    fn create(&mut self, leg: u32, at: (i64, Seq), create: &ParsedCreate, syms: &[Sym]) {
-        if self.legs[leg as usize].info.is_some() && at.0 >= self.seen[leg as usize].info_time {
+    fn create(&mut self, leg: u32, time: i64, create: &ParsedCreate, syms: &[Sym]) {
+        if self.legs[leg as usize].info.is_some() && time >= self.seen[leg as usize].info_time {
             return;
         }
         // An inbound client leg names itself as caller: that is no parent.
@@ -171,7 +171,7 @@ impl Assembler {
             project: sym(create.project),
         });
         let seen = &mut self.seen[leg as usize];
-        seen.info_time = at.0;
+        seen.info_time = time;
         seen.parent = parent.unwrap_or(NO_LEG);
     }
 
@@ -397,6 +397,28 @@ mod tests {
         );
         let ds = assemble(&[create("self", Some("self"), 1), close("self", 2)]);
         assert_eq!(call_ids(&ds), [("self", 1, Flags::empty())]);
+    }
+
+    #[test]
+    fn a_legs_earliest_create_gives_its_info_and_the_first_read_wins_a_tie() {
+        let typed = |time: i64, kind: &'static str| {
+            let mut event = create("a", None, time);
+            if let Some(fields) = event.create.as_mut() {
+                fields.dialog_type = Some(Cow::Borrowed(kind));
+            }
+            event
+        };
+        let events = [typed(5, "LATE"), typed(3, "EARLY"), typed(3, "TIE"), typed(4, "MIDDLE")];
+        let kept = |ds: &Dataset| ds.legs[0].info.and_then(|info| info.dialog_type).map(|t| ds.str(t).to_owned());
+        // One block per event, as `push` makes them, and all of them in one block.
+        assert_eq!(kept(&assemble(&events)).as_deref(), Some("EARLY"));
+        let mut asm = Assembler::new();
+        let mut block = ParsedBlock::new(asm.key_hasher());
+        for (line, event) in events.iter().enumerate() {
+            block.push(&event.view(), line as u64 + 1, asm.key_hasher());
+        }
+        asm.push_block(&block, 0, 0);
+        assert_eq!(kept(&asm.finish(vec!["test".into()])).as_deref(), Some("EARLY"));
     }
 
     #[test]

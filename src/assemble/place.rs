@@ -1,9 +1,10 @@
 //! Events -> their final order: grouped by leg in the planned order of legs, sorted by
 //! (time, input order) within each leg, exact re-deliveries marked.
 //!
-//! Events are reordered in place by following the cycles of the permutation, several at a
-//! time, so no second copy of them is ever needed. Sorting and marking, leg by leg, run in
-//! parallel.
+//! Events are reordered in place, so no second copy of them is ever needed: first into
+//! buckets of nearby destinations, then within each bucket, buckets in parallel, by following
+//! the cycles of the permutation several at a time. Sorting and marking, leg by leg, run in
+//! parallel too.
 
 use std::collections::HashSet;
 
@@ -17,8 +18,6 @@ use crate::model::{LegEvent, Span};
 /// ones (nearly all) by comparing each with the ones before it.
 const SHORT_RUN: usize = 16;
 
-/// Puts `events` in the order of `plan` (`counts` is the number of events of each leg);
-/// returns them, each final leg's span of them, and how many are re-deliveries.
 /// Puts `events` (whose legs are `legs`, indices of first sight) in the order of `plan`
 /// (`counts` is the number of events of each leg); returns them, each final leg's span of
 /// them, and how many are re-deliveries.

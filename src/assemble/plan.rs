@@ -35,7 +35,8 @@ pub(super) fn plan_calls(legs: &[Leg], seen: &[Seen], strings: &Strings) -> Plan
     let mut calls = Vec::new();
     let mut order = Vec::with_capacity(legs.len());
     let mut group = Vec::new();
-    let (grouped, starts) = by_component(components);
+    let (grouped, starts) = by_component(&components);
+    drop(components);
     for members in starts.windows(2).map(|w| &grouped[w[0] as usize..w[1] as usize]).filter(|m| !m.is_empty()) {
         group.clear();
         group.extend_from_slice(members);
@@ -91,10 +92,10 @@ fn components(seen: &[Seen]) -> Vec<u32> {
 
 /// The legs grouped by component with a counting sort (components are numbered by leg):
 /// the legs of component `c` are `grouped[starts[c]..starts[c + 1]]`.
-fn by_component(components: Vec<u32>) -> (Vec<u32>, Vec<u32>) {
+fn by_component(components: &[u32]) -> (Vec<u32>, Vec<u32>) {
     // Each component's end first; placing legs from the last down turns it into its start.
     let mut starts = vec![0u32; components.len() + 1];
-    for &c in &components {
+    for &c in components {
         starts[c as usize] += 1;
     }
     for i in 1..starts.len() {

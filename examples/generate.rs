@@ -1,4 +1,4 @@
-//! Writes a realistic generated day of webhook logs to stdout (see `callflow::generate`).
+//! Writes a realistic generated day of webhook logs to stdout (see `callflow_generate`).
 //!
 //! ```text
 //! cargo run --release --example generate -- --calls 200000 --seed 7 > big.ndjson
@@ -10,7 +10,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use callflow::generate::{generate, Config, Truth};
+use callflow_generate::{generate, Config, Truth};
 use chrono::NaiveDate;
 use clap::Parser;
 

@@ -5,13 +5,13 @@ use std::io::IsTerminal;
 
 use crate::cli::{ColorArg, FilterArgs, FormatArg, GlobalArgs, InputArgs, OutcomeArg, OutputArgs};
 use crate::exit::UsageError;
+use crate::input::progress::Progress;
 use crate::input::{self, InputSpec};
 use crate::load::LoadOptions;
 use crate::metrics::Outcome;
-use crate::progress::Progress;
 use crate::render::Format;
-use crate::select::Selection;
-use crate::timefmt::Zone;
+use crate::report::select::Selection;
+use crate::report::timefmt::Zone;
 
 /// What the process is attached to, detected once, and what the user chose for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

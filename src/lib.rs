@@ -1,44 +1,53 @@
 //! callflow: rebuild calls from Conpeek call-center webhook logs.
 //!
 //! ```text
-//! files/stdin -> input -> event -> assemble -> metrics -> cmd builds rows -> render -> stdout
-//!                          \-> diagnostics (stderr summary, exit code)
+//! files/stdin -> input -> event -> load -> assemble -> metrics -> report -> cmd -> render -> stdout
+//!                                   \-> diagnostics (every line counted; stderr, exit code)
 //! ```
 //!
-//! - [`input`] opens files and stdin, undoes gzip/zstd, and yields bounded lines;
-//! - [`event`] turns one line into a compact borrowed event, or says why it is bad;
-//! - [`assemble`] links legs into calls, orders and de-duplicates their events;
-//! - [`metrics`] computes each call's figures (pure functions);
-//! - [`aggregate`] groups calls and computes counts, means and percentiles (pure functions);
-//! - [`load`] runs that front half once for every command, with [`diagnostics`] counting lines;
-//! - [`locate`] finds one call by a leg's uuid without parsing every line (`timeline --call`);
-//! - [`cmd`] holds one module per subcommand, which select calls and build rows;
-//! - [`render`] writes rows as a table, CSV or JSON.
+//! One folder per stage, each with a `mod.rs` that says what flows in and out:
+//! - [`input`]: files and stdin, gzip/zstd undone, cut into blocks of whole, bounded lines;
+//!   the progress line;
+//! - [`event`]: one line -> a compact typed event or the reason it is bad; a block of lines ->
+//!   a [`event::batch::Batch`] of events with its own strings, on parser threads;
+//! - [`load`]: runs the front half for every command: parser threads, batches merged back in
+//!   input order into the assembler, every line accounted for in [`diagnostics`];
+//! - [`assemble`]: events -> legs -> calls: linking legs, ordering events, dropping re-deliveries;
+//! - [`model`]: the rebuilt data (events, legs, calls, interned strings) that every later stage
+//!   reads;
+//! - [`metrics`]: each call's figures, and figures over groups of calls (pure functions);
+//! - [`report`]: which calls a report keeps, their output rows, times in the reader's zone, and
+//!   a call's story in words;
+//! - [`locate`]: one call found by a leg's uuid without parsing every line (`timeline --call`);
+//! - [`cmd`]: one module per subcommand, from settings to rows;
+//! - [`render`]: rows -> table, CSV or JSON, ladders and charts.
+//!
+//! Beside them: [`cli`] (the clap types), [`config`] (arguments -> validated settings) and
+//! [`exit`] (exit codes).
 //!
 //! The binary (`main.rs`) only parses arguments, sets up stdout and maps errors to exit codes.
 
-pub mod aggregate;
 pub mod assemble;
-pub mod chunk;
 pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod diagnostics;
 pub mod event;
 pub mod exit;
-pub mod explain;
-pub mod generate;
 pub mod input;
-pub mod intern;
 pub mod load;
 pub mod locate;
 pub mod metrics;
 pub mod model;
-pub mod progress;
-pub mod record;
 pub mod render;
-pub mod select;
-pub mod timefmt;
-pub mod uuid;
+pub mod report;
 
 pub use cmd::run;
+
+/// Where a property test keeps the failing cases it found: one file per test module, all in
+/// the crate's `proptest-regressions/` folder.
+#[cfg(test)]
+fn regressions(name: &str) -> Option<Box<dyn proptest::test_runner::FailurePersistence>> {
+    let path = format!("{}/proptest-regressions/{name}.txt", env!("CARGO_MANIFEST_DIR"));
+    Some(Box::new(proptest::test_runner::FileFailurePersistence::Direct(Box::leak(path.into_boxed_str()))))
+}

@@ -2,7 +2,7 @@
 //! general path, and a block of such lines is accounted for line by line.
 #![no_main]
 
-use callflow::chunk;
+use callflow::event::batch;
 use callflow::event;
 use callflow::input::Block;
 use libfuzzer_sys::fuzz_target;
@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let _ = event::parse_line(data);
     assert!(event::fast_path_agrees(data), "fast path disagrees on {:?}", String::from_utf8_lossy(data));
-    let parsed = chunk::parse_block(&Block::Lines(data.to_vec()), "fuzz", 1 << 20, &chunk::KeyHasher::new());
+    let parsed = batch::parse_batch(&Block::Lines(data.to_vec()), "fuzz", 1 << 20, &batch::KeyHasher::new());
     let counts = &parsed.diagnostics.counts;
     let accounted = parsed.events.len() as u64 + counts.other_events + counts.bad_lines + counts.blank_lines;
     assert_eq!(accounted, parsed.lines, "every line lands in one bucket");

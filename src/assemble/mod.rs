@@ -17,15 +17,15 @@ use std::collections::HashMap;
 use hashbrown::HashTable;
 use rayon::prelude::*;
 
-use crate::chunk::{KeyHasher, LegKey, ParsedBlock, ParsedCreate};
+use crate::event::batch::{Batch, KeyHasher, LegKey, ParsedCreate};
+use crate::event::uuid::{self, Bits};
 use crate::event::CallEvent;
-use crate::intern::{Local, Strings, Sym};
 use crate::metrics::{self, LegView};
+use crate::model::intern::{Local, Strings, Sym};
 use crate::model::{Call, Dataset, Known, Leg, LegEvent, LegInfo, Seq, Span};
-use crate::uuid::{self, Bits};
 
-mod place;
-mod plan;
+mod link;
+mod order;
 
 /// Marks "no leg" in leg indices.
 const NO_LEG: u32 = u32::MAX;
@@ -118,7 +118,7 @@ impl Assembler {
     /// increasing), as blocks do: of two creates of one leg in the same second, the first
     /// pushed is the one kept.
     pub fn push(&mut self, event: &CallEvent<'_>, seq: Seq) {
-        let mut block = ParsedBlock::new(&self.hasher);
+        let mut block = Batch::new(&self.hasher);
         block.push(&event.view(), seq.line(), &self.hasher);
         self.push_block(&block, seq.source(), 0);
     }
@@ -126,7 +126,7 @@ impl Assembler {
     /// Adds the events of one block of input `source`, whose lines follow `line_offset` others.
     /// The block's keys must come from [`Assembler::key_hasher`], and blocks come in input
     /// order.
-    pub fn push_block(&mut self, block: &ParsedBlock, source: usize, line_offset: u64) {
+    pub fn push_block(&mut self, block: &Batch, source: usize, line_offset: u64) {
         let syms = self.strings.intern_block(&block.strings);
         let seq = |line: u64| Seq::new(source, line_offset + line);
         let mut legs = std::mem::take(&mut self.block_legs);
@@ -220,10 +220,10 @@ impl Assembler {
         drop((by_uuid, by_text));
         name_legs(&mut legs, &seen, &bits, unnamed, &mut strings);
         drop(bits);
-        let plan = plan::plan_calls(&legs, &seen, &strings);
+        let plan = link::plan_calls(&legs, &seen, &strings);
         let counts: Vec<u32> = seen.iter().map(|s| s.count).collect();
         drop(seen);
-        let (events, spans, duplicates) = place::place_events(events, event_legs, &counts, &plan);
+        let (events, spans, duplicates) = order::place_events(events, event_legs, &counts, &plan);
         drop(counts);
         let legs = order_legs(legs, &plan, &spans);
         let calls = build_calls(&plan, &legs, &events, &known);
@@ -252,7 +252,7 @@ fn name_legs(legs: &mut [Leg], seen: &[Seen], bits: &[Bits], unnamed: Sym, strin
 
 /// The legs in the planned order with their spans of events, in place; legs in no call
 /// (parents named but never seen) go.
-fn order_legs(mut legs: Vec<Leg>, plan: &plan::Plan, spans: &[Span]) -> Vec<Leg> {
+fn order_legs(mut legs: Vec<Leg>, plan: &link::Plan, spans: &[Span]) -> Vec<Leg> {
     let mut target = vec![NO_LEG; legs.len()];
     let order = plan.calls.iter().flat_map(|call| &plan.order[call.legs.range()]);
     for (final_index, &old) in order.enumerate() {
@@ -269,7 +269,7 @@ fn order_legs(mut legs: Vec<Leg>, plan: &plan::Plan, spans: &[Span]) -> Vec<Leg>
         leg.events = Span { start: to, end: 0 };
     }
     drop(target);
-    place::permute(&mut Placed(&mut legs));
+    order::permute(&mut Placed(&mut legs));
     legs.truncate(spans.len());
     for (leg, &span) in legs.iter_mut().zip(spans) {
         leg.events = span;
@@ -280,7 +280,7 @@ fn order_legs(mut legs: Vec<Leg>, plan: &plan::Plan, spans: &[Span]) -> Vec<Leg>
 /// Legs while they move: `events.start` says where each goes, `events.end` marks a hole.
 struct Placed<'a>(&'a mut [Leg]);
 
-impl place::Slots for Placed<'_> {
+impl order::Slots for Placed<'_> {
     type Item = Leg;
 
     fn len(&self) -> usize {
@@ -304,7 +304,7 @@ impl place::Slots for Placed<'_> {
 }
 
 /// Each planned call with its figures, computed in parallel.
-fn build_calls(plan: &plan::Plan, legs: &[Leg], events: &[LegEvent], known: &Known) -> Vec<Call> {
+fn build_calls(plan: &link::Plan, legs: &[Leg], events: &[LegEvent], known: &Known) -> Vec<Call> {
     let mut first_leg = 0u32;
     let spans: Vec<Span> = plan
         .calls
@@ -413,7 +413,7 @@ mod tests {
         // One block per event, as `push` makes them, and all of them in one block.
         assert_eq!(kept(&assemble(&events)).as_deref(), Some("EARLY"));
         let mut asm = Assembler::new();
-        let mut block = ParsedBlock::new(asm.key_hasher());
+        let mut block = Batch::new(asm.key_hasher());
         for (line, event) in events.iter().enumerate() {
             block.push(&event.view(), line as u64 + 1, asm.key_hasher());
         }

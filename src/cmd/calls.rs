@@ -9,9 +9,9 @@ use crate::config::{OutputSettings, ReportSettings, Terminal};
 use crate::exit::ExitCode;
 use crate::metrics::Outcome;
 use crate::model::{Call, Dataset};
-use crate::record::{CallDetail, CallRecord};
 use crate::render::{self, table, Format};
-use crate::timefmt::Zone;
+use crate::report::rows::{CallDetail, CallRecord};
+use crate::report::timefmt::Zone;
 
 /// The CSV columns, in their fixed order (the first 14 are a documented contract).
 pub const CSV_COLUMNS: [&str; 16] = [

@@ -11,17 +11,17 @@ use std::io::Write;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::aggregate::{self, CallFacts, Fixed, Group, GroupKey, KeyValue};
 use crate::cli::{ByArg, SummaryArgs};
 use crate::config::{OutputSettings, ReportSettings, Terminal};
 use crate::diagnostics::LineCounts;
 use crate::exit::ExitCode;
 use crate::load::Loaded;
+use crate::metrics::aggregate::{self, CallFacts, Fixed, Group, GroupKey, KeyValue};
 use crate::metrics::Outcome;
 use crate::model::{Call, Flags};
 use crate::render::{self, Format};
-use crate::select::Selection;
-use crate::timefmt::Zone;
+use crate::report::select::Selection;
+use crate::report::timefmt::Zone;
 
 /// The figure columns of CSV and JSON, after one column per key, in their fixed order.
 pub const FIGURE_COLUMNS: [&str; 19] = [

@@ -17,16 +17,16 @@ use crate::config::{InputSettings, OutputSettings, ReportSettings, Terminal};
 use crate::diagnostics::SHOWN_BAD_LINES;
 use crate::event::EventKind;
 use crate::exit::{ExitCode, UsageError};
-use crate::explain::{self, Explanation, Happened};
 use crate::load::Loaded;
 use crate::locate::{self, CallId, LookupError};
 use crate::metrics::{self, LegFigures};
 use crate::model::{Call, Dataset, Leg};
-use crate::record::{CallDetail, CallRecord, LegRecord};
 use crate::render::ladder::{Lane, Mark, Step};
 use crate::render::{self, human_duration, mermaid, Format};
-use crate::select::Selection;
-use crate::timefmt::{Stamp, Zone};
+use crate::report::explain::{self, Explanation, Happened};
+use crate::report::rows::{CallDetail, CallRecord, LegRecord};
+use crate::report::select::Selection;
+use crate::report::timefmt::{Stamp, Zone};
 
 mod text;
 

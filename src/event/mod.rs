@@ -12,15 +12,17 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::de::IgnoredAny;
 
-mod block;
+pub mod batch;
+mod lines;
 mod scan;
 mod shape;
 mod tokens;
+pub mod uuid;
 mod wire;
 
 use wire::Wire;
 
-pub use block::parse_block_lines;
+pub use lines::parse_block_lines;
 
 /// Stage one alone over a block, for measuring it; returns the number of tokens.
 #[doc(hidden)]

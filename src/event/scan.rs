@@ -587,7 +587,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, failure_persistence: crate::regressions("event-scan"), ..Default::default() })]
 
         /// Real lines with bytes replaced, inserted or removed anywhere: whenever the scanner
         /// still answers, the general path must read the same thing.

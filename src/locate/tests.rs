@@ -3,8 +3,8 @@
 use std::io::Cursor;
 
 use super::*;
-use crate::record::CallDetail;
-use crate::timefmt::Zone;
+use crate::report::rows::CallDetail;
+use crate::report::timefmt::Zone;
 
 const FIXTURES: [(&str, &str); 10] = [
     ("seed_outbound", include_str!("../../tests/fixtures/seed_outbound.ndjson")),

@@ -71,3 +71,9 @@ pub struct LegJson {
     pub close_cause: Option<String>,
     pub ring_s: Option<i64>,
 }
+
+/// Where a property test keeps the failing cases it found: the crate's `proptest-regressions/`.
+pub fn regressions(name: &str) -> Option<Box<dyn proptest::test_runner::FailurePersistence>> {
+    let path = format!("{}/proptest-regressions/{name}.txt", env!("CARGO_MANIFEST_DIR"));
+    Some(Box::new(proptest::test_runner::FileFailurePersistence::Direct(Box::leak(path.into_boxed_str()))))
+}

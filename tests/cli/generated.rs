@@ -4,9 +4,9 @@
 
 use std::io::Cursor;
 
-use callflow::generate::{generate, Config, Kind, Truth};
 use callflow::load::{load_readers, LoadOptions};
 use callflow::metrics;
+use callflow_generate::{generate, Config, Kind, Truth};
 
 fn figures_match(config: &Config) {
     let mut log = Vec::new();

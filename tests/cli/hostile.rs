@@ -130,7 +130,7 @@ fn a_file_without_final_newline_keeps_its_last_line() {
 fn big_log(dir: &std::path::Path) -> PathBuf {
     let path = dir.join("big.ndjson");
     let mut file = std::fs::File::create(&path).unwrap();
-    callflow::generate::generate(&callflow::generate::Config::new(3000, 9), &mut file).unwrap();
+    callflow_generate::generate(&callflow_generate::Config::new(3000, 9), &mut file).unwrap();
     path
 }
 

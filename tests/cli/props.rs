@@ -5,11 +5,11 @@
 use std::io::Cursor;
 
 use callflow::diagnostics::LineCounts;
-use callflow::generate::{generate, Config};
 use callflow::load::{load_readers, LoadOptions};
-use callflow::record::CallRecord;
 use callflow::render;
-use callflow::timefmt::Zone;
+use callflow::report::rows::CallRecord;
+use callflow::report::timefmt::Zone;
+use callflow_generate::{generate, Config};
 use proptest::prelude::*;
 
 /// The calls CSV and line counts of some inputs.
@@ -35,7 +35,7 @@ fn days() -> impl Strategy<Value = Vec<Vec<u8>>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: crate::common::regressions("props"), ..ProptestConfig::default() })]
 
     #[test]
     fn line_order_does_not_matter(lines in days(), order in any::<u64>()) {

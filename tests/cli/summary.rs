@@ -3,14 +3,14 @@
 
 use serde::Deserialize;
 
-use callflow::aggregate::GroupKey;
 use callflow::cmd::summary::{self, Report};
 use callflow::config::{OutputSettings, Terminal};
 use callflow::input::InputSpec;
 use callflow::load::{self, LoadOptions};
+use callflow::metrics::aggregate::GroupKey;
 use callflow::render::Format;
-use callflow::select::Selection;
-use callflow::timefmt::Zone;
+use callflow::report::select::Selection;
+use callflow::report::timefmt::Zone;
 
 use crate::common::{callflow, fixture};
 

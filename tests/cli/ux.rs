@@ -88,7 +88,7 @@ fn progress_on_a_terminal_finishes_and_clears_itself() {
     std::fs::create_dir_all(&dir).unwrap();
     let big = dir.join("day.ndjson");
     let mut file = std::fs::File::create(&big).unwrap();
-    callflow::generate::generate(&callflow::generate::Config::new(3000, 4), &mut file).unwrap();
+    callflow_generate::generate(&callflow_generate::Config::new(3000, 4), &mut file).unwrap();
     // Several files on a terminal: the progress line is drawn from the reader thread while the
     // main thread works; a stderr lock held by the main thread would hang this forever.
     let args = format!("summary --format csv {} {}", big.display(), fixture("seed_outbound.ndjson").display());

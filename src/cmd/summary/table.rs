@@ -8,11 +8,11 @@ use std::io::{self, Write};
 use comfy_table::{Cell, ColumnConstraint};
 
 use super::{fixed_text, Report};
-use crate::aggregate::{self, Figures, Fixed, GroupKey, KeyValue};
 use crate::config::OutputSettings;
+use crate::metrics::aggregate::{self, Figures, Fixed, GroupKey, KeyValue};
 use crate::render::chart::{self, Bar};
 use crate::render::{self, table};
-use crate::timefmt::Zone;
+use crate::report::timefmt::Zone;
 
 /// The volume chart is left out beyond this many time buckets: it would no longer be compact.
 pub const MAX_CHART_BUCKETS: usize = 100;

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use rayon::prelude::*;
 
-use super::plan::Plan;
+use super::link::Plan;
 use super::NO_LEG;
 use crate::model::{LegEvent, Span};
 

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+pub mod progress;
+
 /// Read buffer size: large reads keep the system-call count low on big logs.
 const BUF_SIZE: usize = 256 * 1024;
 

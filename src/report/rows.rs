@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::metrics::{self, LegFigures};
 use crate::model::{Call, Dataset, Leg};
-use crate::timefmt::{Stamp, Zone};
+use crate::report::timefmt::{Stamp, Zone};
 
 /// One call, with the columns of `calls` in their fixed order.
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -10,14 +10,14 @@
 use std::io::{Cursor, Read, Write};
 
 use callflow::assemble::Assembler;
-use callflow::chunk::{self, KeyHasher, ParsedBlock};
 use callflow::cmd::calls;
 use callflow::event;
-use callflow::generate::{generate, Config};
+use callflow::event::batch::{self, Batch, KeyHasher};
 use callflow::input::{self, Block, BlockReader};
 use callflow::load::{self, LoadOptions};
 use callflow::model::{Call, Dataset};
-use callflow::timefmt::Zone;
+use callflow::report::timefmt::Zone;
+use callflow_generate::{generate, Config};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 const CALLS: usize = 5_000;
@@ -34,8 +34,8 @@ fn blocks(log: &[u8]) -> Vec<Block> {
     std::iter::from_fn(|| reader.next_block().expect("in-memory read")).collect()
 }
 
-fn parse(blocks: &[Block], hasher: &KeyHasher) -> Vec<ParsedBlock> {
-    blocks.iter().map(|b| chunk::parse_block(b, "day", input::DEFAULT_MAX_LINE_BYTES, hasher)).collect()
+fn parse(blocks: &[Block], hasher: &KeyHasher) -> Vec<Batch> {
+    blocks.iter().map(|b| batch::parse_batch(b, "day", input::DEFAULT_MAX_LINE_BYTES, hasher)).collect()
 }
 
 fn stages(c: &mut Criterion) {
@@ -65,7 +65,7 @@ fn stages(c: &mut Criterion) {
     });
     group.bench_function("parse", |b| b.iter(|| parse(&blocks, &KeyHasher::new())));
 
-    let merged = |parsed: &[ParsedBlock], mut assembler: Assembler| {
+    let merged = |parsed: &[Batch], mut assembler: Assembler| {
         let mut offset = 0;
         for block in parsed {
             assembler.push_block(block, 0, offset);

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::metrics::{self, LegFigures, Outcome};
 use crate::model::{Call, Dataset, Flags, Leg, LegEvent};
 use crate::render::human_duration;
-use crate::timefmt::Zone;
+use crate::report::timefmt::Zone;
 
 /// One sentence of explanation, and which figure or flag it is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -306,7 +306,7 @@ mod tests {
 
     #[test]
     fn the_seed_call_is_explained_by_its_legs() {
-        let why = texts(include_str!("../tests/fixtures/seed_outbound.ndjson"));
+        let why = texts(include_str!("../../tests/fixtures/seed_outbound.ndjson"));
         assert_eq!(
             why,
             [
@@ -321,7 +321,7 @@ mod tests {
 
     #[test]
     fn late_and_repeated_events_are_counted() {
-        let why = texts(include_str!("../tests/fixtures/out_of_order_duplicates.ndjson"));
+        let why = texts(include_str!("../../tests/fixtures/out_of_order_duplicates.ndjson"));
         assert_eq!(why.len(), 5, "{why:?}");
         assert!(why[3].starts_with("duplicates: 3 re-delivered events dropped"), "{}", why[3]);
         assert!(why[4].starts_with("out_of_order: 8 events arrived"), "{}", why[4]);
@@ -338,7 +338,7 @@ mod tests {
 
     #[test]
     fn an_unlinked_leg_is_explained_as_incomplete() {
-        let why = texts(include_str!("../tests/fixtures/incomplete_and_open.ndjson"));
+        let why = texts(include_str!("../../tests/fixtures/incomplete_and_open.ndjson"));
         assert_eq!(why[0], "unknown hung up: the unknown leg f7000000 closed with HANGUP at 13:00:40");
         assert!(why.iter().any(|w| w.starts_with("incomplete: no dialog_create arrived for the unknown leg f7000000")));
     }

@@ -1,5 +1,5 @@
-//! One block of lines -> compact events with the block's own string table, and the block's
-//! own line accounting.
+//! One block of input lines -> a [`Batch`]: its call events in compact form, with the block's
+//! own string table and the block's own line accounting.
 //!
 //! This is the work parser threads do in parallel, sharing nothing with other blocks. Strings
 //! are numbered within the block ([`BlockStrings`]) and canonical leg uuids become 128 bits
@@ -11,10 +11,10 @@
 use hashbrown::HashTable;
 
 use crate::diagnostics::Diagnostics;
+use crate::event::uuid::{self, Bits};
 use crate::event::{self, CallView, EventKind, LineError, LineView};
 use crate::input::Block;
-use crate::intern::{BlockStrings, Local};
-use crate::uuid::{self, Bits};
+use crate::model::intern::{BlockStrings, Local};
 
 /// Hashes leg keys: the same (per-run random) key on every thread, so a hash computed by a
 /// parser thread is valid in the merging thread's table.
@@ -44,7 +44,7 @@ impl LegKey {
 pub struct ParsedEvent {
     /// Line number within its block (1-based).
     pub line: u64,
-    /// Its leg, as an index into [`ParsedBlock::legs`].
+    /// Its leg, as an index into [`Batch::legs`].
     pub leg: u32,
     /// `event_time`, Unix seconds UTC.
     pub time: i64,
@@ -59,7 +59,7 @@ pub struct ParsedEvent {
 /// One leg as one block saw it: what the assembler needs to know of it, gathered by the
 /// parser thread so the merging thread looks each leg up once a block, not once an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BlockLeg {
+pub struct BatchLeg {
     /// The leg.
     pub key: LegKey,
     /// Its earliest event in the block: time and line.
@@ -67,7 +67,7 @@ pub struct BlockLeg {
     /// Its events in the block.
     pub count: u32,
     /// Its earliest create in the block (the first read, of those in the same second): its
-    /// time, and what it says, as an index into [`ParsedBlock::creates`].
+    /// time, and what it says, as an index into [`Batch::creates`].
     pub create: Option<(i64, u32)>,
 }
 
@@ -94,14 +94,14 @@ pub struct ParsedCreate {
 
 /// Everything one block yielded.
 #[derive(Debug, Default)]
-pub struct ParsedBlock {
+pub struct Batch {
     /// Lines in the block.
     pub lines: u64,
     /// Its call events, in line order.
     pub events: Vec<ParsedEvent>,
     /// The distinct legs of its events, in order of first sight.
-    pub legs: Vec<BlockLeg>,
-    /// What its creates say, indexed by [`BlockLeg::create`].
+    pub legs: Vec<BatchLeg>,
+    /// What its creates say, indexed by [`BatchLeg::create`].
     pub creates: Vec<ParsedCreate>,
     /// The distinct strings of its events.
     pub strings: BlockStrings,
@@ -111,10 +111,10 @@ pub struct ParsedBlock {
     leg_index: HashTable<u32>,
 }
 
-impl ParsedBlock {
+impl Batch {
     /// An empty block whose strings and keys hash with `hasher`.
     pub fn new(hasher: &KeyHasher) -> Self {
-        ParsedBlock { strings: BlockStrings::with_hasher(hasher.clone()), ..ParsedBlock::default() }
+        Batch { strings: BlockStrings::with_hasher(hasher.clone()), ..Batch::default() }
     }
 
     /// Empties the block for the next one, keeping its memory: a few blocks go round between
@@ -178,7 +178,7 @@ impl ParsedBlock {
         if let Some(&leg) = self.leg_index.find(hash, |&leg| legs[leg as usize].key == key) {
             return leg;
         }
-        self.legs.push(BlockLeg { key, first: at, count: 0, create: None });
+        self.legs.push(BatchLeg { key, first: at, count: 0, create: None });
         let leg = self.legs.len() as u32 - 1;
         let legs = &self.legs;
         let rehash = |&leg: &u32| match legs[leg as usize].key {
@@ -201,20 +201,14 @@ impl ParsedBlock {
 }
 
 /// Parses every line of a block. `source` names the input in bad-line reports.
-pub fn parse_block(block: &Block, source: &str, max_line_bytes: usize, hasher: &KeyHasher) -> ParsedBlock {
-    let mut parsed = ParsedBlock::new(hasher);
-    parse_block_into(block, source, max_line_bytes, hasher, &mut parsed);
+pub fn parse_batch(block: &Block, source: &str, max_line_bytes: usize, hasher: &KeyHasher) -> Batch {
+    let mut parsed = Batch::new(hasher);
+    parse_batch_into(block, source, max_line_bytes, hasher, &mut parsed);
     parsed
 }
 
-/// [`parse_block`] into `parsed`, emptied first.
-pub fn parse_block_into(
-    block: &Block,
-    source: &str,
-    max_line_bytes: usize,
-    hasher: &KeyHasher,
-    parsed: &mut ParsedBlock,
-) {
+/// [`parse_batch`] into `parsed`, emptied first.
+pub fn parse_batch_into(block: &Block, source: &str, max_line_bytes: usize, hasher: &KeyHasher, parsed: &mut Batch) {
     parsed.clear();
     match block {
         Block::TooLong(len) => {
@@ -244,7 +238,7 @@ mod tests {
             r#"{"event_type":"user_dialog","event_name":"dialog_close","event_time":"2020-08-25 16:25:09","dialog_uuid":"leg-one","close_cause":"HANGUP"}"#,
             "\nnot json\n"
         );
-        let parsed = parse_block(&Block::Lines(block.as_bytes().to_vec()), "x", 1000, &hasher);
+        let parsed = parse_batch(&Block::Lines(block.as_bytes().to_vec()), "x", 1000, &hasher);
         assert_eq!((parsed.lines, parsed.events.len(), parsed.creates.len()), (4, 2, 1));
         let counts = &parsed.diagnostics.counts;
         assert_eq!((counts.blank_lines, counts.bad_lines), (1, 1));
@@ -263,7 +257,7 @@ mod tests {
         assert_eq!(text(create.state), Some("ringing"));
         assert_eq!(text(parsed.creates[0].dialog_type), Some("EXTERNAL"));
         assert_eq!(text(close.close_cause), Some("HANGUP"));
-        let again = parse_block(&Block::Lines(block.as_bytes().to_vec()), "x", 1000, &hasher);
+        let again = parse_batch(&Block::Lines(block.as_bytes().to_vec()), "x", 1000, &hasher);
         assert_eq!(again.legs[0].key, created.key, "keys hash the same in every block of a run");
     }
 }

@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+pub mod aggregate;
+
 use crate::event::EventKind;
 use crate::model::{Dataset, Flags, Known, Leg, LegEvent, LegInfo, Seq, Sym};
 

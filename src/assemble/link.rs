@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 
 use super::{Seen, NO_LEG};
-use crate::intern::{Strings, Sym};
+use crate::model::intern::{Strings, Sym};
 use crate::model::{Flags, Leg, Seq, Span};
 
 /// The calls to build: legs (indices in order of first sight) in final order, and each

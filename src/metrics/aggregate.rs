@@ -13,7 +13,7 @@ use chrono::{NaiveTime, Timelike};
 
 use crate::metrics::{self, Outcome};
 use crate::model::{Call, Dataset};
-use crate::timefmt::Zone;
+use crate::report::timefmt::Zone;
 
 /// What calls can be grouped by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

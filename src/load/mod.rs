@@ -18,11 +18,11 @@ use anyhow::Context;
 use crossbeam_channel::{bounded, Receiver, Sender};
 
 use crate::assemble::Assembler;
-use crate::chunk::{self, KeyHasher, ParsedBlock};
 use crate::diagnostics::Diagnostics;
+use crate::event::batch::{self, Batch, KeyHasher};
+use crate::input::progress::{Counted, Progress};
 use crate::input::{self, Block, BlockReader, Compression, InputSpec};
 use crate::model::Dataset;
-use crate::progress::{Counted, Progress};
 
 /// How inputs are read.
 #[derive(Debug, Clone)]
@@ -113,8 +113,8 @@ fn run(inputs: Vec<(String, Opener<'_>)>, options: &LoadOptions) -> anyhow::Resu
         0 => thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
-    let (done_tx, done_rx) = bounded::<(u64, usize, ParsedBlock)>(threads * 2);
-    let (parsed_tx, parsed_rx) = bounded::<ParsedBlock>(threads * 4);
+    let (done_tx, done_rx) = bounded::<(u64, usize, Batch)>(threads * 2);
+    let (parsed_tx, parsed_rx) = bounded::<Batch>(threads * 4);
     let mut merger = Merger::new(Assembler::new(), names.len(), parsed_tx);
     let hasher = merger.assembler.key_hasher().clone();
     let inputs = Mutex::new(Inputs::new(openers, &names, options));
@@ -275,8 +275,8 @@ fn next_block<R: Read>(reader: &mut BlockReader<R>, name: &str) -> anyhow::Resul
 fn parse_jobs<'scope, 'a: 'scope>(
     scope: &'scope thread::Scope<'scope, '_>,
     inputs: &Mutex<Inputs<'a, '_>>,
-    done: Sender<(u64, usize, ParsedBlock)>,
-    recycled: Receiver<ParsedBlock>,
+    done: Sender<(u64, usize, Batch)>,
+    recycled: Receiver<Batch>,
     names: &[String],
     max_line: usize,
     hasher: &KeyHasher,
@@ -285,8 +285,8 @@ fn parse_jobs<'scope, 'a: 'scope>(
     loop {
         let job = inputs.lock().unwrap_or_else(PoisonError::into_inner).next_job(scope, spare.take());
         let Some(job) = job else { return };
-        let mut parsed = recycled.try_recv().unwrap_or_else(|_| ParsedBlock::new(hasher));
-        chunk::parse_block_into(&job.block, &names[job.source], max_line, hasher, &mut parsed);
+        let mut parsed = recycled.try_recv().unwrap_or_else(|_| Batch::new(hasher));
+        batch::parse_batch_into(&job.block, &names[job.source], max_line, hasher, &mut parsed);
         if let Block::Lines(buf) = job.block {
             spare = Some(buf);
         }
@@ -300,16 +300,16 @@ fn parse_jobs<'scope, 'a: 'scope>(
 struct Merger {
     assembler: Assembler,
     diagnostics: Diagnostics,
-    pending: BTreeMap<u64, (usize, ParsedBlock)>,
+    pending: BTreeMap<u64, (usize, Batch)>,
     next: u64,
     /// Lines already merged, per input.
     lines_before: Vec<u64>,
     /// Merged blocks, back to the parser threads to be filled again.
-    recycled: Sender<ParsedBlock>,
+    recycled: Sender<Batch>,
 }
 
 impl Merger {
-    fn new(assembler: Assembler, sources: usize, recycled: Sender<ParsedBlock>) -> Self {
+    fn new(assembler: Assembler, sources: usize, recycled: Sender<Batch>) -> Self {
         Merger {
             assembler,
             diagnostics: Diagnostics::default(),
@@ -320,7 +320,7 @@ impl Merger {
         }
     }
 
-    fn receive(&mut self, index: u64, source: usize, parsed: ParsedBlock) {
+    fn receive(&mut self, index: u64, source: usize, parsed: Batch) {
         self.pending.insert(index, (source, parsed));
         while let Some((source, parsed)) = self.pending.remove(&self.next) {
             self.merge(source, parsed);
@@ -328,7 +328,7 @@ impl Merger {
         }
     }
 
-    fn merge(&mut self, source: usize, mut parsed: ParsedBlock) {
+    fn merge(&mut self, source: usize, mut parsed: Batch) {
         let offset = self.lines_before[source];
         self.assembler.push_block(&parsed, source, offset);
         self.lines_before[source] += parsed.lines;
@@ -369,8 +369,8 @@ mod tests {
 
     fn described(loaded: Loaded) -> Outcome {
         let ds = &loaded.dataset;
-        let zone = crate::timefmt::Zone::Utc;
-        let record = |c| serde_json::to_string(&crate::record::CallDetail::new(ds, c, &zone)).unwrap();
+        let zone = crate::report::timefmt::Zone::Utc;
+        let record = |c| serde_json::to_string(&crate::report::rows::CallDetail::new(ds, c, &zone)).unwrap();
         let calls = ds.calls.iter().map(record).collect();
         let bad = loaded.diagnostics.bad.into_iter().map(|b| (b.source, b.line, b.error)).collect();
         (calls, loaded.diagnostics.counts, bad)

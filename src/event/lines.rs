@@ -151,14 +151,14 @@ mod tests {
     /// through stage one, shapes and the walker, reads as the serde path alone reads it.
     #[test]
     fn a_generated_day_reads_as_the_general_path_reads_it() {
-        let config = crate::generate::Config {
+        let config = callflow_generate::Config {
             duplicates: 0.02,
             reorder: 0.02,
             garbage: 0.02,
-            ..crate::generate::Config::new(300, 11)
+            ..callflow_generate::Config::new(300, 11)
         };
         let mut day = Vec::new();
-        crate::generate::generate(&config, &mut day).unwrap();
+        callflow_generate::generate(&config, &mut day).unwrap();
         let general: Vec<String> = input::lines_of(&day, 1 << 20)
             .map(|line| match line {
                 Line::Text(text) => format!("{:?}", parse_general(text).as_ref().map(|parsed| parsed.view())),
@@ -205,7 +205,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig { cases: 500, ..Default::default() })]
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 500, failure_persistence: crate::regressions("event-lines"), ..Default::default() })]
 
         /// Runs of real lines with bytes replaced, inserted or removed anywhere (newlines,
         /// quotes and backslashes among them) read the same as a block and one by one.

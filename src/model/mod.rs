@@ -10,9 +10,11 @@ use std::ops::Range;
 
 use bitflags::bitflags;
 
+pub mod intern;
+
 use crate::event::EventKind;
-pub use crate::intern::{Strings, Sym};
 use crate::metrics::CallFigures;
+pub use intern::{Strings, Sym};
 
 /// The position of a line in the input: which file, which line. Ordering by `Seq` is input
 /// order, which breaks ties between events of the same second.

@@ -3,11 +3,16 @@
 
 use std::io::IsTerminal;
 
-use crate::cli::{ColorArg, FilterArgs, FormatArg, GlobalArgs, InputArgs, OutcomeArg, OutputArgs};
+use clap::CommandFactory;
+
+use crate::cli::{
+    ByArg, CheckFormat, Cli, ColorArg, Command, FilterArgs, FormatArg, GlobalArgs, InputArgs, OutcomeArg, OutputArgs,
+};
 use crate::exit::UsageError;
 use crate::input::progress::Progress;
 use crate::input::{self, InputSpec};
 use crate::load::LoadOptions;
+use crate::metrics::aggregate::GroupKey;
 use crate::metrics::Outcome;
 use crate::render::Format;
 use crate::report::select::Selection;
@@ -49,6 +54,94 @@ impl Terminal {
         };
         Terminal { color: decide(self.stdout), color_stderr: decide(self.stderr), quiet: global.quiet, ..self }
     }
+}
+
+/// What to run, with every setting validated: the commands see this, never clap's types.
+#[derive(Debug)]
+pub enum Job {
+    /// `calls`.
+    Calls(ReportSettings),
+    /// `summary`, grouped by these keys.
+    Summary {
+        /// Inputs, filters and output.
+        report: ReportSettings,
+        /// The grouping keys, in order, each once.
+        by: Vec<GroupKey>,
+    },
+    /// `check`.
+    Check {
+        /// The inputs.
+        input: InputSettings,
+        /// Table or JSON.
+        format: Format,
+    },
+    /// `timeline`.
+    Timeline {
+        /// Inputs, filters and output.
+        report: ReportSettings,
+        /// Mermaid diagrams instead of the chosen format.
+        mermaid: bool,
+    },
+    /// A shell completion script for this command line.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+        /// The command line to complete.
+        command: Box<clap::Command>,
+    },
+    /// The manual page of this command line.
+    Man(Box<clap::Command>),
+}
+
+impl Job {
+    /// Validates the parsed command line; `terminal` is what the process is attached to.
+    pub fn from_cli(cli: &Cli, terminal: Terminal) -> Result<Self, UsageError> {
+        let terminal = terminal.choose(&cli.global);
+        Ok(match &cli.command {
+            Command::Calls(args) => {
+                Job::Calls(ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal)?)
+            }
+            Command::Summary(args) => Job::Summary {
+                report: ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal)?,
+                by: group_keys(&args.by),
+            },
+            Command::Check(args) => Job::Check {
+                input: InputSettings::from_args(&args.input, terminal)?,
+                format: match args.format {
+                    CheckFormat::Table => Format::Table,
+                    CheckFormat::Json => Format::Json,
+                    CheckFormat::Csv => Format::Csv,
+                },
+            },
+            Command::Timeline(args) => Job::Timeline {
+                report: ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal)?,
+                mermaid: args.mermaid,
+            },
+            Command::Completions { shell } => Job::Completions { shell: *shell, command: Box::new(Cli::command()) },
+            Command::Man => Job::Man(Box::new(Cli::command())),
+        })
+    }
+}
+
+/// The grouping keys, in the order given; a key repeated by mistake counts once.
+pub fn group_keys(by: &[ByArg]) -> Vec<GroupKey> {
+    let mut keys = Vec::with_capacity(by.len());
+    for arg in by {
+        let key = match arg {
+            ByArg::Consultant => GroupKey::Consultant,
+            ByArg::Project => GroupKey::Project,
+            ByArg::Direction => GroupKey::Direction,
+            ByArg::Outcome => GroupKey::Outcome,
+            ByArg::HangupSide => GroupKey::HangupSide,
+            ByArg::Day => GroupKey::Day,
+            ByArg::Hour => GroupKey::Hour,
+            ByArg::CloseCause => GroupKey::CloseCause,
+        };
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
 }
 
 /// Inputs larger than this (in total) get a progress line on a terminal.

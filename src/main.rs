@@ -6,7 +6,7 @@ use std::io::{self, BufWriter, LineWriter, Write};
 use clap::Parser;
 
 use callflow::cli::Cli;
-use callflow::config::Terminal;
+use callflow::config::{Job, Terminal};
 use callflow::exit::{ExitCode, UsageError};
 
 fn main() -> std::process::ExitCode {
@@ -25,10 +25,13 @@ fn main() -> std::process::ExitCode {
     // Not locked for the whole run: the progress line is drawn from other threads, which
     // would wait forever on a lock held here.
     let mut err = io::stderr();
-    let result = callflow::run(cli, terminal, &mut out, &mut err).and_then(|code| {
-        out.flush()?;
-        Ok(code)
-    });
+    let result = Job::from_cli(&cli, terminal)
+        .map_err(anyhow::Error::new)
+        .and_then(|job| callflow::run(job, &mut out, &mut err))
+        .and_then(|code| {
+            out.flush()?;
+            Ok(code)
+        });
     let code = match result {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::Ok,

@@ -253,23 +253,19 @@ fn name_legs(legs: &mut [Leg], seen: &[Seen], bits: &[Bits], unnamed: Sym, strin
 /// The legs in the planned order with their spans of events, in place; legs in no call
 /// (parents named but never seen) go.
 fn order_legs(mut legs: Vec<Leg>, plan: &link::Plan, spans: &[Span]) -> Vec<Leg> {
-    let mut target = vec![NO_LEG; legs.len()];
+    let mut targets = vec![NO_LEG; legs.len()];
     let order = plan.calls.iter().flat_map(|call| &plan.order[call.legs.range()]);
     for (final_index, &old) in order.enumerate() {
-        target[old as usize] = final_index as u32;
+        targets[old as usize] = final_index as u32;
     }
+    // Legs in no call go after the others, to be cut off.
     let mut unplaced = spans.len() as u32;
-    for (leg, target) in legs.iter_mut().zip(&target) {
-        let to = if *target == NO_LEG {
-            unplaced += 1;
-            unplaced - 1
-        } else {
-            *target
-        };
-        leg.events = Span { start: to, end: 0 };
+    for target in targets.iter_mut().filter(|t| **t == NO_LEG) {
+        *target = unplaced;
+        unplaced += 1;
     }
-    drop(target);
-    order::permute(&mut Placed(&mut legs));
+    order::permute(&mut Placed { legs: &mut legs, targets: &mut targets });
+    drop(targets);
     legs.truncate(spans.len());
     for (leg, &span) in legs.iter_mut().zip(spans) {
         leg.events = span;
@@ -277,29 +273,33 @@ fn order_legs(mut legs: Vec<Leg>, plan: &link::Plan, spans: &[Span]) -> Vec<Leg>
     legs
 }
 
-/// Legs while they move: `events.start` says where each goes, `events.end` marks a hole.
-struct Placed<'a>(&'a mut [Leg]);
+/// Legs while they move, with the index each belongs at (`NO_LEG` marks a hole).
+struct Placed<'a> {
+    legs: &'a mut [Leg],
+    targets: &'a mut [u32],
+}
 
 impl order::Slots for Placed<'_> {
-    type Item = Leg;
+    type Item = (Leg, u32);
 
     fn len(&self) -> usize {
-        self.0.len()
+        self.legs.len()
     }
-    fn get(&self, at: usize) -> Leg {
-        self.0[at]
+    fn get(&self, at: usize) -> Self::Item {
+        (self.legs[at], self.targets[at])
     }
-    fn set(&mut self, at: usize, leg: Leg) {
-        self.0[at] = leg;
+    fn set(&mut self, at: usize, (leg, target): Self::Item) {
+        self.legs[at] = leg;
+        self.targets[at] = target;
     }
-    fn target(&self, leg: &Leg) -> usize {
-        leg.events.start as usize
+    fn target(&self, item: &Self::Item) -> usize {
+        item.1 as usize
     }
     fn make_hole(&mut self, at: usize) {
-        self.0[at].events.end = 1;
+        self.targets[at] = NO_LEG;
     }
-    fn is_hole(leg: &Leg) -> bool {
-        leg.events.end == 1
+    fn is_hole(item: &Self::Item) -> bool {
+        item.1 == NO_LEG
     }
 }
 

@@ -4,12 +4,11 @@ use std::io::Write;
 
 use comfy_table::{Cell, Color};
 
-use crate::cli::CallsArgs;
-use crate::config::{OutputSettings, ReportSettings, Terminal};
+use crate::config::{OutputSettings, ReportSettings};
 use crate::exit::ExitCode;
 use crate::metrics::Outcome;
 use crate::model::{Call, Dataset};
-use crate::render::{self, table, Format};
+use crate::render::{self, table, Render};
 use crate::report::rows::{CallDetail, CallRecord};
 use crate::report::timefmt::Zone;
 
@@ -34,31 +33,37 @@ pub const CSV_COLUMNS: [&str; 16] = [
 ];
 
 /// Runs `calls`.
-pub fn run(args: &CallsArgs, terminal: Terminal, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let ReportSettings { input, output, selection } =
-        ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal)?;
-    let loaded = super::load_reported(&input, err)?;
+pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let ReportSettings { input, output, selection } = settings;
+    let loaded = super::load_reported(input, err)?;
     let ds = &loaded.dataset;
-    let calls = selection.apply(ds);
-    write(ds, calls, &output, out)?;
-    Ok(super::status(&input, &loaded))
+    let rows = Rows { ds, calls: selection.apply(ds).collect(), output };
+    render::write(output.format, &rows, out)?;
+    Ok(super::status(input, &loaded))
 }
 
-/// Writes the calls in the chosen format.
-pub fn write<'a>(
-    ds: &'a Dataset,
-    calls: impl Iterator<Item = &'a Call>,
-    output: &OutputSettings,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
-    let zone = &output.zone;
-    match output.format {
-        Format::Csv => write_csv(ds, &calls.collect::<Vec<_>>(), zone, out),
-        Format::Json => {
-            let calls: Vec<&Call> = calls.collect();
-            render::write_json_lines_in_parallel(&calls, |c| CallDetail::new(ds, c, zone), out)
-        }
-        Format::Table => write_table(ds, calls, output, out),
+/// The calls of a report, one row each, in the order given.
+pub struct Rows<'a> {
+    /// Where the calls are.
+    pub ds: &'a Dataset,
+    /// The calls to write.
+    pub calls: Vec<&'a Call>,
+    /// Zone and terminal.
+    pub output: &'a OutputSettings,
+}
+
+impl Render for Rows<'_> {
+    fn table(&self, out: &mut dyn Write) -> anyhow::Result<()> {
+        write_table(self.ds, self.calls.iter().copied(), self.output, out)
+    }
+
+    fn csv(&self, out: &mut dyn Write) -> anyhow::Result<()> {
+        write_csv(self.ds, &self.calls, &self.output.zone, out)
+    }
+
+    fn json(&self, out: &mut dyn Write) -> anyhow::Result<()> {
+        let (ds, zone) = (self.ds, &self.output.zone);
+        render::write_json_lines_in_parallel(&self.calls, |c| CallDetail::new(ds, c, zone), out)
     }
 }
 

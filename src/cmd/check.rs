@@ -6,12 +6,12 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::cli::{CheckArgs, CheckFormat};
-use crate::config::{InputSettings, Terminal};
+use crate::config::InputSettings;
 use crate::diagnostics::{BadLine, LineCounts};
 use crate::exit::ExitCode;
 use crate::load::{self, Loaded};
 use crate::model::Flags;
+use crate::render::{self, Format, Render};
 
 /// Flagged call ids shown per flag in the table (JSON lists them all).
 const SHOWN_IDS: usize = 10;
@@ -100,23 +100,57 @@ impl<'a> Report<'a> {
 
 /// Runs `check`.
 pub fn run(
-    args: &CheckArgs,
-    terminal: Terminal,
+    input: &InputSettings,
+    format: Format,
     out: &mut dyn Write,
     _err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let input = InputSettings::from_args(&args.input, terminal)?;
     // The report itself lists bad lines; nothing is repeated on stderr.
     let loaded = load::load(&input.inputs, &input.load)?;
     let report = Report::new(&loaded);
-    match args.format {
-        CheckFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &report)?;
-            writeln!(out)?;
-        }
-        CheckFormat::Table => write_text(&report, out)?,
-    }
+    render::write(format, &report, out)?;
     Ok(if report.clean() { ExitCode::Ok } else { ExitCode::Failure })
+}
+
+impl Render for Report<'_> {
+    fn table(&self, out: &mut dyn Write) -> anyhow::Result<()> {
+        write_text(self, out)
+    }
+
+    /// The counts as one row under a header, for a spreadsheet of daily checks.
+    fn csv(&self, out: &mut dyn Write) -> anyhow::Result<()> {
+        let header = [
+            "lines",
+            "events",
+            "duplicates",
+            "other_events",
+            "bad_lines",
+            "blank_lines",
+            "calls",
+            "open_calls",
+            "incomplete_calls",
+            "suspicious_calls",
+        ];
+        let row = [
+            self.lines,
+            self.events,
+            self.duplicates,
+            self.other_events,
+            self.bad_lines,
+            self.blank_lines,
+            self.calls as u64,
+            self.open_calls as u64,
+            self.incomplete_calls as u64,
+            self.suspicious_calls as u64,
+        ];
+        render::write_csv_with_header(&header, [row], out)
+    }
+
+    fn json(&self, out: &mut dyn Write) -> anyhow::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        writeln!(out)?;
+        Ok(())
+    }
 }
 
 fn write_text(report: &Report<'_>, out: &mut dyn Write) -> anyhow::Result<()> {

@@ -8,29 +8,25 @@ pub mod timeline;
 
 use std::io::Write;
 
-use clap::CommandFactory;
-
-use crate::cli::{Cli, Command};
-use crate::config::{InputSettings, Terminal};
+use crate::config::{InputSettings, Job};
 use crate::exit::ExitCode;
 use crate::load::{self, Loaded};
 
-/// Runs the parsed command line, writing results to `out` and diagnostics to `err`.
-pub fn run(cli: Cli, terminal: Terminal, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let terminal = terminal.choose(&cli.global);
-    match cli.command {
-        Command::Calls(args) => calls::run(&args, terminal, out, err),
-        Command::Summary(args) => summary::run(&args, terminal, out, err),
-        Command::Check(args) => check::run(&args, terminal, out, err),
-        Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "callflow", out);
+/// Runs a job, writing results to `out` and diagnostics to `err`.
+pub fn run(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    match job {
+        Job::Calls(settings) => calls::run(&settings, out, err),
+        Job::Summary { report, by } => summary::run(&report, by, out, err),
+        Job::Check { input, format } => check::run(&input, format, out, err),
+        Job::Timeline { report, mermaid } => timeline::run(&report, mermaid, out, err),
+        Job::Completions { shell, mut command } => {
+            clap_complete::generate(shell, &mut command, "callflow", out);
             Ok(ExitCode::Ok)
         }
-        Command::Man => {
-            clap_mangen::Man::new(Cli::command()).render(out)?;
+        Job::Man(command) => {
+            clap_mangen::Man::new(*command).render(out)?;
             Ok(ExitCode::Ok)
         }
-        Command::Timeline(args) => timeline::run(&args, terminal, out, err),
     }
 }
 

@@ -11,15 +11,14 @@ use std::io::Write;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::cli::{ByArg, SummaryArgs};
-use crate::config::{OutputSettings, ReportSettings, Terminal};
+use crate::config::{OutputSettings, ReportSettings};
 use crate::diagnostics::LineCounts;
 use crate::exit::ExitCode;
 use crate::load::Loaded;
 use crate::metrics::aggregate::{self, CallFacts, Fixed, Group, GroupKey, KeyValue};
 use crate::metrics::Outcome;
 use crate::model::{Call, Flags};
-use crate::render::{self, Format};
+use crate::render::{self, Format, Render};
 use crate::report::select::Selection;
 use crate::report::timefmt::Zone;
 
@@ -46,44 +45,22 @@ pub const FIGURE_COLUMNS: [&str; 19] = [
     "duration_s_mean",
 ];
 
-/// Runs `summary`.
+/// Runs `summary`, grouping by `keys`.
 pub fn run(
-    args: &SummaryArgs,
-    terminal: Terminal,
+    settings: &ReportSettings,
+    keys: Vec<GroupKey>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let ReportSettings { input, output, selection } =
-        ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal)?;
-    let loaded = super::load_reported(&input, err)?;
-    let report = Report::new(&loaded, &selection, group_keys(&args.by), &output.zone);
+    let ReportSettings { input, output, selection } = settings;
+    let loaded = super::load_reported(input, err)?;
+    let report = Report::new(&loaded, selection, keys, &output.zone);
     // Charts are for people looking at a terminal, never for a file or a pipe.
-    write(&report, &output, output.terminal.stdout, out)?;
+    write(&report, output, output.terminal.stdout, out)?;
     if output.format != Format::Table {
         writeln!(err, "callflow: data quality: {}", report.quality)?;
     }
-    Ok(super::status(&input, &loaded))
-}
-
-/// The grouping keys, in the order given; a key repeated by mistake counts once.
-pub fn group_keys(by: &[ByArg]) -> Vec<GroupKey> {
-    let mut keys = Vec::with_capacity(by.len());
-    for arg in by {
-        let key = match arg {
-            ByArg::Consultant => GroupKey::Consultant,
-            ByArg::Project => GroupKey::Project,
-            ByArg::Direction => GroupKey::Direction,
-            ByArg::Outcome => GroupKey::Outcome,
-            ByArg::HangupSide => GroupKey::HangupSide,
-            ByArg::Day => GroupKey::Day,
-            ByArg::Hour => GroupKey::Hour,
-            ByArg::CloseCause => GroupKey::CloseCause,
-        };
-        if !keys.contains(&key) {
-            keys.push(key);
-        }
-    }
-    keys
+    Ok(super::status(input, &loaded))
 }
 
 /// What the input was like: every line's fate, and the calls of the report that are not whole.
@@ -157,19 +134,39 @@ impl<'a> Report<'a> {
 
 /// Writes the report in the chosen format; `charts` adds the bar charts to a table.
 pub fn write(report: &Report<'_>, output: &OutputSettings, charts: bool, out: &mut dyn Write) -> anyhow::Result<()> {
-    let zone = &output.zone;
-    let mut columns: Vec<&str> = report.keys.iter().map(|k| k.column()).collect();
-    columns.extend(FIGURE_COLUMNS);
-    match output.format {
-        Format::Csv => {
-            let rows = report.groups.iter().map(|g| row(g, zone).iter().map(Value::csv).collect::<Vec<_>>());
-            render::write_csv_with_header(&columns, rows, out)
-        }
-        Format::Json => {
-            let rows = report.groups.iter().map(|g| JsonRow { columns: &columns, values: row(g, zone) });
-            render::write_json_lines(rows, out)
-        }
-        Format::Table => Ok(table::write(report, output, charts, out)?),
+    render::write(output.format, &Rows { report, output, charts }, out)
+}
+
+/// The report's rows as written: zone and terminal, and whether a table has charts.
+struct Rows<'r, 'a> {
+    report: &'r Report<'a>,
+    output: &'r OutputSettings,
+    charts: bool,
+}
+
+impl Rows<'_, '_> {
+    fn columns(&self) -> Vec<&'static str> {
+        let mut columns: Vec<&str> = self.report.keys.iter().map(|k| k.column()).collect();
+        columns.extend(FIGURE_COLUMNS);
+        columns
+    }
+}
+
+impl Render for Rows<'_, '_> {
+    fn table(&self, out: &mut dyn Write) -> anyhow::Result<()> {
+        Ok(table::write(self.report, self.output, self.charts, out)?)
+    }
+
+    fn csv(&self, out: &mut dyn Write) -> anyhow::Result<()> {
+        let zone = &self.output.zone;
+        let rows = self.report.groups.iter().map(|g| row(g, zone).iter().map(Value::csv).collect::<Vec<_>>());
+        render::write_csv_with_header(&self.columns(), rows, out)
+    }
+
+    fn json(&self, out: &mut dyn Write) -> anyhow::Result<()> {
+        let (zone, columns) = (&self.output.zone, self.columns());
+        let rows = self.report.groups.iter().map(|g| JsonRow { columns: &columns, values: row(g, zone) });
+        render::write_json_lines(rows, out)
     }
 }
 

@@ -12,8 +12,7 @@ use std::io::Write;
 use chrono::Datelike;
 use serde::Serialize;
 
-use crate::cli::TimelineArgs;
-use crate::config::{InputSettings, OutputSettings, ReportSettings, Terminal};
+use crate::config::{InputSettings, OutputSettings, ReportSettings};
 use crate::diagnostics::SHOWN_BAD_LINES;
 use crate::event::EventKind;
 use crate::exit::{ExitCode, UsageError};
@@ -22,7 +21,7 @@ use crate::locate::{self, CallId, LookupError};
 use crate::metrics::{self, LegFigures};
 use crate::model::{Call, Dataset, Leg};
 use crate::render::ladder::{Lane, Mark, Step};
-use crate::render::{self, human_duration, mermaid, Format};
+use crate::render::{self, human_duration, mermaid, Render};
 use crate::report::explain::{self, Explanation, Happened};
 use crate::report::rows::{CallDetail, CallRecord, LegRecord};
 use crate::report::select::Selection;
@@ -34,27 +33,27 @@ mod text;
 pub const CSV_COLUMNS: [&str; 9] =
     ["call_id", "time", "offset_s", "dialog_uuid", "dialog_type", "event_name", "state", "close_cause", "duplicate"];
 
-/// Runs `timeline`.
+/// Runs `timeline`; `mermaid` draws sequence diagrams instead of the chosen format.
 pub fn run(
-    args: &TimelineArgs,
-    terminal: Terminal,
+    settings: &ReportSettings,
+    mermaid: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let ReportSettings { input, output, mut selection } =
-        ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal)?;
+    let ReportSettings { input, output, selection } = settings;
+    let mut selection = selection.clone();
     let asked = selection.call.take().map(|id| CallId::parse(&id)).transpose()?;
     let loaded = match &asked {
-        Some(id) => load_call(&input, id, err)?,
-        None => super::load_reported(&input, err)?,
+        Some(id) => load_call(input, id, err)?,
+        None => super::load_reported(input, err)?,
     };
     let ds = &loaded.dataset;
     let calls: Vec<&Call> = match &asked {
         Some(id) => vec![the_call(ds, id, &selection)?],
         None => selection.apply(ds).collect(),
     };
-    write(ds, &calls, &output, args.mermaid, out)?;
-    Ok(super::status(&input, &loaded))
+    write(ds, &calls, output, mermaid, out)?;
+    Ok(super::status(input, &loaded))
 }
 
 /// Loads what the asked call needs: only its lines when the inputs allow, else everything.
@@ -114,18 +113,39 @@ pub fn write(
         }
         return Ok(());
     }
-    match output.format {
-        Format::Json => render::write_json_lines(stories, out),
-        Format::Csv => render::write_csv_with_header(&CSV_COLUMNS, stories.flat_map(Story::csv_rows), out),
-        Format::Table => {
-            for (i, story) in stories.enumerate() {
-                if i > 0 {
-                    writeln!(out)?;
-                }
-                text::write(&story, output, out)?;
+    render::write(output.format, &Timelines { ds, calls, output }, out)
+}
+
+/// The timelines of some calls, as written.
+struct Timelines<'a> {
+    ds: &'a Dataset,
+    calls: &'a [&'a Call],
+    output: &'a OutputSettings,
+}
+
+impl Timelines<'_> {
+    fn stories(&self) -> impl Iterator<Item = Story<'_>> {
+        self.calls.iter().map(|call| Story::new(self.ds, call, &self.output.zone))
+    }
+}
+
+impl Render for Timelines<'_> {
+    fn table(&self, out: &mut dyn Write) -> anyhow::Result<()> {
+        for (i, story) in self.stories().enumerate() {
+            if i > 0 {
+                writeln!(out)?;
             }
-            Ok(())
+            text::write(&story, self.output, out)?;
         }
+        Ok(())
+    }
+
+    fn csv(&self, out: &mut dyn Write) -> anyhow::Result<()> {
+        render::write_csv_with_header(&CSV_COLUMNS, self.stories().flat_map(Story::csv_rows), out)
+    }
+
+    fn json(&self, out: &mut dyn Write) -> anyhow::Result<()> {
+        render::write_json_lines(self.stories(), out)
     }
 }
 

@@ -24,6 +24,26 @@ pub enum Format {
     Json,
 }
 
+/// What a command writes, in every format: each command implements it once for its rows, and
+/// [`write`] is the one place that picks among the formats.
+pub trait Render {
+    /// As a table (or text) for people.
+    fn table(&self, out: &mut dyn Write) -> anyhow::Result<()>;
+    /// As CSV with a header.
+    fn csv(&self, out: &mut dyn Write) -> anyhow::Result<()>;
+    /// As JSON lines.
+    fn json(&self, out: &mut dyn Write) -> anyhow::Result<()>;
+}
+
+/// Writes `what` in `format`.
+pub fn write(format: Format, what: &dyn Render, out: &mut dyn Write) -> anyhow::Result<()> {
+    match format {
+        Format::Table => what.table(out),
+        Format::Csv => what.csv(out),
+        Format::Json => what.json(out),
+    }
+}
+
 /// Writes records as CSV: a header from the first record's field names, then one row each.
 /// An empty input writes nothing, since no record names the columns; callers that need a
 /// header regardless use [`write_csv_with_header`].

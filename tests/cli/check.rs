@@ -98,3 +98,31 @@ fn the_table_says_clean_or_not() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("PROBLEMS FOUND") && text.contains("bad line "), "{text}");
 }
+
+#[test]
+fn csv_is_the_json_counts_as_one_row_with_the_same_exit_code() {
+    let files = ["messy.ndjson", "incomplete_and_open.ndjson"];
+    let (code, report) = check(&files);
+    let paths: Vec<_> = files.iter().map(|f| fixture(f)).collect();
+    let out = callflow().args(["check", "--format", "csv"]).args(&paths).output().unwrap();
+    assert_eq!(out.status.code(), code);
+    let mut reader = csv::Reader::from_reader(&out.stdout[..]);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows: Vec<Vec<u64>> =
+        reader.records().map(|r| r.unwrap().iter().map(|v| v.parse().unwrap()).collect()).collect();
+    let expected = [
+        ("lines", report.lines),
+        ("events", report.events),
+        ("duplicates", report.duplicates),
+        ("other_events", report.other_events),
+        ("bad_lines", report.bad_lines),
+        ("blank_lines", report.blank_lines),
+        ("calls", report.calls as u64),
+        ("open_calls", report.open_calls as u64),
+        ("incomplete_calls", report.incomplete_calls as u64),
+        ("suspicious_calls", report.suspicious_calls as u64),
+    ];
+    assert_eq!(header, expected.iter().map(|(name, _)| name.to_string()).collect::<Vec<_>>());
+    assert_eq!(rows, [expected.iter().map(|(_, n)| *n).collect::<Vec<_>>()]);
+    assert!(report.bad_lines > 0 && report.incomplete_calls > 0, "the fixtures have problems to count");
+}

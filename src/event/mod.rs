@@ -222,10 +222,6 @@ impl fmt::Display for LineError {
     }
 }
 
-/// Lines with more `{`/`[` than this take the depth-limited parser. Real events have about
-/// ten; only hostile or odd lines go the slower, safe way.
-const MAX_FAST_OPENERS: usize = 100;
-
 /// Parses one line (without its newline; a trailing `\r` and a leading BOM are tolerated).
 pub fn parse_line(line: &[u8]) -> Result<Parsed<'_>, LineError> {
     parse_with(line, true)
@@ -260,13 +256,9 @@ fn parse_with(line: &[u8], fast: bool) -> Result<Parsed<'_>, LineError> {
     }
     let wire: Wire<'_> = if let Some(wire) = fast.then(|| scan::scan(line)).flatten() {
         wire
-    } else if memchr::memchr2_iter(b'{', b'[', line.as_bytes()).count() <= MAX_FAST_OPENERS {
-        // sonic-rs validates and skips the many unneeded fields with SIMD, markedly faster
-        // than serde_json here, through the same serde derive.
-        sonic_rs::from_str(line).map_err(|e| LineError::Json(e.to_string()))?
     } else {
-        // sonic-rs recurses without a depth limit; serde_json stops at 128 levels, so
-        // hostile nesting is a bad line, not a stack overflow.
+        // serde_json stops at 128 levels of nesting, so hostile nesting is a bad line, not a
+        // stack overflow.
         serde_json::from_str(line).map_err(|e| LineError::Json(e.to_string()))?
     };
     wire.into_parsed()

@@ -8,7 +8,7 @@
 //! ([`Recording`]), which [`super::shape`] replays on the next lines like it.
 //!
 //! It is deliberately conservative. It answers only when it is certain the general path (the
-//! serde derive over sonic-rs or serde_json) would give exactly the same [`Wire`]: the whole
+//! serde derive over serde_json) would give exactly the same [`Wire`]: the whole
 //! line is valid JSON, every needed field is a string or null, and no needed key repeats.
 //! Anything else (a number where a string was expected, a huge exponent, an escaped key, deep
 //! nesting, any syntax error) returns `None`, and the caller takes the general path, which

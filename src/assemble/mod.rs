@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use hashbrown::HashTable;
 use rayon::prelude::*;
 
-use crate::event::batch::{Batch, KeyHasher, LegKey, ParsedCreate};
+use crate::event::batch::{create_wins, Batch, KeyHasher, LegKey, ParsedCreate};
 use crate::event::uuid::{self, Bits};
 use crate::event::CallEvent;
 use crate::metrics::{self, LegView};
@@ -59,8 +59,8 @@ pub struct Assembler {
 /// What is known of a leg while events stream in.
 #[derive(Debug, Clone, Copy)]
 struct Seen {
-    /// When the create that gave the leg's info happened; only an earlier time replaces it,
-    /// since events come in input order (a later line never wins a tie).
+    /// When the create that gave the leg's info happened (meaningful once the leg has info);
+    /// which create wins is [`create_wins`]'s to say.
     info_time: i64,
     /// The leg that create names as parent, or `NO_LEG`.
     parent: u32,
@@ -152,9 +152,10 @@ impl Assembler {
         self.block_legs = legs;
     }
 
-    /// Keeps what a create says about `leg` when it is the earliest seen.
+    /// Keeps what a create says about `leg` when it [`create_wins`] over the one kept.
     fn create(&mut self, leg: u32, time: i64, create: &ParsedCreate, syms: &[Sym]) {
-        if self.legs[leg as usize].info.is_some() && time >= self.seen[leg as usize].info_time {
+        let kept = self.legs[leg as usize].info.map(|_| self.seen[leg as usize].info_time);
+        if !create_wins(time, kept) {
             return;
         }
         // An inbound client leg names itself as caller: that is no parent.

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use crate::event::batch::{create_wins, Batch, KeyHasher, LegKey, ParsedCreate};
 use crate::event::uuid::{self, Bits};
 use crate::event::CallEvent;
-use crate::metrics::{self, LegView};
+use crate::metrics;
 use crate::model::intern::{Local, Strings, Sym};
 use crate::model::{Call, Dataset, Known, Leg, LegEvent, LegInfo, Seq, Span};
 
@@ -322,15 +322,7 @@ fn build_calls(plan: &link::Plan, legs: &[Leg], events: &[LegEvent], known: &Kno
         .with_min_len(256)
         .map(|(call, span)| {
             let root = plan.order[call.legs.range()].iter().position(|&old| old == call.root);
-            let views: Vec<LegView<'_>> = legs[span.range()]
-                .iter()
-                .enumerate()
-                .map(|(i, leg)| LegView {
-                    index: span.start + i as u32,
-                    leg,
-                    figures: metrics::leg_figures(&events[leg.events.range()], known),
-                })
-                .collect();
+            let views = metrics::leg_views(&legs[span.range()], span.start, events, known);
             let figures = metrics::call_figures(&views, root, call.flags, known);
             let first = legs[span.start as usize].events.start;
             let events = Span { start: first, end: legs[span.end as usize - 1].events.end };

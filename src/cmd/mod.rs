@@ -12,6 +12,7 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, Command};
 use crate::config::{InputSettings, Terminal};
+use crate::diagnostics::Read;
 use crate::exit::ExitCode;
 use crate::load::{self, Loaded};
 
@@ -37,7 +38,7 @@ pub fn run(cli: Cli, terminal: Terminal, out: &mut dyn Write, err: &mut dyn Writ
 /// Loads the inputs and reports bad lines on `err`.
 pub fn load_reported(input: &InputSettings, err: &mut dyn Write) -> anyhow::Result<Loaded> {
     let loaded = load::load(&input.inputs, &input.load)?;
-    loaded.diagnostics.report_bad_lines(err, input.color_stderr)?;
+    loaded.diagnostics.report_bad_lines(err, input.color_stderr, Read::Every)?;
     Ok(loaded)
 }
 

@@ -107,8 +107,9 @@ pub struct TimelineArgs {
 
 const CHECK_HELP: &str = "\
 The counts add up: lines = events + duplicates + other_events + bad_lines + blank_lines.
-Exit status: 0 when clean; 1 when a line is bad, a leg's create is missing (incomplete), or a
-call is suspicious (a state after the close, an event before the create, a link cycle). Calls
+Exit status: 0 when clean; 1 when a line is bad, a call is incomplete (a leg's create is
+missing, or the parent its legs name never appeared), or a call is suspicious (a state after
+the close, an event before the create, a link cycle). Calls
 still open at the end of the input are listed but do not fail the check: a log cut at midnight
 always has some.
 

@@ -1,14 +1,20 @@
-//! Counted, located, non-fatal problems, and the line accounting every command shares.
+//! Counted, located, non-fatal problems, the line accounting every command shares, and the
+//! one data-quality report that `check`, `summary` and `timeline` print from.
 //!
 //! Every input line lands in exactly one bucket: an event used, a duplicate dropped, an
 //! event of another kind, a blank line, or a bad line. Bad lines keep their file and line
-//! number (the first [`KEPT_BAD_LINES`] of them in full) so the user can find them. This module
-//! decides nothing about exit codes beyond reporting whether anything was bad; `run` does.
+//! number (the first [`KEPT_BAD_LINES`] of them in full) so the user can find them. What makes
+//! a call open, incomplete or suspicious is [`Problem`]'s to say, and [`Quality`] counts lines
+//! and calls by it. This module decides nothing about exit codes beyond reporting whether
+//! anything was bad; the commands do.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use serde::Serialize;
+
 use crate::event::LineError;
+use crate::model::{Call, Flags};
 
 /// How many bad lines are kept with their location and reason.
 pub const KEPT_BAD_LINES: usize = 100;
@@ -27,8 +33,8 @@ pub struct BadLine {
     pub error: LineError,
 }
 
-/// Where every input line went.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Where every input line went. Serialized, the keys of `check --format json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LineCounts {
     /// All lines read.
     pub lines: u64,
@@ -39,6 +45,7 @@ pub struct LineCounts {
     /// Valid events of other kinds.
     pub other_events: u64,
     /// Of those, how many per `event_name`.
+    #[serde(rename = "other_events_by_name")]
     pub other_by_name: BTreeMap<String, u64>,
     /// Lines that were not usable events.
     pub bad_lines: u64,
@@ -51,6 +58,137 @@ impl LineCounts {
     pub fn balanced(&self) -> bool {
         self.lines == self.events + self.duplicates + self.other_events + self.bad_lines + self.blank_lines
     }
+}
+
+/// A way a call is not whole. One call may have several. Serialized, its [`Problem::name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Problem {
+    /// A leg never closed: normal at the end of a log, and no failure.
+    Open,
+    /// A leg's `dialog_create` never arrived (`incomplete`), or the legs name a parent leg that
+    /// never appeared at all (`missing_root`), whose create is missing too: either way the
+    /// call may lack legs, and its figures what those legs would have said.
+    Incomplete,
+    /// A state after the close, an event before the create, or legs linked in a cycle.
+    Suspicious,
+}
+
+impl Problem {
+    /// Every problem, in the order reports list them.
+    pub const ALL: [Problem; 3] = [Problem::Open, Problem::Incomplete, Problem::Suspicious];
+
+    /// The flags that give a call this problem: the one definition every report counts by.
+    pub const fn flags(self) -> Flags {
+        match self {
+            Problem::Open => Flags::OPEN,
+            Problem::Incomplete => Flags::INCOMPLETE.union(Flags::MISSING_ROOT),
+            Problem::Suspicious => Flags::SUSPICIOUS,
+        }
+    }
+
+    /// The problems `call` has, in [`Problem::ALL`] order.
+    pub fn of(call: &Call) -> impl Iterator<Item = Problem> {
+        let flags = call.figures.flags;
+        Problem::ALL.into_iter().filter(move |problem| flags.intersects(problem.flags()))
+    }
+
+    /// `open`, `incomplete` or `suspicious`, as reports name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Problem::Open => "open",
+            Problem::Incomplete => "incomplete",
+            Problem::Suspicious => "suspicious",
+        }
+    }
+}
+
+impl Serialize for Problem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// The data quality of a report: where every line went and how many of its calls have each
+/// [`Problem`]. Serialized, the counts of `check --format json`, in its key order; a new
+/// figure is a new field here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Quality<'a> {
+    /// Where every input line went.
+    #[serde(flatten)]
+    pub counts: &'a LineCounts,
+    /// Calls in the report.
+    pub calls: u64,
+    /// Of those, with a leg still open.
+    pub open_calls: u64,
+    /// Of those, incomplete: see [`Problem::Incomplete`].
+    pub incomplete_calls: u64,
+    /// Of those, suspicious.
+    pub suspicious_calls: u64,
+}
+
+impl<'a> Quality<'a> {
+    /// The quality of a report of `calls`, from a load that met `diagnostics`.
+    pub fn new<'c>(diagnostics: &'a Diagnostics, calls: impl IntoIterator<Item = &'c Call>) -> Self {
+        let mut quality =
+            Quality { counts: &diagnostics.counts, calls: 0, open_calls: 0, incomplete_calls: 0, suspicious_calls: 0 };
+        for call in calls {
+            quality.calls += 1;
+            for problem in Problem::of(call) {
+                *quality.with_mut(problem) += 1;
+            }
+        }
+        quality
+    }
+
+    /// How many calls have `problem`.
+    pub fn with(&self, problem: Problem) -> u64 {
+        match problem {
+            Problem::Open => self.open_calls,
+            Problem::Incomplete => self.incomplete_calls,
+            Problem::Suspicious => self.suspicious_calls,
+        }
+    }
+
+    fn with_mut(&mut self, problem: Problem) -> &mut u64 {
+        match problem {
+            Problem::Open => &mut self.open_calls,
+            Problem::Incomplete => &mut self.incomplete_calls,
+            Problem::Suspicious => &mut self.suspicious_calls,
+        }
+    }
+
+    /// Clean: no bad line, no incomplete or suspicious call. Open calls are normal at the end
+    /// of a log and do not count against it.
+    pub fn clean(&self) -> bool {
+        self.counts.bad_lines == 0 && self.incomplete_calls == 0 && self.suspicious_calls == 0
+    }
+}
+
+/// The one-line form, as `summary` ends with: `17 lines read, 5 bad lines, 1 duplicate
+/// dropped; 0 open calls, 0 incomplete calls`.
+impl std::fmt::Display for Quality<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        write!(
+            f,
+            "{}, {}, {}; {}, {}",
+            plural(self.counts.lines, "line read", "lines read"),
+            plural(self.counts.bad_lines, "bad line", "bad lines"),
+            plural(self.counts.duplicates, "duplicate dropped", "duplicates dropped"),
+            plural(self.open_calls, "open call", "open calls"),
+            plural(self.incomplete_calls, "incomplete call", "incomplete calls"),
+        )
+    }
+}
+
+/// Which lines a load read, as its bad-line warning names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// Every line of the input.
+    Every,
+    /// Only the lines that mention one call's legs (`timeline --call`): a count "of N lines"
+    /// would mislead.
+    OneCall,
 }
 
 /// The non-fatal problems of one run.
@@ -99,8 +237,9 @@ impl Diagnostics {
         self.bad.extend(part.bad.into_iter().take(room).map(|bad| BadLine { line: bad.line + line_offset, ..bad }));
     }
 
-    /// Prints the first bad lines and a count of the rest, as `callflow: FILE:LINE: reason`.
-    pub fn report_bad_lines(&self, err: &mut dyn Write, color: bool) -> io::Result<()> {
+    /// Prints the first bad lines and a count of the rest, as `callflow: FILE:LINE: reason`,
+    /// then a warning with how many there were among the lines `read`.
+    pub fn report_bad_lines(&self, err: &mut dyn Write, color: bool, read: Read) -> io::Result<()> {
         for bad in self.bad.iter().take(SHOWN_BAD_LINES) {
             writeln!(err, "callflow: {}:{}: {}", bad.source, bad.line, bad.error)?;
         }
@@ -108,15 +247,16 @@ impl Diagnostics {
         if rest > 0 {
             writeln!(err, "callflow: ... and {rest} more bad lines")?;
         }
-        if self.counts.bad_lines > 0 {
-            let warning = if color { "\x1b[33mwarning\x1b[0m" } else { "warning" };
-            writeln!(
-                err,
-                "callflow: {warning}: {} of {} lines skipped as bad",
-                self.counts.bad_lines, self.counts.lines
-            )?;
+        let (bad, lines) = (self.counts.bad_lines, self.counts.lines);
+        let warning = if color { "\x1b[33mwarning\x1b[0m" } else { "warning" };
+        match read {
+            _ if bad == 0 => Ok(()),
+            Read::Every => writeln!(err, "callflow: {warning}: {bad} of {lines} lines skipped as bad"),
+            Read::OneCall => {
+                let s = if bad == 1 { "" } else { "s" };
+                writeln!(err, "callflow: {warning}: {bad} line{s} mentioning the call skipped as bad")
+            }
         }
-        Ok(())
     }
 }
 
@@ -132,13 +272,22 @@ mod tests {
             diag.bad_line("day.ndjson", line, LineError::NotAnObject);
         }
         let mut out = Vec::new();
-        diag.report_bad_lines(&mut out, false).unwrap();
+        diag.report_bad_lines(&mut out, false, Read::Every).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("callflow: day.ndjson:1: not a JSON object\n"));
         assert!(text.contains("callflow: day.ndjson:10: not a JSON object\n"));
         assert!(!text.contains("day.ndjson:11:"));
         assert!(text.contains("... and 3 more bad lines\n"));
         assert!(text.ends_with("warning: 13 of 13 lines skipped as bad\n"));
+    }
+
+    #[test]
+    fn every_flag_is_counted_under_exactly_one_problem() {
+        for (flag, name) in Flags::NAMES {
+            let homes: Vec<Problem> = Problem::ALL.into_iter().filter(|p| p.flags().contains(flag)).collect();
+            assert_eq!(homes.len(), 1, "{name}: {homes:?}");
+        }
+        assert!(Problem::Incomplete.flags().contains(Flags::MISSING_ROOT), "a parent never seen is a missing create");
     }
 
     #[test]

@@ -17,10 +17,10 @@ use std::collections::HashMap;
 use hashbrown::HashTable;
 use rayon::prelude::*;
 
-use crate::event::batch::{Batch, KeyHasher, LegKey, ParsedCreate};
+use crate::event::batch::{create_wins, Batch, KeyHasher, LegKey, ParsedCreate};
 use crate::event::uuid::{self, Bits};
 use crate::event::CallEvent;
-use crate::metrics::{self, LegView};
+use crate::metrics;
 use crate::model::intern::{Local, Strings, Sym};
 use crate::model::{Call, Dataset, Known, Leg, LegEvent, LegInfo, Seq, Span};
 
@@ -59,8 +59,8 @@ pub struct Assembler {
 /// What is known of a leg while events stream in.
 #[derive(Debug, Clone, Copy)]
 struct Seen {
-    /// When the create that gave the leg's info happened; only an earlier time replaces it,
-    /// since events come in input order (a later line never wins a tie).
+    /// When the create that gave the leg's info happened (meaningful once the leg has info);
+    /// which create wins is [`create_wins`]'s to say.
     info_time: i64,
     /// The leg that create names as parent, or `NO_LEG`.
     parent: u32,
@@ -152,9 +152,10 @@ impl Assembler {
         self.block_legs = legs;
     }
 
-    /// Keeps what a create says about `leg` when it is the earliest seen.
+    /// Keeps what a create says about `leg` when it [`create_wins`] over the one kept.
     fn create(&mut self, leg: u32, time: i64, create: &ParsedCreate, syms: &[Sym]) {
-        if self.legs[leg as usize].info.is_some() && time >= self.seen[leg as usize].info_time {
+        let kept = self.legs[leg as usize].info.map(|_| self.seen[leg as usize].info_time);
+        if !create_wins(time, kept) {
             return;
         }
         // An inbound client leg names itself as caller: that is no parent.
@@ -259,10 +260,9 @@ fn order_legs(mut legs: Vec<Leg>, plan: &link::Plan, spans: &[Span]) -> Vec<Leg>
         targets[old as usize] = final_index as u32;
     }
     // Legs in no call go after the others, to be cut off.
-    let mut unplaced = spans.len() as u32;
-    for target in targets.iter_mut().filter(|t| **t == NO_LEG) {
-        *target = unplaced;
-        unplaced += 1;
+    let unplaced = targets.iter_mut().filter(|t| **t == NO_LEG);
+    for (to, target) in (spans.len() as u32..).zip(unplaced) {
+        *target = to;
     }
     order::permute(&mut Placed { legs: &mut legs, targets: &mut targets });
     drop(targets);
@@ -321,15 +321,7 @@ fn build_calls(plan: &link::Plan, legs: &[Leg], events: &[LegEvent], known: &Kno
         .with_min_len(256)
         .map(|(call, span)| {
             let root = plan.order[call.legs.range()].iter().position(|&old| old == call.root);
-            let views: Vec<LegView<'_>> = legs[span.range()]
-                .iter()
-                .enumerate()
-                .map(|(i, leg)| LegView {
-                    index: span.start + i as u32,
-                    leg,
-                    figures: metrics::leg_figures(&events[leg.events.range()], known),
-                })
-                .collect();
+            let views = metrics::leg_views(&legs[span.range()], span.start, events, known);
             let figures = metrics::call_figures(&views, root, call.flags, known);
             let first = legs[span.start as usize].events.start;
             let events = Span { start: first, end: legs[span.end as usize - 1].events.end };

@@ -1,5 +1,6 @@
 //! `callflow check`: the data-quality report a cron job gates on. Every line accounted for,
-//! the first bad lines located, and the ids of the calls carrying each flag.
+//! the first bad lines located, and the ids of the calls with each problem. The counts and
+//! what they mean are `diagnostics::Quality`'s; this module lays them out.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -7,44 +8,25 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::config::InputSettings;
-use crate::diagnostics::{BadLine, LineCounts};
+use crate::diagnostics::{BadLine, Problem, Quality};
 use crate::exit::ExitCode;
 use crate::load::{self, Loaded};
-use crate::model::Flags;
 use crate::render::{self, Format, Render};
 
-/// Flagged call ids shown per flag in the table (JSON lists them all).
+/// Call ids shown per problem in the table (JSON lists them all).
 const SHOWN_IDS: usize = 10;
 
 /// The report, in the key order of its JSON form.
 #[derive(Debug, Serialize)]
 pub struct Report<'a> {
-    /// All lines read.
-    pub lines: u64,
-    /// Call events used.
-    pub events: u64,
-    /// Exact re-deliveries dropped.
-    pub duplicates: u64,
-    /// Valid events of other kinds.
-    pub other_events: u64,
-    /// Of those, per `event_name`.
-    pub other_events_by_name: &'a BTreeMap<String, u64>,
-    /// Lines that could not be used.
-    pub bad_lines: u64,
-    /// Empty lines.
-    pub blank_lines: u64,
-    /// Calls rebuilt.
-    pub calls: usize,
-    /// Calls with a leg never closed.
-    pub open_calls: usize,
-    /// Calls with a leg whose `dialog_create` never arrived (or a parent never seen at all).
-    pub incomplete_calls: usize,
-    /// Calls with a state after the close, an event before the create, or a link cycle.
-    pub suspicious_calls: usize,
+    /// Where every line went, and how many calls have each problem.
+    #[serde(flatten)]
+    pub quality: Quality<'a>,
     /// The first bad lines.
     pub bad: Vec<BadRecord<'a>>,
-    /// Call ids per flag name.
-    pub flagged: BTreeMap<&'static str, Vec<&'a str>>,
+    /// The ids of the calls with each problem, as many as its count; problems no call has are
+    /// left out.
+    pub flagged: BTreeMap<Problem, Vec<&'a str>>,
 }
 
 /// One bad line, located.
@@ -62,39 +44,18 @@ impl<'a> Report<'a> {
     /// The report of a load.
     pub fn new(loaded: &'a Loaded) -> Self {
         let ds = &loaded.dataset;
-        let counts: &LineCounts = &loaded.diagnostics.counts;
-        let with = |flags: Flags| ds.calls.iter().filter(|c| c.figures.flags.intersects(flags)).count();
-        let mut flagged: BTreeMap<&'static str, Vec<&str>> = BTreeMap::new();
+        let mut flagged: BTreeMap<Problem, Vec<&str>> = BTreeMap::new();
         for call in &ds.calls {
-            for (flag, name) in Flags::NAMES {
-                if call.figures.flags.contains(flag) {
-                    flagged.entry(name).or_default().push(ds.str(call.id));
-                }
+            for problem in Problem::of(call) {
+                flagged.entry(problem).or_default().push(ds.str(call.id));
             }
         }
         let located = |bad: &'a BadLine| BadRecord { file: &bad.source, line: bad.line, reason: bad.error.to_string() };
         Report {
-            lines: counts.lines,
-            events: counts.events,
-            duplicates: counts.duplicates,
-            other_events: counts.other_events,
-            other_events_by_name: &counts.other_by_name,
-            bad_lines: counts.bad_lines,
-            blank_lines: counts.blank_lines,
-            calls: ds.calls.len(),
-            open_calls: with(Flags::OPEN),
-            // A parent leg that never appeared is a missing create too.
-            incomplete_calls: with(Flags::INCOMPLETE | Flags::MISSING_ROOT),
-            suspicious_calls: with(Flags::SUSPICIOUS),
+            quality: Quality::new(&loaded.diagnostics, &ds.calls),
             bad: loaded.diagnostics.bad.iter().map(located).collect(),
             flagged,
         }
-    }
-
-    /// Clean: no bad line, no incomplete or suspicious call. Open calls are normal at the end
-    /// of a log and do not count against it.
-    pub fn clean(&self) -> bool {
-        self.bad_lines == 0 && self.incomplete_calls == 0 && self.suspicious_calls == 0
     }
 }
 
@@ -109,7 +70,7 @@ pub fn run(
     let loaded = load::load(&input.inputs, &input.load)?;
     let report = Report::new(&loaded);
     render::write(format, &report, out)?;
-    Ok(if report.clean() { ExitCode::Ok } else { ExitCode::Failure })
+    Ok(if report.quality.clean() { ExitCode::Ok } else { ExitCode::Failure })
 }
 
 impl Render for Report<'_> {
@@ -131,17 +92,18 @@ impl Render for Report<'_> {
             "incomplete_calls",
             "suspicious_calls",
         ];
+        let (quality, counts) = (&self.quality, self.quality.counts);
         let row = [
-            self.lines,
-            self.events,
-            self.duplicates,
-            self.other_events,
-            self.bad_lines,
-            self.blank_lines,
-            self.calls as u64,
-            self.open_calls as u64,
-            self.incomplete_calls as u64,
-            self.suspicious_calls as u64,
+            counts.lines,
+            counts.events,
+            counts.duplicates,
+            counts.other_events,
+            counts.bad_lines,
+            counts.blank_lines,
+            quality.calls,
+            quality.open_calls,
+            quality.incomplete_calls,
+            quality.suspicious_calls,
         ];
         render::write_csv_with_header(&header, [row], out)
     }
@@ -154,43 +116,40 @@ impl Render for Report<'_> {
 }
 
 fn write_text(report: &Report<'_>, out: &mut dyn Write) -> anyhow::Result<()> {
-    let verdict = if report.clean() { "clean" } else { "PROBLEMS FOUND" };
-    writeln!(out, "{verdict}: {} lines, {} calls", report.lines, report.calls)?;
+    let (quality, counts) = (&report.quality, report.quality.counts);
+    let verdict = if quality.clean() { "clean" } else { "PROBLEMS FOUND" };
+    writeln!(out, "{verdict}: {} lines, {} calls", counts.lines, quality.calls)?;
     let rows = [
-        ("events used", report.events),
-        ("duplicates dropped", report.duplicates),
-        ("other events", report.other_events),
-        ("bad lines", report.bad_lines),
-        ("blank lines", report.blank_lines),
+        ("events used", counts.events),
+        ("duplicates dropped", counts.duplicates),
+        ("other events", counts.other_events),
+        ("bad lines", counts.bad_lines),
+        ("blank lines", counts.blank_lines),
     ];
-    let width = report.other_events_by_name.keys().map(|k| k.len() + 2).max().unwrap_or(0).max(20);
+    let width = counts.other_by_name.keys().map(|k| k.len() + 2).max().unwrap_or(0).max(20);
     for (name, n) in rows {
         writeln!(out, "  {name:<width$} {n:>10}")?;
         if name == "other events" {
-            for (name, n) in report.other_events_by_name {
+            for (name, n) in &counts.other_by_name {
                 writeln!(out, "    {name:<w$} {n:>10}", w = width - 2)?;
             }
         }
     }
-    let calls = [
-        ("open calls", report.open_calls),
-        ("incomplete calls", report.incomplete_calls),
-        ("suspicious calls", report.suspicious_calls),
-    ];
-    for (name, n) in calls {
-        writeln!(out, "  {name:<width$} {n:>10}")?;
+    for problem in Problem::ALL {
+        let name = format!("{} calls", problem.name());
+        writeln!(out, "  {name:<width$} {:>10}", quality.with(problem))?;
     }
     for bad in &report.bad {
         writeln!(out, "bad line {}:{}: {}", bad.file, bad.line, bad.reason)?;
     }
-    if report.bad_lines > report.bad.len() as u64 {
-        writeln!(out, "... and {} more bad lines", report.bad_lines - report.bad.len() as u64)?;
+    if counts.bad_lines > report.bad.len() as u64 {
+        writeln!(out, "... and {} more bad lines", counts.bad_lines - report.bad.len() as u64)?;
     }
-    for (flag, ids) in &report.flagged {
+    for (problem, ids) in &report.flagged {
         let shown: Vec<&str> = ids.iter().take(SHOWN_IDS).copied().collect();
         let more = ids.len().saturating_sub(SHOWN_IDS);
         let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
-        writeln!(out, "{flag} ({}): {}{tail}", ids.len(), shown.join(" "))?;
+        writeln!(out, "{} calls ({}): {}{tail}", problem.name(), ids.len(), shown.join(" "))?;
     }
     Ok(())
 }

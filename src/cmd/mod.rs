@@ -9,6 +9,7 @@ pub mod timeline;
 use std::io::Write;
 
 use crate::config::{InputSettings, Job};
+use crate::diagnostics::Read;
 use crate::exit::ExitCode;
 use crate::load::{self, Loaded};
 
@@ -33,7 +34,7 @@ pub fn run(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
 /// Loads the inputs and reports bad lines on `err`.
 pub fn load_reported(input: &InputSettings, err: &mut dyn Write) -> anyhow::Result<Loaded> {
     let loaded = load::load(&input.inputs, &input.load)?;
-    loaded.diagnostics.report_bad_lines(err, input.color_stderr)?;
+    loaded.diagnostics.report_bad_lines(err, input.color_stderr, Read::Every)?;
     Ok(loaded)
 }
 

@@ -12,12 +12,11 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use crate::config::{OutputSettings, ReportSettings};
-use crate::diagnostics::LineCounts;
+use crate::diagnostics::Quality;
 use crate::exit::ExitCode;
 use crate::load::Loaded;
 use crate::metrics::aggregate::{self, CallFacts, Fixed, Group, GroupKey, KeyValue};
-use crate::metrics::Outcome;
-use crate::model::{Call, Flags};
+use crate::model::Call;
 use crate::render::{self, Format, Render};
 use crate::report::select::Selection;
 use crate::report::timefmt::Zone;
@@ -63,49 +62,6 @@ pub fn run(
     Ok(super::status(input, &loaded))
 }
 
-/// What the input was like: every line's fate, and the calls of the report that are not whole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Quality {
-    /// Lines read.
-    pub lines: u64,
-    /// Lines skipped as bad.
-    pub bad_lines: u64,
-    /// Re-delivered events dropped.
-    pub duplicates: u64,
-    /// Reported calls with a leg still open.
-    pub open_calls: u64,
-    /// Reported calls with a leg whose `dialog_create` never arrived.
-    pub incomplete_calls: u64,
-}
-
-impl Quality {
-    fn new(counts: &LineCounts, calls: &[&Call]) -> Self {
-        let count = |pred: &dyn Fn(&Call) -> bool| calls.iter().filter(|c| pred(c)).count() as u64;
-        Quality {
-            lines: counts.lines,
-            bad_lines: counts.bad_lines,
-            duplicates: counts.duplicates,
-            open_calls: count(&|c| c.figures.outcome() == Outcome::Open),
-            incomplete_calls: count(&|c| c.figures.flags.contains(Flags::INCOMPLETE)),
-        }
-    }
-}
-
-impl std::fmt::Display for Quality {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        write!(
-            f,
-            "{}, {}, {}; {}, {}",
-            plural(self.lines, "line read", "lines read"),
-            plural(self.bad_lines, "bad line", "bad lines"),
-            plural(self.duplicates, "duplicate dropped", "duplicates dropped"),
-            plural(self.open_calls, "open call", "open calls"),
-            plural(self.incomplete_calls, "incomplete call", "incomplete calls"),
-        )
-    }
-}
-
 /// The groups of one run and the quality of the input they came from.
 #[derive(Debug, Clone)]
 pub struct Report<'a> {
@@ -113,8 +69,8 @@ pub struct Report<'a> {
     pub keys: Vec<GroupKey>,
     /// One group per row, sorted.
     pub groups: Vec<Group<'a>>,
-    /// The data-quality figures.
-    pub quality: Quality,
+    /// The data quality of the input and of the calls reported.
+    pub quality: Quality<'a>,
 }
 
 impl<'a> Report<'a> {
@@ -122,7 +78,7 @@ impl<'a> Report<'a> {
     pub fn new(loaded: &'a Loaded, selection: &Selection, keys: Vec<GroupKey>, zone: &Zone) -> Self {
         let ds = &loaded.dataset;
         let calls: Vec<&Call> = selection.apply(ds).collect();
-        let quality = Quality::new(&loaded.diagnostics.counts, &calls);
+        let quality = Quality::new(&loaded.diagnostics, calls.iter().copied());
         let groups = aggregate::summarize(calls.iter().map(|c| CallFacts::new(ds, c)), &keys, zone);
         Report { keys, groups, quality }
     }

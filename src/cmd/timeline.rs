@@ -13,7 +13,7 @@ use chrono::Datelike;
 use serde::Serialize;
 
 use crate::config::{InputSettings, OutputSettings, ReportSettings};
-use crate::diagnostics::SHOWN_BAD_LINES;
+use crate::diagnostics::Read;
 use crate::event::EventKind;
 use crate::exit::{ExitCode, UsageError};
 use crate::load::Loaded;
@@ -63,18 +63,7 @@ fn load_call(input: &InputSettings, id: &CallId, err: &mut dyn Write) -> anyhow:
     let Some(loaded) = located else {
         return super::load_reported(input, err);
     };
-    let diagnostics = &loaded.diagnostics;
-    for bad in diagnostics.bad.iter().take(SHOWN_BAD_LINES) {
-        writeln!(err, "callflow: {}:{}: {}", bad.source, bad.line, bad.error)?;
-    }
-    if diagnostics.counts.bad_lines > 0 {
-        let n = diagnostics.counts.bad_lines;
-        writeln!(
-            err,
-            "callflow: warning: {n} line{} mentioning the call skipped as bad",
-            if n == 1 { "" } else { "s" }
-        )?;
-    }
+    loaded.diagnostics.report_bad_lines(err, input.color_stderr, Read::OneCall)?;
     Ok(loaded)
 }
 

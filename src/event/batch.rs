@@ -66,9 +66,17 @@ pub struct BatchLeg {
     pub first: (i64, u64),
     /// Its events in the block.
     pub count: u32,
-    /// Its earliest create in the block (the first read, of those in the same second): its
-    /// time, and what it says, as an index into [`Batch::creates`].
+    /// Its create that [`create_wins`] in the block: its time, and what it says, as an index
+    /// into [`Batch::creates`].
     pub create: Option<(i64, u32)>,
+}
+
+/// Whether a leg's `dialog_create` at `candidate` replaces the one kept, made at `kept`: the
+/// earliest create describes the leg. Creates are offered in input order, within a block and
+/// across blocks, so of two in the same second the one read first stays: a later line never
+/// wins a tie. The one home of the rule, for a block here and across blocks in `assemble`.
+pub fn create_wins(candidate: i64, kept: Option<i64>) -> bool {
+    kept.is_none_or(|kept| candidate < kept)
 }
 
 /// What a `dialog_create` says about its leg, its strings numbered in its block.
@@ -159,8 +167,7 @@ impl Batch {
         }
         seen.count += 1;
         if let Some(create) = create {
-            // Lines come in order: only an earlier time makes a later line's create win.
-            if seen.create.is_none_or(|(earliest, _)| event.time < earliest) {
+            if create_wins(event.time, seen.create.map(|(kept, _)| kept)) {
                 seen.create = Some((event.time, create));
             }
         }
@@ -228,6 +235,14 @@ pub fn parse_batch_into(block: &Block, source: &str, max_line_bytes: usize, hash
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_earliest_create_wins_and_a_tie_keeps_the_one_read_first() {
+        assert!(create_wins(5, None));
+        assert!(create_wins(4, Some(5)));
+        assert!(!create_wins(5, Some(5)), "a later line never wins a tie");
+        assert!(!create_wins(6, Some(5)));
+    }
 
     #[test]
     fn events_keep_their_strings_and_legs() {

@@ -1,12 +1,15 @@
-//! Pure functions from a call's legs and events to its figures, exactly as DOMAIN.md defines
-//! them. No I/O, no formatting, no string resolution beyond comparing interned constants.
+//! Pure functions from a call's legs and events to its figures, exactly as the README's CSV
+//! columns define them. No I/O, no formatting, no string resolution beyond comparing interned
+//! constants. Which leg decides a figure, and by which rule, is [`rules`]' answer.
 
 use std::borrow::Cow;
 
 pub mod aggregate;
+pub mod rules;
 
 use crate::event::EventKind;
 use crate::model::{Dataset, Flags, Known, Leg, LegEvent, LegInfo, Seq, Sym};
+pub use rules::{Choice, Choices, ConsultantRule, HangupRule};
 
 /// A moment in the input: a time, with the input position breaking ties within a second.
 pub type Moment = (i64, Seq);
@@ -83,7 +86,7 @@ pub fn leg_figures(events: &[LegEvent], known: &Known) -> LegFigures {
     fig
 }
 
-/// The figures of a call (DOMAIN.md, "What a call's figures mean").
+/// The figures of a call, one per column of `calls`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallFigures {
     /// Earliest event time of any leg.
@@ -182,17 +185,30 @@ impl LegView<'_> {
     }
 }
 
+/// Each leg of a call with its figures: `legs` are the call's legs, the first of them at index
+/// `first` in the dataset, and `events` all the dataset's events.
+pub fn leg_views<'a>(legs: &'a [Leg], first: u32, events: &[LegEvent], known: &Known) -> Vec<LegView<'a>> {
+    let view = |(i, leg): (usize, &'a Leg)| LegView {
+        index: first + i as u32,
+        leg,
+        figures: leg_figures(&events[leg.events.range()], known),
+    };
+    legs.iter().enumerate().map(view).collect()
+}
+
 /// The figures of a call from its legs (`root` is the index into `legs` of the root leg, when
-/// it is in the input). `structural` carries the flags found while linking.
+/// it is in the input). `structural` carries the flags found while linking. Every figure taken
+/// from one chosen leg comes from [`rules::choose`].
 pub fn call_figures(legs: &[LegView<'_>], root: Option<usize>, structural: Flags, known: &Known) -> CallFigures {
     let start = legs.iter().map(|l| l.figures.first.0).min().unwrap_or(0);
-    let answered_at = legs.iter().filter_map(|l| l.figures.talking).map(|t| t.0).min();
     let all_closed = legs.iter().all(|l| l.figures.closed.is_some());
     let end = if all_closed { legs.iter().filter_map(|l| l.figures.closed).map(|c| c.0).max() } else { None };
     let flags = legs.iter().fold(structural, |acc, l| acc | l.figures.flags);
 
-    let (consultant, project) = consultant_and_project(legs, known);
-    let hangup = hangup_leg(legs, known);
+    let chosen = rules::choose(legs, known);
+    let leg = |index: Option<u32>| index.and_then(|index| legs.iter().find(|l| l.index == index));
+    let answered_at = leg(chosen.answered).and_then(|l| l.figures.talking).map(|t| t.0);
+    let (consultant, project) = consultant_and_project(leg(chosen.consultant.leg), chosen.consultant.rule);
     let first_created = |keep: &dyn Fn(&LegInfo) -> bool| {
         legs.iter()
             .filter(|l| l.figures.created.is_some() && l.info().is_some_and(keep))
@@ -209,66 +225,26 @@ pub fn call_figures(legs: &[LegView<'_>], root: Option<usize>, structural: Flags
         start,
         answered_at,
         end,
-        hangup_leg: hangup,
+        hangup_leg: chosen.hangup.leg,
         direction,
         consultant,
         project,
         client,
-        close_cause: ending_close_cause(legs, hangup, known),
+        close_cause: leg(chosen.ending).and_then(|l| l.figures.close_cause),
         legs: legs.len() as u32,
         flags,
     }
 }
 
-/// The leg whose `HANGUP` close is the latest, looking first at legs that reached `talking`.
-fn hangup_leg(legs: &[LegView<'_>], known: &Known) -> Option<u32> {
-    let latest_hangup = |talked_only: bool| {
-        legs.iter()
-            .filter(|l| !talked_only || l.figures.talking.is_some())
-            .filter(|l| l.figures.close_cause == Some(known.hangup))
-            .max_by_key(|l| l.figures.closed)
-            .map(|l| l.index)
+/// The consultant and project that `leg`, chosen by `rule`, names.
+fn consultant_and_project(leg: Option<&LegView<'_>>, rule: ConsultantRule) -> (Option<Sym>, Option<Sym>) {
+    let Some(info) = leg.and_then(|l| l.info()) else {
+        return (None, None);
     };
-    latest_hangup(true).or_else(|| latest_hangup(false))
-}
-
-/// The close cause of the leg that ended the call: the hangup leg when there is one, else the
-/// first leg to close (a `BUSY` or `NO_ANSWER` that the other legs then followed). Within the
-/// first second, a `DIALOG_LEFT` ("the other party left") is a consequence, never the cause, so
-/// the order of same-second lines does not change the answer.
-fn ending_close_cause(legs: &[LegView<'_>], hangup: Option<u32>, known: &Known) -> Option<Sym> {
-    let ending = match hangup {
-        Some(index) => legs.iter().find(|l| l.index == index),
-        None => legs
-            .iter()
-            .filter_map(|l| Some((l.figures.closed?, l)))
-            .min_by_key(|((time, seq), l)| (*time, l.figures.close_cause == Some(known.dialog_left), *seq))
-            .map(|(_, l)| l),
-    };
-    ending.and_then(|l| l.figures.close_cause)
-}
-
-/// The consultant: the last consultant leg that reached `talking`, else the last consultant leg
-/// created, else a client leg's `peer_username`; the project from the same source.
-fn consultant_and_project(legs: &[LegView<'_>], known: &Known) -> (Option<Sym>, Option<Sym>) {
-    let consultants = || legs.iter().filter(|l| l.is_type(known.consultant));
-    let chosen = consultants()
-        .filter(|l| l.figures.talking.is_some())
-        .max_by_key(|l| l.figures.talking)
-        .or_else(|| consultants().filter(|l| l.figures.created.is_some()).max_by_key(|l| l.figures.created));
-    if let Some(info) = chosen.and_then(|l| l.info()) {
-        if info.username.is_some() {
-            return (info.username, info.project);
-        }
-    }
-    let from_client = legs
-        .iter()
-        .filter(|l| l.is_type(known.external) && l.info().is_some_and(|i| i.peer_username.is_some()))
-        .min_by_key(|l| l.figures.created)
-        .and_then(|l| l.info());
-    match from_client {
-        Some(info) => (info.peer_username, info.peer_project_name),
-        None => (None, chosen.and_then(|l| l.info()?.project)),
+    match rule {
+        ConsultantRule::LastTalking | ConsultantRule::LastCreated => (info.username, info.project),
+        ConsultantRule::ClientPeerUsername => (info.peer_username, info.peer_project_name),
+        ConsultantRule::Nobody => (None, info.project),
     }
 }
 

@@ -3,13 +3,14 @@
 //! its data-quality flags.
 //!
 //! Pure functions of the dataset. The figures are `metrics`' and are only read here, never
-//! recomputed: a sentence names the legs and moments that made a figure what it is.
+//! recomputed, and which leg decided a figure, by which rule, is `metrics::rules`' answer: a
+//! sentence only names the legs and moments that made a figure what it is.
 
 use std::borrow::Cow;
 
 use serde::Serialize;
 
-use crate::metrics::{self, LegFigures, Outcome};
+use crate::metrics::{self, Choice, ConsultantRule, HangupRule, LegFigures, Outcome};
 use crate::model::{Call, Dataset, Flags, Leg, LegEvent};
 use crate::render::human_duration;
 use crate::report::timefmt::Zone;
@@ -102,20 +103,22 @@ struct LegFacts<'a> {
 pub fn explain(ds: &Dataset, call: &Call, zone: &Zone) -> Vec<Explanation> {
     let uuids: Vec<&str> = ds.legs_of(call).iter().map(|leg| ds.str(leg.uuid)).collect();
     let ids = short_ids(&uuids);
-    let legs: Vec<LegFacts<'_>> = ds
-        .legs_of(call)
+    let views = metrics::leg_views(ds.legs_of(call), call.legs.start, &ds.events, &ds.known);
+    // The same choices the figures were made from: the sentences only name them.
+    let choices = metrics::rules::choose(&views, &ds.known);
+    let legs: Vec<LegFacts<'_>> = views
         .iter()
-        .enumerate()
-        .map(|(i, leg)| LegFacts {
-            index: call.legs.start + i as u32,
-            leg,
-            fig: metrics::leg_figures(ds.events_of(leg), &ds.known),
-            name: format!("the {} leg {}", metrics::side_name(ds, leg.info.and_then(|info| info.dialog_type)), ids[i]),
+        .zip(ids)
+        .map(|(view, id)| LegFacts {
+            index: view.index,
+            leg: view.leg,
+            fig: view.figures,
+            name: format!("the {} leg {id}", metrics::side_name(ds, view.leg.info.and_then(|info| info.dialog_type))),
         })
         .collect();
     let clock = |t: i64| zone.local(t).format("%H:%M:%S").to_string();
-    let mut out = vec![hangup(ds, call, &legs, &clock), outcome(call, &legs, &clock)];
-    out.extend(consultant(ds, call, &legs, &clock));
+    let mut out = vec![hangup(ds, call, &legs, choices.hangup, &clock), outcome(call, &legs, choices.answered, &clock)];
+    out.extend(consultant(ds, call, &legs, choices.consultant, &clock));
     out.extend(flags(ds, call, &legs, &clock));
     out.extend(arrivals(&chronological(ds, call)));
     out
@@ -123,6 +126,11 @@ pub fn explain(ds: &Dataset, call: &Call, zone: &Zone) -> Vec<Explanation> {
 
 fn says(about: &'static str, text: String) -> Explanation {
     Explanation { about: Cow::Borrowed(about), text }
+}
+
+/// The leg a rule chose, among the call's.
+fn chosen<'l, 'a>(legs: &'l [LegFacts<'a>], leg: Option<u32>) -> Option<&'l LegFacts<'a>> {
+    legs.iter().find(|l| Some(l.index) == leg)
 }
 
 /// `the consultant leg c2b19c63 closed with DIALOG_LEFT at 16:25:09`, or that it never closed.
@@ -136,19 +144,24 @@ fn close_clause(ds: &Dataset, leg: &LegFacts<'_>, clock: &dyn Fn(i64) -> String)
     }
 }
 
-fn hangup(ds: &Dataset, call: &Call, legs: &[LegFacts<'_>], clock: &dyn Fn(i64) -> String) -> Explanation {
-    let hung_up = legs.iter().find(|l| Some(l.index) == call.figures.hangup_leg);
+fn hangup(
+    ds: &Dataset,
+    call: &Call,
+    legs: &[LegFacts<'_>],
+    choice: Choice<HangupRule>,
+    clock: &dyn Fn(i64) -> String,
+) -> Explanation {
     let others: Vec<String> =
-        legs.iter().filter(|l| Some(l.index) != call.figures.hangup_leg).map(|l| close_clause(ds, l, clock)).collect();
-    let mut text = match hung_up {
+        legs.iter().filter(|l| Some(l.index) != choice.leg).map(|l| close_clause(ds, l, clock)).collect();
+    let mut text = match chosen(legs, choice.leg) {
         Some(leg) => {
-            let hangups = legs.iter().filter(|l| l.fig.close_cause == Some(ds.known.hangup)).count();
-            let anyone_talked = legs.iter().any(|l| l.fig.talking.is_some());
-            let rule = match (leg.fig.talking.is_some(), anyone_talked, hangups) {
-                (false, true, _) => ", the latest HANGUP of any leg, since no leg that reached talking closed with one",
-                (true, _, 2..) => ", the latest HANGUP among the legs that reached talking",
-                (false, false, 2..) => ", the latest HANGUP",
-                _ => "",
+            let rule = match choice.rule {
+                HangupRule::NoTalkedHangup => {
+                    ", the latest HANGUP of any leg, since no leg that reached talking closed with one"
+                }
+                HangupRule::LatestTalkedHangup => ", the latest HANGUP among the legs that reached talking",
+                HangupRule::LatestHangup => ", the latest HANGUP",
+                HangupRule::OnlyHangup | HangupRule::NoHangup => "",
             };
             let side = metrics::hangup_side(ds, &call.figures);
             format!("{side} hung up: {}{rule}", close_clause(ds, leg, clock))
@@ -162,12 +175,11 @@ fn hangup(ds: &Dataset, call: &Call, legs: &[LegFacts<'_>], clock: &dyn Fn(i64) 
     says("hangup_side", text)
 }
 
-fn outcome(call: &Call, legs: &[LegFacts<'_>], clock: &dyn Fn(i64) -> String) -> Explanation {
+fn outcome(call: &Call, legs: &[LegFacts<'_>], answered: Option<u32>, clock: &dyn Fn(i64) -> String) -> Explanation {
     let f = &call.figures;
     let text = match f.outcome() {
         Outcome::Answered => {
-            let first = legs.iter().filter(|l| l.fig.talking.is_some()).min_by_key(|l| l.fig.talking);
-            let who = first.map_or_else(|| "a leg".to_owned(), |l| l.name.clone());
+            let who = chosen(legs, answered).map_or_else(|| "a leg".to_owned(), |l| l.name.clone());
             let (answered, end) = (f.answered_at.unwrap_or(f.start), f.end.unwrap_or(f.start));
             format!(
                 "answered: {who} reached talking at {}, {} after the call started; the last leg closed at {}, {} later",
@@ -190,31 +202,38 @@ fn outcome(call: &Call, legs: &[LegFacts<'_>], clock: &dyn Fn(i64) -> String) ->
     says("outcome", text)
 }
 
-fn consultant(ds: &Dataset, call: &Call, legs: &[LegFacts<'_>], clock: &dyn Fn(i64) -> String) -> Option<Explanation> {
+/// Nothing when the call has no consultant: no rule found a name.
+fn consultant(
+    ds: &Dataset,
+    call: &Call,
+    legs: &[LegFacts<'_>],
+    choice: Choice<ConsultantRule>,
+    clock: &dyn Fn(i64) -> String,
+) -> Option<Explanation> {
     let name = ds.opt_str(call.figures.consultant)?;
-    let info = |l: &LegFacts<'_>| l.leg.info.unwrap_or_default();
-    let consultants: Vec<&LegFacts<'_>> =
-        legs.iter().filter(|l| info(l).dialog_type == Some(ds.known.consultant)).collect();
-    let theirs = |l: &&&LegFacts<'_>| ds.opt_str(info(l).username) == Some(name);
-    let talked = consultants.iter().filter(theirs).filter(|l| l.fig.talking.is_some()).max_by_key(|l| l.fig.talking);
-    let created = consultants.iter().filter(theirs).max_by_key(|l| l.fig.created);
-    let text = if let Some(leg) = talked {
-        let at = leg.fig.talking.map_or(0, |t| t.0);
-        let offered = match consultants.len() {
-            1 => String::new(),
-            n => format!(" (of {n} consultant legs)"),
-        };
-        format!(
-            "consultant {name}: {} was the last consultant leg to reach talking, at {}{offered}",
-            leg.name,
-            clock(at)
-        )
-    } else if let Some(leg) = created {
-        format!("consultant {name}: no consultant leg reached talking, and {} was the last one created", leg.name)
-    } else {
-        let client = legs.iter().find(|l| ds.opt_str(info(l).peer_username) == Some(name));
-        let from = client.map_or_else(|| "a client leg".to_owned(), |l| l.name.clone());
-        format!("consultant {name}: no consultant leg names its user, so the name comes from {from} (peer_username)")
+    let leg = chosen(legs, choice.leg)?;
+    let text = match choice.rule {
+        ConsultantRule::LastTalking => {
+            let at = leg.fig.talking.map_or(0, |t| t.0);
+            let is_consultant = |l: &&LegFacts<'_>| l.leg.info.and_then(|i| i.dialog_type) == Some(ds.known.consultant);
+            let offered = match legs.iter().filter(is_consultant).count() {
+                1 => String::new(),
+                n => format!(" (of {n} consultant legs)"),
+            };
+            format!(
+                "consultant {name}: {} was the last consultant leg to reach talking, at {}{offered}",
+                leg.name,
+                clock(at)
+            )
+        }
+        ConsultantRule::LastCreated => {
+            format!("consultant {name}: no consultant leg reached talking, and {} was the last one created", leg.name)
+        }
+        ConsultantRule::ClientPeerUsername => format!(
+            "consultant {name}: no consultant leg names its user, so the name comes from {} (peer_username)",
+            leg.name
+        ),
+        ConsultantRule::Nobody => return None,
     };
     Some(says("consultant", text))
 }
@@ -334,6 +353,34 @@ mod tests {
         let made = ["a1000000-0000-4000-8000-000000000001", "a1000000-0000-4000-8000-000000000002"];
         assert_eq!(short_ids(&made), ["a100…0001", "a100…0002"]);
         assert_eq!(short_ids(&["x", "x-long-name-1", "x-long-name-2"]), ["x", "x-lo…me-1", "x-lo…me-2"]);
+    }
+
+    #[test]
+    fn the_consultant_sentence_names_the_rule_that_chose_the_name() {
+        // The consultant leg that talked names no user, so the name is the client's peer; a
+        // later consultant leg of the same name must not be taken for the source.
+        let line = |time: &str, uuid: &str, rest: &str| {
+            format!(
+                r#"{{"event_type":"user_dialog","event_time":"2026-03-10 10:00:{time}","dialog_uuid":"{uuid}",{rest}}}"#
+            ) + "\n"
+        };
+        let create = |kind: &str, who: &str| {
+            format!(
+                r#""event_name":"dialog_create","dialog_type":"{kind}",{who}"initial_application_info":{{"data":{{"caller_dialog_uuid":"leg-0"}}}}"#
+            )
+        };
+        let log = [
+            line("00", "leg-0", &create("EXTERNAL", r#""peer_username":"ewa","#)),
+            line("01", "leg-1", &create("CONSULTANT", "")),
+            line("02", "leg-2", &create("CONSULTANT", r#""tenant_user":{"username":"ewa"},"#)),
+            line("05", "leg-0", r#""event_name":"dialog_state_update","state":"talking""#),
+            line("05", "leg-1", r#""event_name":"dialog_state_update","state":"talking""#),
+        ];
+        let why = texts(&log.concat());
+        assert_eq!(
+            why[2],
+            "consultant ewa: no consultant leg names its user, so the name comes from the client leg leg-0 (peer_username)"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use crate::common::{callflow, fixture};
 
@@ -31,6 +32,18 @@ struct Bad {
     file: String,
     line: u64,
     reason: String,
+}
+
+/// Writes the lines of a fixture but those `drop` matches, as a log that lost them would be,
+/// to `name` in a folder of its own for this run; returns the folder (to remove) and the file.
+fn trimmed(fixture_name: &str, name: &str, drop: impl Fn(&str) -> bool) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("callflow-check-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(fixture(fixture_name)).unwrap();
+    let kept: String = text.lines().filter(|l| !drop(l)).map(|l| format!("{l}\n")).collect();
+    let file = dir.join(name);
+    std::fs::write(&file, kept).unwrap();
+    (dir, file)
 }
 
 fn check(files: &[&str]) -> (Option<i32>, Report) {
@@ -68,13 +81,8 @@ fn counts_add_up_and_problems_fail_the_check() {
 
 #[test]
 fn open_calls_alone_do_not_fail_but_suspicious_ones_do() {
-    let dir = std::env::temp_dir().join(format!("callflow-check-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let open = dir.join("open.ndjson");
+    let (dir, open) = trimmed("seed_outbound.ndjson", "open.ndjson", |l| l.contains("dialog_close"));
     let seed = std::fs::read_to_string(fixture("seed_outbound.ndjson")).unwrap();
-    let without_closes: String =
-        seed.lines().filter(|l| !l.contains("dialog_close")).map(|l| format!("{l}\n")).collect();
-    std::fs::write(&open, &without_closes).unwrap();
     let out = callflow().arg("check").arg(&open).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     // A state update after the close, a second later.
@@ -86,7 +94,7 @@ fn open_calls_alone_do_not_fail_but_suspicious_ones_do() {
     assert_eq!(out.status.code(), Some(1));
     let report: Report = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report.suspicious_calls, 1);
-    assert_eq!(report.flagged["state_after_close"], ["c2b19c63-f17b-4726-b3a1-5b5046e887ef"]);
+    assert_eq!(report.flagged["suspicious"], ["c2b19c63-f17b-4726-b3a1-5b5046e887ef"]);
 }
 
 #[test]
@@ -125,4 +133,35 @@ fn csv_is_the_json_counts_as_one_row_with_the_same_exit_code() {
     assert_eq!(header, expected.iter().map(|(name, _)| name.to_string()).collect::<Vec<_>>());
     assert_eq!(rows, [expected.iter().map(|(_, n)| *n).collect::<Vec<_>>()]);
     assert!(report.bad_lines > 0 && report.incomplete_calls > 0, "the fixtures have problems to count");
+}
+
+#[test]
+fn check_and_the_summary_count_the_same_incomplete_calls_and_list_them_all() {
+    // The log begins after the client leg's lines (they went to the previous file): the
+    // consultant legs offered the call name a parent that never appears (missing_root). The
+    // other file adds a leg whose dialog_create never arrived (incomplete).
+    let client = r#""dialog_uuid":"a1000000-0000-4000-8000-000000000001""#;
+    let (dir, rotated) = trimmed("inbound_multi_offer.ndjson", "rotated.ndjson", |l| l.contains(client));
+    let files = [rotated, fixture("incomplete_and_open.ndjson")];
+    let run = |args: &[&str]| callflow().args(args).args(&files).output().unwrap();
+    let (json, text, summary) = (run(&["check", "--format", "json"]), run(&["check"]), run(&["summary"]));
+    let csv = run(&["summary", "--format", "csv"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let report: Report = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json.status.code(), Some(1));
+    assert_eq!(report.incomplete_calls, 2);
+    assert_eq!(
+        report.flagged["incomplete"],
+        ["a1000000-0000-4000-8000-000000000001", "f7000000-0000-4000-8000-000000000001"]
+    );
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("\n  incomplete calls              2\n"), "{text}");
+    let listed =
+        text.lines().find_map(|l| l.strip_prefix("incomplete calls (2): ")).unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(listed.split(' ').count(), 2, "{text}");
+    let footer = String::from_utf8(summary.stdout).unwrap();
+    assert!(footer.trim_end().ends_with("; 1 open call, 2 incomplete calls"), "{footer}");
+    let stderr = String::from_utf8(csv.stderr).unwrap();
+    assert!(stderr.trim_end().ends_with("; 1 open call, 2 incomplete calls"), "{stderr}");
 }

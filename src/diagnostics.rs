@@ -42,6 +42,9 @@ pub struct LineCounts {
     pub events: u64,
     /// Exact re-deliveries dropped.
     pub duplicates: u64,
+    /// Call events that arrived after their call was settled and reported: dropped, never
+    /// made into a fragment call.
+    pub late: u64,
     /// Valid events of other kinds.
     pub other_events: u64,
     /// Of those, how many per `event_name`.
@@ -56,7 +59,7 @@ pub struct LineCounts {
 impl LineCounts {
     /// True when the buckets add up to the lines read (they always should).
     pub fn balanced(&self) -> bool {
-        self.lines == self.events + self.duplicates + self.other_events + self.bad_lines + self.blank_lines
+        self.lines == self.events + self.duplicates + self.late + self.other_events + self.bad_lines + self.blank_lines
     }
 }
 
@@ -227,6 +230,7 @@ impl Diagnostics {
         self.counts.lines += counts.lines;
         self.counts.events += counts.events;
         self.counts.duplicates += counts.duplicates;
+        self.counts.late += counts.late;
         self.counts.other_events += counts.other_events;
         self.counts.bad_lines += counts.bad_lines;
         self.counts.blank_lines += counts.blank_lines;

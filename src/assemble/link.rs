@@ -72,7 +72,7 @@ pub(super) fn plan_calls(legs: &[Leg], seen: &[Seen], strings: &Strings) -> Plan
 }
 
 /// Union-find over parent links: the component root of every leg.
-fn components(seen: &[Seen]) -> Vec<u32> {
+pub(super) fn components(seen: &[Seen]) -> Vec<u32> {
     let mut parent: Vec<u32> = (0..seen.len() as u32).collect();
     fn find(parent: &mut [u32], mut x: u32) -> u32 {
         while parent[x as usize] != x {

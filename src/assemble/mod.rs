@@ -19,13 +19,16 @@ use rayon::prelude::*;
 
 use crate::event::batch::{create_wins, Batch, KeyHasher, LegKey, ParsedCreate};
 use crate::event::uuid::{self, Bits};
-use crate::event::CallEvent;
+use crate::event::{CallEvent, EventKind};
 use crate::metrics;
 use crate::model::intern::{Local, Strings, Sym};
 use crate::model::{Call, Dataset, Known, Leg, LegEvent, LegInfo, Seq, Span};
 
 mod link;
 mod order;
+mod settle;
+
+pub use settle::{Gone, Settled, Take};
 
 /// Marks "no leg" in leg indices.
 const NO_LEG: u32 = u32::MAX;
@@ -54,6 +57,8 @@ pub struct Assembler {
     /// The uuid of legs keyed by their bits until `finish` writes their text: a symbol no
     /// interned string can have.
     unnamed: Sym,
+    /// The log time: the latest `event_time` pushed.
+    latest: Option<i64>,
 }
 
 /// What is known of a leg while events stream in.
@@ -68,6 +73,8 @@ struct Seen {
     first: (i64, Seq),
     /// How many events it has; 0 for a parent named by a child but never seen itself.
     count: u32,
+    /// Its latest close, if it has one.
+    closed: Option<i64>,
 }
 
 impl Seen {
@@ -85,13 +92,18 @@ impl Default for Assembler {
 impl Assembler {
     /// An empty assembler with its own string table and a fresh hash key.
     pub fn new() -> Self {
+        Assembler::with_hasher(KeyHasher::new())
+    }
+
+    /// An empty assembler with its own string table, keying legs with `hasher`.
+    fn with_hasher(hasher: KeyHasher) -> Self {
         let mut strings = Strings::new();
         let known = Known::intern(&mut strings);
         let unnamed = strings.add_unique("");
         Assembler {
             strings,
             known,
-            hasher: KeyHasher::new(),
+            hasher,
             by_uuid: HashTable::new(),
             by_text: HashMap::new(),
             bits: Vec::new(),
@@ -101,6 +113,33 @@ impl Assembler {
             event_legs: Vec::new(),
             block_legs: Vec::new(),
             unnamed,
+            latest: None,
+        }
+    }
+
+    /// The log time: the latest `event_time` pushed so far.
+    pub fn latest(&self) -> Option<i64> {
+        self.latest
+    }
+
+    /// Legs held.
+    pub fn leg_count(&self) -> usize {
+        self.legs.len()
+    }
+
+    /// Finds every leg again by its key, after the legs were rebuilt.
+    fn index_legs(&mut self) {
+        self.by_uuid.clear();
+        self.by_text.clear();
+        for leg in 0..self.legs.len() as u32 {
+            let uuid = self.legs[leg as usize].uuid;
+            if uuid == self.unnamed {
+                let (known, hasher) = (&self.bits, &self.hasher);
+                let hash = hasher.hash_one(known[leg as usize]);
+                self.by_uuid.insert_unique(hash, leg, |&leg| hasher.hash_one(known[leg as usize]));
+            } else {
+                self.by_text.insert(uuid, leg);
+            }
         }
     }
 
@@ -149,6 +188,13 @@ impl Assembler {
             LegEvent::new(event.time, seq(event.line), event.kind, sym(event.state), sym(event.close_cause))
         }));
         self.event_legs.extend(block.events.iter().map(|event| legs[event.leg as usize]));
+        for event in &block.events {
+            self.latest = Some(self.latest.map_or(event.time, |latest| latest.max(event.time)));
+            if event.kind == EventKind::Close {
+                let closed = &mut self.seen[legs[event.leg as usize] as usize].closed;
+                *closed = Some(closed.map_or(event.time, |at| at.max(event.time)));
+            }
+        }
         self.block_legs = legs;
     }
 
@@ -206,7 +252,7 @@ impl Assembler {
     fn new_leg(&mut self, uuid: Sym, bits: Bits) -> u32 {
         let none = (0, Seq::new(0, 0));
         self.legs.push(Leg { uuid, info: None, events: Span::default() });
-        self.seen.push(Seen { info_time: 0, parent: NO_LEG, first: none, count: 0 });
+        self.seen.push(Seen { info_time: 0, parent: NO_LEG, first: none, count: 0, closed: None });
         self.bits.push(bits);
         self.legs.len() as u32 - 1
     }

@@ -84,6 +84,7 @@ impl Render for Report<'_> {
             "lines",
             "events",
             "duplicates",
+            "late",
             "other_events",
             "bad_lines",
             "blank_lines",
@@ -97,6 +98,7 @@ impl Render for Report<'_> {
             counts.lines,
             counts.events,
             counts.duplicates,
+            counts.late,
             counts.other_events,
             counts.bad_lines,
             counts.blank_lines,
@@ -122,6 +124,7 @@ fn write_text(report: &Report<'_>, out: &mut dyn Write) -> anyhow::Result<()> {
     let rows = [
         ("events used", counts.events),
         ("duplicates dropped", counts.duplicates),
+        ("late events", counts.late),
         ("other events", counts.other_events),
         ("bad lines", counts.bad_lines),
         ("blank lines", counts.blank_lines),

@@ -17,7 +17,7 @@ use std::thread;
 use anyhow::Context;
 use crossbeam_channel::{bounded, Receiver, Sender};
 
-use crate::assemble::Assembler;
+use crate::assemble::{Assembler, Gone, Take};
 use crate::diagnostics::Diagnostics;
 use crate::event::batch::{self, Batch, KeyHasher};
 use crate::input::progress::{Counted, Progress};
@@ -48,6 +48,31 @@ impl Default for LoadOptions {
     }
 }
 
+/// How calls settle while the input streams (see `assemble`'s settling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settling {
+    /// Seconds of log time past a call's last close before it is final.
+    pub grace: i64,
+    /// Seconds of log time a settled call's legs are remembered, to count later events for
+    /// them as late.
+    pub retention: i64,
+    /// Call events merged between two settling passes.
+    pub every_events: usize,
+}
+
+impl Default for Settling {
+    fn default() -> Self {
+        Settling { grace: 60, retention: 24 * 3600, every_events: 1 << 18 }
+    }
+}
+
+/// Where settled calls go, as they settle.
+pub trait Sink {
+    /// Takes calls that are final. Every call that will come later starts at or after
+    /// `watermark` (when the input's disorder stays within the grace); `None` at the end.
+    fn settled(&mut self, calls: Dataset, watermark: Option<i64>) -> anyhow::Result<()>;
+}
+
 /// The rebuilt calls and the account of every line read.
 #[derive(Debug)]
 pub struct Loaded {
@@ -68,6 +93,15 @@ type Opener<'a> = Box<dyn FnOnce() -> anyhow::Result<Opened<'a>> + Send + 'a>;
 
 /// Reads every input in turn and rebuilds the calls.
 pub fn load(inputs: &[InputSpec], options: &LoadOptions) -> anyhow::Result<Loaded> {
+    let loaded = run(openers(inputs, options), options, None).map(whole);
+    if let Some(progress) = &options.progress {
+        progress.finish();
+    }
+    loaded
+}
+
+/// How to open each input, with its name.
+fn openers<'a>(inputs: &'a [InputSpec], options: &LoadOptions) -> Vec<(String, Opener<'a>)> {
     let openers = inputs.iter().map(|spec| {
         let (name, spec, progress) = (spec.to_string(), spec.clone(), options.progress.clone());
         let open: Opener = Box::new(move || {
@@ -81,11 +115,48 @@ pub fn load(inputs: &[InputSpec], options: &LoadOptions) -> anyhow::Result<Loade
         });
         (name, open)
     });
-    let loaded = run(openers.collect(), options);
+    openers.collect()
+}
+
+/// Readers as inputs.
+fn reader_openers<'a, R: Read + Send + 'a>(inputs: impl IntoIterator<Item = (String, R)>) -> Vec<(String, Opener<'a>)> {
+    let openers = inputs.into_iter().map(|(name, reader)| {
+        let open: Opener<'_> = Box::new(move || Ok(Opened { bytes: Box::new(reader), compressed: false }));
+        (name, open)
+    });
+    openers.collect()
+}
+
+/// A whole load's calls, all in one dataset.
+fn whole((dataset, diagnostics): (Option<Dataset>, Diagnostics)) -> Loaded {
+    let dataset = dataset.unwrap_or_else(|| Assembler::new().finish(Vec::new()));
+    Loaded { dataset, diagnostics }
+}
+
+/// Reads every input in turn, handing calls to `sink` as they settle, and the rest at the end;
+/// returns the account of every line. Memory follows the calls in flight, not the history.
+pub fn stream(
+    inputs: &[InputSpec],
+    options: &LoadOptions,
+    settling: Settling,
+    sink: &mut dyn Sink,
+) -> anyhow::Result<Diagnostics> {
+    let openers = openers(inputs, options);
+    let diagnostics = run(openers, options, Some((settling, sink))).map(|(_, diagnostics)| diagnostics);
     if let Some(progress) = &options.progress {
         progress.finish();
     }
-    loaded
+    diagnostics
+}
+
+/// [`stream`] over in-memory or other readers (already decompressed), named for diagnostics.
+pub fn stream_readers<R: Read + Send>(
+    inputs: impl IntoIterator<Item = (String, R)>,
+    options: &LoadOptions,
+    settling: Settling,
+    sink: &mut dyn Sink,
+) -> anyhow::Result<Diagnostics> {
+    run(reader_openers(inputs), options, Some((settling, sink))).map(|(_, diagnostics)| diagnostics)
 }
 
 /// Rebuilds calls from in-memory or other readers (already decompressed), named for diagnostics.
@@ -93,11 +164,7 @@ pub fn load_readers<R: Read + Send>(
     inputs: impl IntoIterator<Item = (String, R)>,
     options: &LoadOptions,
 ) -> anyhow::Result<Loaded> {
-    let openers = inputs.into_iter().map(|(name, reader)| {
-        let open: Opener<'_> = Box::new(move || Ok(Opened { bytes: Box::new(reader), compressed: false }));
-        (name, open)
-    });
-    run(openers.collect(), options)
+    run(reader_openers(inputs), options, None).map(whole)
 }
 
 /// A block on its way to a parser thread.
@@ -107,7 +174,16 @@ struct Job {
     block: Block,
 }
 
-fn run(inputs: Vec<(String, Opener<'_>)>, options: &LoadOptions) -> anyhow::Result<Loaded> {
+/// Settling, and where settled calls go; `None` for a whole load.
+type Streaming<'s> = Option<(Settling, &'s mut dyn Sink)>;
+
+/// Reads the inputs; with `streaming`, settled calls go to its sink as the input streams and
+/// the rest at the end, else every call comes back in one dataset.
+fn run(
+    inputs: Vec<(String, Opener<'_>)>,
+    options: &LoadOptions,
+    streaming: Streaming<'_>,
+) -> anyhow::Result<(Option<Dataset>, Diagnostics)> {
     let (names, openers): (Vec<String>, Vec<Opener<'_>>) = inputs.into_iter().unzip();
     let threads = match options.threads {
         0 => thread::available_parallelism().map_or(1, |n| n.get()),
@@ -115,28 +191,31 @@ fn run(inputs: Vec<(String, Opener<'_>)>, options: &LoadOptions) -> anyhow::Resu
     };
     let (done_tx, done_rx) = bounded::<(u64, usize, Batch)>(threads * 2);
     let (parsed_tx, parsed_rx) = bounded::<Batch>(threads * 4);
-    let mut merger = Merger::new(Assembler::new(), names.len(), parsed_tx);
+    let mut merger = Merger::new(Assembler::new(), &names, parsed_tx, streaming);
     let hasher = merger.assembler.key_hasher().clone();
     let inputs = Mutex::new(Inputs::new(openers, &names, options));
-    thread::scope(|scope| {
+    let merged = thread::scope(|scope| {
         for _ in 0..threads {
             let (done, parsed) = (done_tx.clone(), parsed_rx.clone());
             let (inputs, names, hasher) = (&inputs, &names, &hasher);
             scope.spawn(move || parse_jobs(scope, inputs, done, parsed, names, options.max_line_bytes, hasher));
         }
         drop((done_tx, parsed_rx));
+        // A sink that fails (a closed pipe) stops the reading: the channel closes with the loop.
         for (index, source, parsed) in done_rx {
-            merger.receive(index, source, parsed);
+            merger.receive(index, source, parsed)?;
             if let Some(progress) = &options.progress {
-                progress.found(merger.assembler.event_count());
+                progress.found(merger.pushed as usize);
             }
         }
+        anyhow::Ok(())
     });
     let inputs = inputs.into_inner().unwrap_or_else(PoisonError::into_inner);
     if let Some(error) = inputs.error {
         return Err(error);
     }
-    Ok(merger.finish(names))
+    merged?;
+    merger.finish()
 }
 
 /// Every input, in order, as blocks of whole lines. A plain input is read by whichever parser
@@ -296,8 +375,9 @@ fn parse_jobs<'scope, 'a: 'scope>(
     }
 }
 
-/// Puts parsed blocks back in input order and feeds them to the assembler.
-struct Merger {
+/// Puts parsed blocks back in input order and feeds them to the assembler; when streaming,
+/// settles calls every so often and hands them to the sink.
+struct Merger<'s, 'n> {
     assembler: Assembler,
     diagnostics: Diagnostics,
     pending: BTreeMap<u64, (usize, Batch)>,
@@ -306,46 +386,113 @@ struct Merger {
     lines_before: Vec<u64>,
     /// Merged blocks, back to the parser threads to be filled again.
     recycled: Sender<Batch>,
+    /// The inputs' names.
+    names: &'n [String],
+    /// Call events pushed, duplicates and late ones included.
+    pushed: u64,
+    /// Re-deliveries in the calls finished so far.
+    duplicates: u64,
+    streaming: Streaming<'s>,
+    /// Legs of the calls already handed on.
+    gone: Gone,
+    /// `pushed` at the last settling pass.
+    settled_at: u64,
 }
 
-impl Merger {
-    fn new(assembler: Assembler, sources: usize, recycled: Sender<Batch>) -> Self {
+impl<'s, 'n> Merger<'s, 'n> {
+    fn new(assembler: Assembler, names: &'n [String], recycled: Sender<Batch>, streaming: Streaming<'s>) -> Self {
         Merger {
             assembler,
             diagnostics: Diagnostics::default(),
             pending: BTreeMap::new(),
             next: 0,
-            lines_before: vec![0; sources],
+            lines_before: vec![0; names.len()],
             recycled,
+            names,
+            pushed: 0,
+            duplicates: 0,
+            streaming,
+            gone: Gone::default(),
+            settled_at: 0,
         }
     }
 
-    fn receive(&mut self, index: u64, source: usize, parsed: Batch) {
+    fn receive(&mut self, index: u64, source: usize, parsed: Batch) -> anyhow::Result<()> {
         self.pending.insert(index, (source, parsed));
         while let Some((source, parsed)) = self.pending.remove(&self.next) {
             self.merge(source, parsed);
             self.next += 1;
+            self.settle_some()?;
         }
+        Ok(())
     }
 
     fn merge(&mut self, source: usize, mut parsed: Batch) {
         let offset = self.lines_before[source];
         self.assembler.push_block(&parsed, source, offset);
+        self.pushed += parsed.events.len() as u64;
         self.lines_before[source] += parsed.lines;
         self.diagnostics.absorb(std::mem::take(&mut parsed.diagnostics), offset);
         // A full queue just means enough wait already; this one is freed.
         let _ = self.recycled.try_send(parsed);
     }
 
-    fn finish(self, sources: Vec<String>) -> Loaded {
+    /// When streaming and enough events came since the last pass, hands on the calls the log
+    /// has moved past.
+    fn settle_some(&mut self) -> anyhow::Result<()> {
+        let Some((settling, _)) = &self.streaming else { return Ok(()) };
+        let settling = *settling;
+        let Some(now) = self.assembler.latest() else { return Ok(()) };
+        if self.pushed - self.settled_at < settling.every_events as u64 {
+            return Ok(());
+        }
+        self.settled_at = self.pushed;
+        let horizon = now.saturating_sub(settling.grace);
+        self.hand_on(Take::ClosedBy(horizon), now, Some(horizon))?;
+        self.gone.forget_before(now.saturating_sub(settling.retention));
+        Ok(())
+    }
+
+    /// Splits off the calls `take` makes final and hands them to the sink. `horizon` bounds the
+    /// start of calls still to come; `None` says none will.
+    fn hand_on(&mut self, take: Take, now: i64, horizon: Option<i64>) -> anyhow::Result<()> {
+        let settled = self.assembler.settle(take, &mut self.gone, now);
+        self.diagnostics.counts.late += settled.late;
+        let Some(calls) = settled.calls else { return Ok(()) };
+        let dataset = calls.finish(self.names.to_vec());
+        self.duplicates += dataset.duplicates;
+        let watermark = match (horizon, settled.in_flight_from) {
+            (None, _) => None,
+            (Some(horizon), from) => Some(from.map_or(horizon, |from| from.min(horizon))),
+        };
+        match &mut self.streaming {
+            Some((_, sink)) => sink.settled(dataset, watermark),
+            None => Ok(()),
+        }
+    }
+
+    /// The calls left, and the account of every line: with a sink, every call went to it and
+    /// none comes back.
+    fn finish(mut self) -> anyhow::Result<(Option<Dataset>, Diagnostics)> {
+        let dataset = if self.streaming.is_some() {
+            let now = self.assembler.latest().unwrap_or(0);
+            self.hand_on(Take::All, now, None)?;
+            None
+        } else {
+            let assembler = std::mem::take(&mut self.assembler);
+            let dataset = assembler.finish(self.names.to_vec());
+            self.duplicates += dataset.duplicates;
+            Some(dataset)
+        };
         let mut diagnostics = self.diagnostics;
-        let call_events = self.assembler.event_count() as u64;
-        let dataset = self.assembler.finish(sources);
-        diagnostics.counts.duplicates = dataset.duplicates;
-        diagnostics.counts.events = call_events - dataset.duplicates;
-        Loaded { dataset, diagnostics }
+        diagnostics.counts.duplicates = self.duplicates;
+        diagnostics.counts.events = self.pushed - self.duplicates - diagnostics.counts.late;
+        Ok((dataset, diagnostics))
     }
 }
+
+#[cfg(test)]
+mod settle_tests;
 
 #[cfg(test)]
 mod tests {

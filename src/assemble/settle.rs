@@ -1,0 +1,256 @@
+//! Settling: while the input streams, a call whose legs are all closed, and which the log has
+//! moved past by a grace period, is final. [`Assembler::settle`] splits such calls off, to be
+//! finished and reported at once, and keeps only the calls in flight, so memory follows the
+//! calls in progress rather than the history.
+//!
+//! The legs of a settled call are remembered for a while ([`Gone`]): an event that arrives
+//! later for one of them, or for a leg that names one of them as its parent, is counted as
+//! `late` and dropped with the rest of its call, never turned into a fragment call. That is
+//! the one mechanism behind `--settle` while the input streams and the calls a `--state`
+//! file carries between runs.
+
+use hashbrown::HashMap;
+
+use super::{link, Assembler, Seen, NO_LEG};
+use crate::event::uuid::Bits;
+use crate::model::intern::{Strings, Sym};
+use crate::model::{Leg, LegInfo};
+
+/// What a settling pass does with one call, decided on its legs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    /// Still in flight: kept.
+    Keep,
+    /// Final: split off to be reported.
+    Settle,
+    /// A leg of it belongs to a call already reported: its events are late.
+    Late,
+}
+
+/// Which calls a settling pass takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Take {
+    /// Calls whose legs are all closed, the latest close at or before this log time.
+    ClosedBy(i64),
+    /// Every call: the end of a whole input, where open calls are reported as open.
+    All,
+}
+
+/// The legs of calls already reported, with the log time each was let go, so that a later
+/// event for one of them is known to be late. Entries older than the retention are
+/// forgotten: memory follows the calls of that window, not the history.
+#[derive(Debug, Default, Clone)]
+pub struct Gone {
+    by_bits: HashMap<Bits, i64>,
+    by_text: HashMap<Box<str>, i64>,
+}
+
+impl Gone {
+    /// Legs remembered.
+    pub fn len(&self) -> usize {
+        self.by_bits.len() + self.by_text.len()
+    }
+
+    /// True when no leg is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Forgets the legs let go before `time`.
+    pub fn forget_before(&mut self, time: i64) {
+        self.by_bits.retain(|_, at| *at >= time);
+        self.by_text.retain(|_, at| *at >= time);
+    }
+
+    /// Remembers a leg by its uuid's bits.
+    pub fn insert_bits(&mut self, bits: Bits, at: i64) {
+        self.by_bits.insert(bits, at);
+    }
+
+    /// Remembers a leg whose uuid is not canonical, by its text.
+    pub fn insert_text(&mut self, text: &str, at: i64) {
+        self.by_text.insert(text.into(), at);
+    }
+
+    /// The legs remembered, by bits and by text, with the time each was let go.
+    pub fn entries(&self) -> (impl Iterator<Item = (&Bits, &i64)>, impl Iterator<Item = (&str, &i64)>) {
+        (self.by_bits.iter(), self.by_text.iter().map(|(text, at)| (&**text, at)))
+    }
+
+    fn contains(&self, asm: &Assembler, leg: usize) -> bool {
+        if asm.legs[leg].uuid == asm.unnamed {
+            self.by_bits.contains_key(&asm.bits[leg])
+        } else {
+            self.by_text.contains_key(asm.strings.resolve(asm.legs[leg].uuid))
+        }
+    }
+}
+
+/// What one settling pass split off.
+pub struct Settled {
+    /// The final calls, to be finished; `None` when there were none.
+    pub calls: Option<Assembler>,
+    /// Events dropped as late.
+    pub late: u64,
+    /// The earliest event of the calls still in flight, if any.
+    pub in_flight_from: Option<i64>,
+}
+
+impl Assembler {
+    /// Splits off the calls that `take` makes final, and drops the late ones into the count;
+    /// the calls in flight stay, in a fresh string table. Legs of the calls split off or
+    /// dropped are remembered in `gone`, as let go at `now` (the log time).
+    pub fn settle(&mut self, take: Take, gone: &mut Gone, now: i64) -> Settled {
+        let fates = self.fates(take, gone);
+        for (leg, &fate) in fates.iter().enumerate() {
+            if fate != Fate::Keep && self.seen[leg].count > 0 {
+                if self.legs[leg].uuid == self.unnamed {
+                    gone.insert_bits(self.bits[leg], now);
+                } else {
+                    gone.insert_text(self.strings.resolve(self.legs[leg].uuid), now);
+                }
+            }
+        }
+        let late = self.event_legs.iter().filter(|&&leg| fates[leg as usize] == Fate::Late).count() as u64;
+        let in_flight_from = (0..self.legs.len())
+            .filter(|&leg| fates[leg] == Fate::Keep)
+            .filter_map(|leg| self.seen[leg].first())
+            .map(|first| first.0)
+            .min();
+        let any_settled = fates.contains(&Fate::Settle);
+        let kept = self.split(&fates);
+        let settled = std::mem::replace(self, kept);
+        Settled { calls: any_settled.then_some(settled), late, in_flight_from }
+    }
+
+    /// The fate of each leg: that of its call.
+    fn fates(&self, take: Take, gone: &Gone) -> Vec<Fate> {
+        let components = link::components(&self.seen);
+        let mut fates = vec![Fate::Settle; self.seen.len()];
+        let mut closed = vec![i64::MIN; self.seen.len()];
+        for (leg, &c) in components.iter().enumerate() {
+            let seen = &self.seen[leg];
+            let c = c as usize;
+            if fates[c] == Fate::Late {
+                continue;
+            }
+            if gone.contains(self, leg) {
+                fates[c] = Fate::Late;
+                continue;
+            }
+            if seen.count == 0 {
+                // A parent named but never seen: it does not hold its call back.
+                continue;
+            }
+            match (take, seen.closed) {
+                (Take::All, _) => {}
+                (Take::ClosedBy(_), None) => fates[c] = Fate::Keep,
+                (Take::ClosedBy(_), Some(at)) => closed[c] = closed[c].max(at),
+            }
+        }
+        if let Take::ClosedBy(horizon) = take {
+            for (fate, &at) in fates.iter_mut().zip(&closed) {
+                if *fate == Fate::Settle && at > horizon {
+                    *fate = Fate::Keep;
+                }
+            }
+        }
+        components.iter().map(|&c| fates[c as usize]).collect()
+    }
+
+    /// The calls kept, as a new assembler with a string table of their own; `self` keeps the
+    /// calls settled, its late legs and events removed.
+    fn split(&mut self, fates: &[Fate]) -> Assembler {
+        let mut kept = Assembler::with_hasher(self.hasher.clone());
+        // New index of each leg in its part.
+        let mut index = vec![NO_LEG; fates.len()];
+        let (mut settled_legs, mut kept_legs) = (0u32, 0u32);
+        for (leg, fate) in fates.iter().enumerate() {
+            match fate {
+                Fate::Settle => {
+                    index[leg] = settled_legs;
+                    settled_legs += 1;
+                }
+                Fate::Keep => {
+                    index[leg] = kept_legs;
+                    kept_legs += 1;
+                }
+                Fate::Late => {}
+            }
+        }
+        let remap_seen = |seen: &Seen| Seen {
+            parent: if seen.parent == NO_LEG { NO_LEG } else { index[seen.parent as usize] },
+            ..*seen
+        };
+        let (old_strings, unnamed) = (&self.strings, self.unnamed);
+        let mut cache: HashMap<Sym, Sym> = HashMap::new();
+        let mut to_kept = |sym: Sym, strings: &mut Strings| -> Sym {
+            if sym == unnamed {
+                return kept.unnamed;
+            }
+            *cache.entry(sym).or_insert_with(|| strings.intern(old_strings.resolve(sym)))
+        };
+        let mut kept_strings = std::mem::take(&mut kept.strings);
+        for (leg, fate) in fates.iter().enumerate() {
+            if *fate != Fate::Keep {
+                continue;
+            }
+            let old = self.legs[leg];
+            let uuid = to_kept(old.uuid, &mut kept_strings);
+            let info = old.info.map(|info| remap_info(info, |sym| to_kept(sym, &mut kept_strings)));
+            kept.legs.push(Leg { uuid, info, events: old.events });
+            kept.seen.push(remap_seen(&self.seen[leg]));
+            kept.bits.push(self.bits[leg]);
+        }
+        let mut settled_events = 0;
+        for i in 0..self.events.len() {
+            let leg = self.event_legs[i] as usize;
+            match fates[leg] {
+                Fate::Settle => {
+                    self.events[settled_events] = self.events[i];
+                    self.event_legs[settled_events] = index[leg];
+                    settled_events += 1;
+                }
+                Fate::Keep => {
+                    let mut event = self.events[i];
+                    let mut remap = |sym: Option<Sym>| sym.map(|sym| to_kept(sym, &mut kept_strings));
+                    (event.state, event.close_cause) = (remap(event.state), remap(event.close_cause));
+                    kept.events.push(event);
+                    kept.event_legs.push(index[leg]);
+                }
+                Fate::Late => {}
+            }
+        }
+        kept.strings = kept_strings;
+        self.events.truncate(settled_events);
+        self.event_legs.truncate(settled_events);
+        let mut at = 0;
+        for (leg, _) in fates.iter().enumerate().filter(|(_, &fate)| fate == Fate::Settle) {
+            self.legs[at] = self.legs[leg];
+            self.seen[at] = remap_seen(&self.seen[leg]);
+            self.bits[at] = self.bits[leg];
+            at += 1;
+        }
+        self.legs.truncate(at);
+        self.seen.truncate(at);
+        self.bits.truncate(at);
+        kept.index_legs();
+        kept.latest = self.latest;
+        kept
+    }
+}
+
+/// The same create, its strings named by `remap`.
+fn remap_info(info: LegInfo, mut remap: impl FnMut(Sym) -> Sym) -> LegInfo {
+    let mut opt = |sym: Option<Sym>| sym.map(&mut remap);
+    LegInfo {
+        parent: opt(info.parent),
+        dialog_type: opt(info.dialog_type),
+        business_direction: opt(info.business_direction),
+        self_target: opt(info.self_target),
+        peer_username: opt(info.peer_username),
+        peer_project_name: opt(info.peer_project_name),
+        username: opt(info.username),
+        project: opt(info.project),
+    }
+}

@@ -256,6 +256,11 @@ pub struct InputArgs {
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_LINE_BYTES)]
     pub max_line_bytes: usize,
 
+    /// Log time a call waits after its last leg closed before it is final and written, while
+    /// the input streams (`90s`, `5m`); later events for it count as late. `off` holds every
+    /// call to the end of the input, for files given out of order.
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub settle: String,
     /// Parser threads (default: one per available core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,

@@ -11,7 +11,7 @@ use crate::cli::{
 use crate::exit::UsageError;
 use crate::input::progress::Progress;
 use crate::input::{self, InputSpec};
-use crate::load::LoadOptions;
+use crate::load::{LoadOptions, Settling};
 use crate::metrics::aggregate::GroupKey;
 use crate::metrics::Outcome;
 use crate::render::Format;
@@ -156,6 +156,8 @@ pub struct InputSettings {
     pub load: LoadOptions,
     /// Bad lines make the run fail.
     pub strict: bool,
+    /// How calls settle while the input streams; `None` holds every call to the end.
+    pub settling: Option<Settling>,
     /// Colour warnings on stderr.
     pub color_stderr: bool,
 }
@@ -180,8 +182,25 @@ impl InputSettings {
             progress: (terminal.stderr && !terminal.quiet && large).then(|| Progress::new(total)),
             ..LoadOptions::default()
         };
-        Ok(InputSettings { inputs, load, strict: args.strict, color_stderr: terminal.color_stderr })
+        let settling = match args.settle.trim() {
+            "off" => None,
+            grace => Some(Settling { grace: seconds("--settle", grace)?, ..Settling::default() }),
+        };
+        Ok(InputSettings { inputs, load, strict: args.strict, settling, color_stderr: terminal.color_stderr })
     }
+}
+
+/// Whole seconds from a duration such as `90s`, `5m` or `1h 30m` (a bare number is seconds).
+pub fn seconds(flag: &str, text: &str) -> Result<i64, UsageError> {
+    let text = text.trim();
+    let parsed = match text.parse::<u64>() {
+        Ok(seconds) => Ok(std::time::Duration::from_secs(seconds)),
+        Err(_) => humantime::parse_duration(text),
+    };
+    parsed
+        .ok()
+        .and_then(|duration| i64::try_from(duration.as_secs()).ok())
+        .ok_or_else(|| UsageError(format!("cannot read {flag} {text:?}: use a duration such as 90s, 5m or 2h")))
 }
 
 /// How output is written.

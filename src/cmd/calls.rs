@@ -6,10 +6,13 @@ use comfy_table::{Cell, Color};
 
 use crate::config::{OutputSettings, ReportSettings};
 use crate::exit::ExitCode;
+use crate::load::Sink;
 use crate::metrics::Outcome;
 use crate::model::{Call, Dataset};
-use crate::render::{self, table, Render};
+use crate::render::ordered::{Ordered, Run};
+use crate::render::{self, table, Format, Render};
 use crate::report::rows::{CallDetail, CallRecord};
+use crate::report::select::Selection;
 use crate::report::timefmt::Zone;
 
 /// The CSV columns, in their fixed order (the first 14 are a documented contract).
@@ -32,14 +35,66 @@ pub const CSV_COLUMNS: [&str; 16] = [
     "flags",
 ];
 
-/// Runs `calls`.
+/// Runs `calls`. CSV and JSON rows stream out as calls settle; a table is laid out once every
+/// call is in.
 pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let ReportSettings { input, output, selection } = settings;
+    if let (Some(settling), Format::Csv | Format::Json) = (input.settling, output.format) {
+        let mut streamed = Streamed { selection, output, out, ordered: Ordered::default() };
+        if output.format == Format::Csv {
+            render::write_csv_with_header(&CSV_COLUMNS, std::iter::empty::<CallRecord<'_>>(), streamed.out)?;
+            streamed.out.flush()?;
+        }
+        let diagnostics = super::stream_reported(input, settling, &mut streamed, err)?;
+        let late_rows = streamed.ordered.out_of_order;
+        if late_rows > 0 {
+            writeln!(
+                err,
+                "callflow: warning: {late_rows} row{} written after later-starting calls: the input is out of \
+                 order by more than --settle",
+                if late_rows == 1 { "" } else { "s" }
+            )?;
+        }
+        return Ok(super::status(input, &diagnostics));
+    }
     let loaded = super::load_reported(input, err)?;
     let ds = &loaded.dataset;
     let rows = Rows { ds, calls: selection.apply(ds).collect(), output };
     render::write(output.format, &rows, out)?;
-    Ok(super::status(input, &loaded))
+    Ok(super::status(input, &loaded.diagnostics))
+}
+
+/// Calls written as they settle: rendered at once, released in order.
+struct Streamed<'a, 'o> {
+    selection: &'a Selection,
+    output: &'a OutputSettings,
+    out: &'o mut dyn Write,
+    ordered: Ordered,
+}
+
+impl Sink for Streamed<'_, '_> {
+    fn settled(&mut self, ds: Dataset, watermark: Option<i64>) -> anyhow::Result<()> {
+        let calls: Vec<&Call> = self.selection.apply(&ds).collect();
+        let zone = &self.output.zone;
+        let key = |call: &&Call| (call.figures.start, Box::from(ds.str(call.id)));
+        let run = match self.output.format {
+            Format::Json => Run::render(&calls, key, |call, buf| {
+                serde_json::to_writer(&mut *buf, &CallDetail::new(&ds, call, zone))?;
+                buf.push(b'\n');
+                Ok(())
+            })?,
+            _ => Run::render(&calls, key, |call, buf| {
+                let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(buf);
+                CallRecord::new(&ds, call, zone).write_csv(&mut writer)?;
+                writer.flush()?;
+                Ok(())
+            })?,
+        };
+        self.ordered.add(run);
+        self.ordered.release(watermark, self.out)?;
+        self.out.flush()?;
+        Ok(())
+    }
 }
 
 /// The calls of a report, one row each, in the order given.

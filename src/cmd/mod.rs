@@ -9,9 +9,9 @@ pub mod timeline;
 use std::io::Write;
 
 use crate::config::{InputSettings, Job};
-use crate::diagnostics::Read;
+use crate::diagnostics::{Diagnostics, Read};
 use crate::exit::ExitCode;
-use crate::load::{self, Loaded};
+use crate::load::{self, Loaded, Settling, Sink};
 
 /// Runs a job, writing results to `out` and diagnostics to `err`.
 pub fn run(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
@@ -38,9 +38,21 @@ pub fn load_reported(input: &InputSettings, err: &mut dyn Write) -> anyhow::Resu
     Ok(loaded)
 }
 
+/// Streams the inputs into `sink` as calls settle, then reports bad lines on `err`.
+pub fn stream_reported(
+    input: &InputSettings,
+    settling: Settling,
+    sink: &mut dyn Sink,
+    err: &mut dyn Write,
+) -> anyhow::Result<Diagnostics> {
+    let diagnostics = load::stream(&input.inputs, &input.load, settling, sink)?;
+    diagnostics.report_bad_lines(err, input.color_stderr, Read::Every)?;
+    Ok(diagnostics)
+}
+
 /// The exit status of a run that completed: a failure only when `--strict` meets a bad line.
-pub fn status(input: &InputSettings, loaded: &Loaded) -> ExitCode {
-    if input.strict && loaded.diagnostics.counts.bad_lines > 0 {
+pub fn status(input: &InputSettings, diagnostics: &Diagnostics) -> ExitCode {
+    if input.strict && diagnostics.counts.bad_lines > 0 {
         ExitCode::Failure
     } else {
         ExitCode::Ok

@@ -59,7 +59,7 @@ pub fn run(
     if output.format != Format::Table {
         writeln!(err, "callflow: data quality: {}", report.quality)?;
     }
-    Ok(super::status(input, &loaded))
+    Ok(super::status(input, &loaded.diagnostics))
 }
 
 /// The groups of one run and the quality of the input they came from.

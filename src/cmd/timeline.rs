@@ -53,7 +53,7 @@ pub fn run(
         None => selection.apply(ds).collect(),
     };
     write(ds, &calls, output, mermaid, out)?;
-    Ok(super::status(input, &loaded))
+    Ok(super::status(input, &loaded.diagnostics))
 }
 
 /// Loads what the asked call needs: only its lines when the inputs allow, else everything.

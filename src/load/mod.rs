@@ -56,13 +56,16 @@ pub struct Settling {
     /// Seconds of log time a settled call's legs are remembered, to count later events for
     /// them as late.
     pub retention: i64,
-    /// Call events merged between two settling passes.
+    /// Call events merged between two settling passes at the most.
     pub every_events: usize,
+    /// Call events merged between two settling passes at the least, when the log time moved
+    /// on by the grace (a quiet log still sees its calls settle soon).
+    pub min_events: usize,
 }
 
 impl Default for Settling {
     fn default() -> Self {
-        Settling { grace: 60, retention: 24 * 3600, every_events: 1 << 18 }
+        Settling { grace: 60, retention: 24 * 3600, every_events: 1 << 18, min_events: 1 << 14 }
     }
 }
 
@@ -395,8 +398,8 @@ struct Merger<'s, 'n> {
     streaming: Streaming<'s>,
     /// Legs of the calls already handed on.
     gone: Gone,
-    /// `pushed` at the last settling pass.
-    settled_at: u64,
+    /// `pushed` and the log time at the last settling pass.
+    settled_at: (u64, i64),
 }
 
 impl<'s, 'n> Merger<'s, 'n> {
@@ -413,7 +416,7 @@ impl<'s, 'n> Merger<'s, 'n> {
             duplicates: 0,
             streaming,
             gone: Gone::default(),
-            settled_at: 0,
+            settled_at: (0, i64::MIN),
         }
     }
 
@@ -443,10 +446,12 @@ impl<'s, 'n> Merger<'s, 'n> {
         let Some((settling, _)) = &self.streaming else { return Ok(()) };
         let settling = *settling;
         let Some(now) = self.assembler.latest() else { return Ok(()) };
-        if self.pushed - self.settled_at < settling.every_events as u64 {
+        let (events, moved) = (self.pushed - self.settled_at.0, now.saturating_sub(self.settled_at.1));
+        let due = events >= settling.every_events as u64 || (events >= settling.min_events as u64 && moved >= settling.grace);
+        if !due {
             return Ok(());
         }
-        self.settled_at = self.pushed;
+        self.settled_at = (self.pushed, now);
         let horizon = now.saturating_sub(settling.grace);
         self.hand_on(Take::ClosedBy(horizon), now, Some(horizon))?;
         self.gone.forget_before(now.saturating_sub(settling.retention));

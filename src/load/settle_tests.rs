@@ -59,7 +59,7 @@ fn a_streamed_load_hands_on_every_call_of_a_whole_load_once() {
     let options = LoadOptions { threads: 2, block_bytes: 4096, ..LoadOptions::default() };
     let (expected, counts) = whole(&log, &options);
     for every_events in [1, 50, 1000] {
-        let settling = Settling { every_events, ..Settling::default() };
+        let settling = Settling { every_events, min_events: every_events, ..Settling::default() };
         let (kept, streamed_counts) = streamed(&log, &options, settling);
         assert!(kept.handed.len() > 2, "calls settle before the end ({every_events})");
         let mut all: Vec<(i64, String)> = kept.handed.iter().flat_map(|(rows, _)| rows.clone()).collect();
@@ -92,7 +92,7 @@ fn events_for_a_call_already_handed_on_are_late_never_a_fragment() {
     late_log.extend_from_slice(close);
     late_log.push(b'\n');
     let options = LoadOptions::default();
-    let settling = Settling { every_events: 10, ..Settling::default() };
+    let settling = Settling { every_events: 10, min_events: 10, ..Settling::default() };
     let (kept, counts) = streamed(&late_log, &options, settling);
     let (expected, whole_counts) = whole(&log, &options);
     let handed: usize = kept.handed.iter().map(|(rows, _)| rows.len()).sum();

@@ -5,6 +5,7 @@
 pub mod chart;
 pub mod ladder;
 pub mod mermaid;
+pub mod ordered;
 pub mod table;
 
 use std::io::Write;

@@ -13,7 +13,9 @@ use chrono::NaiveDate;
 use serde::de::IgnoredAny;
 
 pub mod batch;
+mod escape;
 mod lines;
+mod reference;
 mod scan;
 mod shape;
 mod tokens;
@@ -23,6 +25,8 @@ mod wire;
 use wire::Wire;
 
 pub use lines::parse_block_lines;
+#[doc(hidden)]
+pub use reference::{fast_path_agrees, parse_is_strict, strict_json};
 
 /// Stage one alone over a block, for measuring it; returns the number of tokens.
 #[doc(hidden)]
@@ -253,14 +257,21 @@ fn parse_with(line: &[u8], fast: bool) -> Result<Parsed<'_>, LineError> {
     };
     if line.as_bytes()[first] != b'{' {
         // serde would happily read a JSON array positionally into a struct.
-        return Err(match serde_json::from_str::<IgnoredAny>(line) {
-            Ok(_) => LineError::NotAnObject,
-            Err(e) => LineError::Json(e.to_string()),
-        });
+        serde_json::from_str::<IgnoredAny>(line).map_err(|e| LineError::Json(e.to_string()))?;
+        escape::check(line)?;
+        return Err(LineError::NotAnObject);
     }
-    let wire: Wire<'_> = if let Some(wire) = fast.then(|| scan::scan(line)).flatten() {
-        wire
-    } else if memchr::memchr2_iter(b'{', b'[', line.as_bytes()).count() <= MAX_FAST_OPENERS {
+    let wire = match fast.then(|| scan::scan(line)).flatten() {
+        Some(wire) => wire,
+        None => general_wire(line)?,
+    };
+    wire.into_parsed()
+}
+
+/// The general path's [`Wire`] of an object line, every escape checked: the parsers check
+/// them only in the fields they read.
+fn general_wire(line: &str) -> Result<Wire<'_>, LineError> {
+    let wire = if memchr::memchr2_iter(b'{', b'[', line.as_bytes()).count() <= MAX_FAST_OPENERS {
         // sonic-rs validates and skips the many unneeded fields with SIMD, markedly faster
         // than serde_json here, through the same serde derive.
         sonic_rs::from_str(line).map_err(|e| LineError::Json(e.to_string()))?
@@ -269,18 +280,8 @@ fn parse_with(line: &[u8], fast: bool) -> Result<Parsed<'_>, LineError> {
         // hostile nesting is a bad line, not a stack overflow.
         serde_json::from_str(line).map_err(|e| LineError::Json(e.to_string()))?
     };
-    wire.into_parsed()
-}
-
-/// Whether the fast scanner, where it answers at all, reads `line` exactly as the general
-/// serde path does. For property tests and fuzzing; parsing never needs it.
-#[doc(hidden)]
-pub fn fast_path_agrees(line: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(line) else { return true };
-    match scan::scan(text) {
-        None => true,
-        Some(fast) => serde_json::from_str::<Wire<'_>>(text).ok().as_ref() == Some(&fast),
-    }
+    escape::check(line)?;
+    Ok(wire)
 }
 
 /// Parses `YYYY-MM-DD HH:MM:SS` (a `T` separator and a trailing `Z` are accepted too)
@@ -375,6 +376,40 @@ mod tests {
         assert_eq!(parse_line(no_state), Err(LineError::Missing("state")));
         let nested = format!("{}{}", "{\"a\":".repeat(10_000), "}".repeat(10_000));
         assert!(parse_line(nested.as_bytes()).is_err());
+    }
+
+    /// An escape JSON forbids makes the line bad in whichever field it sits, read or not, on
+    /// every path: the fast one, the general one over sonic-rs, and over serde_json (deep).
+    #[test]
+    fn a_bad_escape_anywhere_is_a_bad_line() {
+        let close = r#"{"event_type":"user_dialog","event_name":"dialog_close","event_time":"2020-08-25 16:25:09","dialog_uuid":"a","close_cause":"HANGUP","note":"#;
+        let deep = |value: &str| format!("{}{value}{}", "[".repeat(101), "]".repeat(101));
+        for (value, valid) in [
+            (r#""\uzzzz""#.to_owned(), false),
+            (r#""\u00zz""#.to_owned(), false),
+            (r#"{"\uzzzz":1}"#.to_owned(), false),
+            (r#""\ud800""#.to_owned(), false),
+            (r#""\udc00""#.to_owned(), false),
+            (r#"["\ud800\u0041"]"#.to_owned(), false),
+            (deep(r#""\uzzzz""#), false),
+            (deep(r#""\ud800""#), false),
+            (r#""\ud83d\ude00 \u0142""#.to_owned(), true),
+            (deep(r#""\ud83d\ude00""#), true),
+        ] {
+            let line = format!("{close}{value}}}");
+            for parsed in [parse_line(line.as_bytes()), parse_general(line.as_bytes())] {
+                assert_eq!(parsed.is_ok(), valid, "{line}");
+                assert!(valid || matches!(parsed, Err(LineError::Json(_))), "{line}: {parsed:?}");
+            }
+            let mut block = Vec::new();
+            parse_block_lines(line.as_bytes(), 1 << 20, |result| block.push(result.is_ok()));
+            assert_eq!(block, [valid], "{line}");
+            assert_eq!(strict_json(line.as_bytes()), valid, "{line}");
+        }
+        let message = parse_line(br#"{"event_type":"user_dialog","x":"\uzzzz"}"#).unwrap_err().to_string();
+        assert_eq!(message, r#"invalid JSON: invalid escape \uzzzz at byte 33"#);
+        assert!(matches!(parse_line(br#"["\ud800"]"#), Err(LineError::Json(_))));
+        assert_eq!(parse_line(br#"["\ud800\udc00"]"#), Err(LineError::NotAnObject));
     }
 
     #[test]

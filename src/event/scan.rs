@@ -589,12 +589,15 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, failure_persistence: crate::regressions("event-scan"), ..Default::default() })]
 
-        /// Real lines with bytes replaced, inserted or removed anywhere: whenever the scanner
-        /// still answers, the general path must read the same thing.
+        /// Real lines with bytes replaced, inserted or removed anywhere, or `\u` escapes of
+        /// hex and other characters inserted: whenever the scanner still answers, the general
+        /// path must read the same thing, and a strict parser accept the line; whenever the
+        /// line is taken for JSON, the strict parser must agree.
         #[test]
         fn mutated_real_lines_never_make_the_paths_disagree(
             pick in 0usize..1000,
-            edits in proptest::collection::vec((0usize..4000, 0u8..3, proptest::prelude::any::<u8>()), 1..4),
+            edits in proptest::collection::vec((0usize..4000, 0u8..5, proptest::prelude::any::<u8>()), 1..4),
+            escape in proptest::array::uniform4(proptest::sample::select(b"0123456789abcdefABCDEFdDxz\"\\ ".to_vec())),
         ) {
             let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/blind_transfer.ndjson");
             let text = std::fs::read_to_string(fixtures).unwrap();
@@ -605,11 +608,15 @@ mod tests {
                 match op {
                     0 if at < line.len() => line[at] = byte,
                     1 => line.insert(at, byte),
+                    // `\u` and four characters, or a leading surrogate's `\ud8` and two.
+                    3 => drop(line.splice(at..at, [&b"\\u"[..], &escape].concat())),
+                    4 => drop(line.splice(at..at, [&b"\\ud8"[..], &escape[..2]].concat())),
                     _ if at < line.len() => { line.remove(at); }
                     _ => {}
                 }
             }
             proptest::prop_assert!(super::super::fast_path_agrees(&line), "{}", String::from_utf8_lossy(&line));
+            proptest::prop_assert!(super::super::parse_is_strict(&line), "{}", String::from_utf8_lossy(&line));
         }
     }
 }

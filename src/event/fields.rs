@@ -9,12 +9,16 @@
 //! [`field_at`] which field a key of an object holds.
 //!
 //! To add a field: add one line to the declaration (its doc, its name, the object it sits in
-//! and its key there), and a test that reads it from a line. A string at the top level of
-//! the body is read from then on, by both paths, and reaches every stage up to
-//! [`LegInfo`](crate::model::LegInfo). A field inside `tenant_user`, `project` or
-//! `initial_application_info.data` also needs its key in the serde struct of that object
-//! (`wire.rs`, which mirrors what the general path has always read); a field in an object
-//! not entered yet needs that object added to [`Object`].
+//! and its key there), and a test that reads its value in a call's figures. A string at the
+//! top level of the body is then read by both paths and reaches every stage up to
+//! [`LegInfo`](crate::model::LegInfo); the test here that builds a line from the declaration
+//! checks it on every path. A field inside `tenant_user`, `project` or
+//! `initial_application_info.data` takes more, all in `wire.rs`, whose serde structs for
+//! those objects mirror what the general path has always read: the key in the object's
+//! struct, where the visitor stores it, and (for the struct `Named`, which serves two objects)
+//! among the keys [`wire::key`](super::wire::key) calls unused in the other object. A field in
+//! an object not entered yet needs that object added to [`Object`] and to the same places.
+//! The property test and fuzz target comparing the two paths catch a step left out.
 //!
 //! The parent link (`caller_dialog_uuid`) is declared apart: it is the one field whose type
 //! changes on its own (a leg key in a block, the parent's uuid in the model).

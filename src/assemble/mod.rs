@@ -22,7 +22,7 @@ use crate::event::uuid::{self, Bits};
 use crate::event::{CallEvent, EventKind};
 use crate::metrics;
 use crate::model::intern::{Local, Strings, Sym};
-use crate::model::{Call, Dataset, Known, Leg, LegEvent, LegInfo, Seq, Span};
+use crate::model::{Call, Dataset, Known, Leg, LegEvent, Seq, Span};
 
 mod link;
 mod order;
@@ -206,17 +206,8 @@ impl Assembler {
         }
         // An inbound client leg names itself as caller: that is no parent.
         let parent = create.parent.map(|key| self.leg_for(key, syms)).filter(|&parent| parent != leg);
-        let sym = |local: Option<Local>| local.map(|local| syms[local as usize]);
-        self.legs[leg as usize].info = Some(LegInfo {
-            parent: parent.map(|parent| self.legs[parent as usize].uuid),
-            dialog_type: sym(create.dialog_type),
-            business_direction: sym(create.business_direction),
-            self_target: sym(create.self_target),
-            peer_username: sym(create.peer_username),
-            peer_project_name: sym(create.peer_project_name),
-            username: sym(create.username),
-            project: sym(create.project),
-        });
+        let parent_uuid = parent.map(|parent| self.legs[parent as usize].uuid);
+        self.legs[leg as usize].info = Some(create.with_parent(parent_uuid).map(|local| syms[local as usize]));
         let seen = &mut self.seen[leg as usize];
         seen.info_time = time;
         seen.parent = parent.unwrap_or(NO_LEG);

@@ -14,7 +14,7 @@ use hashbrown::HashMap;
 use super::{link, Assembler, Seen, NO_LEG};
 use crate::event::uuid::Bits;
 use crate::model::intern::{Strings, Sym};
-use crate::model::{Leg, LegInfo};
+use crate::model::Leg;
 
 /// What a settling pass does with one call, decided on its legs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,7 +197,10 @@ impl Assembler {
             }
             let old = self.legs[leg];
             let uuid = to_kept(old.uuid, &mut kept_strings);
-            let info = old.info.map(|info| remap_info(info, |sym| to_kept(sym, &mut kept_strings)));
+            let info = old.info.map(|info| {
+                let parent = info.parent.map(|sym| to_kept(sym, &mut kept_strings));
+                info.map(|sym| to_kept(sym, &mut kept_strings)).with_parent(parent)
+            });
             kept.legs.push(Leg { uuid, info, events: old.events });
             kept.seen.push(remap_seen(&self.seen[leg]));
             kept.bits.push(self.bits[leg]);
@@ -237,20 +240,5 @@ impl Assembler {
         kept.index_legs();
         kept.latest = self.latest;
         kept
-    }
-}
-
-/// The same create, its strings named by `remap`.
-fn remap_info(info: LegInfo, mut remap: impl FnMut(Sym) -> Sym) -> LegInfo {
-    let mut opt = |sym: Option<Sym>| sym.map(&mut remap);
-    LegInfo {
-        parent: opt(info.parent),
-        dialog_type: opt(info.dialog_type),
-        business_direction: opt(info.business_direction),
-        self_target: opt(info.self_target),
-        peer_username: opt(info.peer_username),
-        peer_project_name: opt(info.peer_project_name),
-        username: opt(info.username),
-        project: opt(info.project),
     }
 }

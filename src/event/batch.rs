@@ -12,7 +12,7 @@ use hashbrown::HashTable;
 
 use crate::diagnostics::Diagnostics;
 use crate::event::uuid::{self, Bits};
-use crate::event::{self, CallView, EventKind, LineError, LineView};
+use crate::event::{self, CallView, CreateFields, EventKind, LineError, LineView};
 use crate::input::Block;
 use crate::model::intern::{BlockStrings, Local};
 
@@ -79,26 +79,9 @@ pub fn create_wins(candidate: i64, kept: Option<i64>) -> bool {
     kept.is_none_or(|kept| candidate < kept)
 }
 
-/// What a `dialog_create` says about its leg, its strings numbered in its block.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ParsedCreate {
-    /// The leg named by `caller_dialog_uuid` (the leg itself, for an inbound client leg).
-    pub parent: Option<LegKey>,
-    /// `dialog_type`.
-    pub dialog_type: Option<Local>,
-    /// `business_direction`.
-    pub business_direction: Option<Local>,
-    /// `self_target`.
-    pub self_target: Option<Local>,
-    /// `peer_username`.
-    pub peer_username: Option<Local>,
-    /// `peer_project_name`.
-    pub peer_project_name: Option<Local>,
-    /// `tenant_user.username`.
-    pub username: Option<Local>,
-    /// `project.name`.
-    pub project: Option<Local>,
-}
+/// What a `dialog_create` says about its leg, its strings numbered in its block and its
+/// parent as a leg key.
+pub type ParsedCreate = CreateFields<Local, LegKey>;
 
 /// Everything one block yielded.
 #[derive(Debug, Default)]
@@ -143,19 +126,9 @@ impl Batch {
         let mut intern = |s: Option<&str>| s.map(|s| strings.intern(s));
         let state = intern(event.state);
         let close_cause = intern(event.close_cause);
-        let create = event.create.as_ref().map(|create| {
+        let create = event.create.map(|create| {
             let parent = create.parent.map(|parent| LegKey::new(parent, &mut self.strings, hasher));
-            let mut intern = |s: Option<&str>| s.map(|s| self.strings.intern(s));
-            self.creates.push(ParsedCreate {
-                parent,
-                dialog_type: intern(create.dialog_type),
-                business_direction: intern(create.business_direction),
-                self_target: intern(create.self_target),
-                peer_username: intern(create.peer_username),
-                peer_project_name: intern(create.peer_project_name),
-                username: intern(create.username),
-                project: intern(create.project),
-            });
+            self.creates.push(create.with_parent(parent).map(|s| self.strings.intern(s)));
             self.creates.len() as u32 - 1
         });
         let key = LegKey::new(event.dialog_uuid, &mut self.strings, hasher);

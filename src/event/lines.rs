@@ -138,6 +138,8 @@ mod tests {
             "{\"a\":\"\u{1}\"}",
             "nul",
             "{\"event_type\":\"x\"} 1",
+            "{\"a\":\"\\uzzzz\"}",
+            "{\"a\":\"\\ud800\"}",
         ] {
             for block in [format!("{good}\n{odd}\n{good}\n"), format!("{odd}\n{good}"), format!("{good}\n{odd}")] {
                 assert_eq!(by_block(block.as_bytes(), 1000), by_line(block.as_bytes(), 1000), "{block:?}");

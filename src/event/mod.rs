@@ -5,6 +5,10 @@
 //! number or an object where a string was expected becomes "absent", never a bad line,
 //! because new or odd fields must not cost a whole event. This module does not decide what
 //! an event means for a call; that is `assemble`'s job.
+//!
+//! What a `dialog_create` carries is declared once, in [`CreateFields`], whose module says
+//! how to add a field. An event has one shape, [`Line`] and [`Event`], over its kind of
+//! string: owned where it must be ([`Parsed`]), or borrowed ([`LineView`]).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -13,7 +17,10 @@ use chrono::NaiveDate;
 use serde::de::IgnoredAny;
 
 pub mod batch;
+mod escape;
+mod fields;
 mod lines;
+mod reference;
 mod scan;
 mod shape;
 mod tokens;
@@ -22,7 +29,10 @@ mod wire;
 
 use wire::Wire;
 
+pub use fields::CreateFields;
 pub use lines::parse_block_lines;
+#[doc(hidden)]
+pub use reference::{fast_path_agrees, parse_is_strict, strict_json};
 
 /// Stage one alone over a block, for measuring it; returns the number of tokens.
 #[doc(hidden)]
@@ -55,137 +65,70 @@ impl EventKind {
     }
 }
 
-/// What one line turned out to be.
+/// What one line turned out to be, its strings of type `S`: [`Parsed`] owns what it must
+/// (the line's text, or an unescaped copy), [`LineView`] borrows from wherever they live.
 // Boxing the large variant would cost an allocation per line on the hot path.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, PartialEq)]
-pub enum Parsed<'a> {
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Line<S> {
     /// Empty or whitespace only.
     Blank,
     /// A `user_dialog` create, state update or close.
-    Call(CallEvent<'a>),
+    Call(Event<S>),
     /// A valid event of another kind (`dialog_hold`, `voice_campaign`, …), by its `event_name`.
-    Other(Cow<'a, str>),
+    Other(S),
 }
 
-/// A call event with only the fields the figures need.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CallEvent<'a> {
+/// A call event with only the fields the figures need, its strings of type `S`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Event<S> {
     /// The leg this event belongs to.
-    pub dialog_uuid: Cow<'a, str>,
+    pub dialog_uuid: S,
     /// Create, state update or close.
     pub kind: EventKind,
     /// `event_time` as Unix seconds (UTC).
     pub time: i64,
     /// The (initial or new) state, verbatim.
-    pub state: Option<Cow<'a, str>>,
+    pub state: Option<S>,
     /// `close_cause` of a close, verbatim.
-    pub close_cause: Option<Cow<'a, str>>,
+    pub close_cause: Option<S>,
     /// The leg's description, carried by `dialog_create` only.
-    pub create: Option<CreateFields<'a>>,
+    pub create: Option<CreateFields<S>>,
 }
 
-/// What a `dialog_create` says about its leg.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateFields<'a> {
-    /// `initial_application_info.data.caller_dialog_uuid` (a client leg names itself there).
-    pub parent: Option<Cow<'a, str>>,
-    /// `CONSULTANT`, `EXTERNAL`, or another type kept verbatim.
-    pub dialog_type: Option<Cow<'a, str>>,
-    /// `INBOUND` / `OUTBOUND` as the business sees the call.
-    pub business_direction: Option<Cow<'a, str>>,
-    /// The party's own number or address (the client's number on `EXTERNAL` legs).
-    pub self_target: Option<Cow<'a, str>>,
-    /// The consultant seen from a client leg.
-    pub peer_username: Option<Cow<'a, str>>,
-    /// The project seen from a client leg.
-    pub peer_project_name: Option<Cow<'a, str>>,
-    /// `tenant_user.username` of a consultant leg.
-    pub username: Option<Cow<'a, str>>,
-    /// `project.name` of a consultant leg.
-    pub project: Option<Cow<'a, str>>,
-}
+/// A line as [`parse_line`] returns it: its strings borrowed from the line where they can be.
+pub type Parsed<'a> = Line<Cow<'a, str>>;
 
-/// What one line turned out to be, borrowed from wherever its strings live: what the block
-/// path hands on, with nothing moved or copied.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum LineView<'a> {
-    /// Empty or whitespace only.
-    Blank,
-    /// A `user_dialog` create, state update or close.
-    Call(CallView<'a>),
-    /// A valid event of another kind, by its `event_name`.
-    Other(&'a str),
-}
+/// A line borrowed: what the block path hands on, with nothing moved or copied.
+pub type LineView<'a> = Line<&'a str>;
 
-/// A [`CallEvent`], borrowed.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CallView<'a> {
-    /// The leg this event belongs to.
-    pub dialog_uuid: &'a str,
-    /// Create, state update or close.
-    pub kind: EventKind,
-    /// `event_time` as Unix seconds (UTC).
-    pub time: i64,
-    /// The (initial or new) state, verbatim.
-    pub state: Option<&'a str>,
-    /// `close_cause` of a close, verbatim.
-    pub close_cause: Option<&'a str>,
-    /// The leg's description, carried by `dialog_create` only.
-    pub create: Option<CreateView<'a>>,
-}
+/// A call event of a [`Parsed`] line.
+pub type CallEvent<'a> = Event<Cow<'a, str>>;
 
-/// [`CreateFields`], borrowed.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct CreateView<'a> {
-    /// `initial_application_info.data.caller_dialog_uuid`.
-    pub parent: Option<&'a str>,
-    /// `dialog_type`.
-    pub dialog_type: Option<&'a str>,
-    /// `business_direction`.
-    pub business_direction: Option<&'a str>,
-    /// `self_target`.
-    pub self_target: Option<&'a str>,
-    /// `peer_username`.
-    pub peer_username: Option<&'a str>,
-    /// `peer_project_name`.
-    pub peer_project_name: Option<&'a str>,
-    /// `tenant_user.username`.
-    pub username: Option<&'a str>,
-    /// `project.name`.
-    pub project: Option<&'a str>,
-}
+/// A call event of a [`LineView`].
+pub type CallView<'a> = Event<&'a str>;
 
-impl Parsed<'_> {
+impl<S: AsRef<str>> Line<S> {
     /// This line, borrowed.
     pub fn view(&self) -> LineView<'_> {
         match self {
-            Parsed::Blank => LineView::Blank,
-            Parsed::Call(event) => LineView::Call(event.view()),
-            Parsed::Other(name) => LineView::Other(name),
+            Line::Blank => Line::Blank,
+            Line::Call(event) => Line::Call(event.view()),
+            Line::Other(name) => Line::Other(name.as_ref()),
         }
     }
 }
 
-impl CallEvent<'_> {
+impl<S: AsRef<str>> Event<S> {
     /// This event, borrowed.
     pub fn view(&self) -> CallView<'_> {
-        CallView {
-            dialog_uuid: &self.dialog_uuid,
+        Event {
+            dialog_uuid: self.dialog_uuid.as_ref(),
             kind: self.kind,
             time: self.time,
-            state: self.state.as_deref(),
-            close_cause: self.close_cause.as_deref(),
-            create: self.create.as_ref().map(|c| CreateView {
-                parent: c.parent.as_deref(),
-                dialog_type: c.dialog_type.as_deref(),
-                business_direction: c.business_direction.as_deref(),
-                self_target: c.self_target.as_deref(),
-                peer_username: c.peer_username.as_deref(),
-                peer_project_name: c.peer_project_name.as_deref(),
-                username: c.username.as_deref(),
-                project: c.project.as_deref(),
-            }),
+            state: self.state.as_ref().map(AsRef::as_ref),
+            close_cause: self.close_cause.as_ref().map(AsRef::as_ref),
+            create: self.create.as_ref().map(CreateFields::view),
         }
     }
 }
@@ -249,30 +192,25 @@ fn parse_with(line: &[u8], fast: bool) -> Result<Parsed<'_>, LineError> {
     };
     if line.as_bytes()[first] != b'{' {
         // serde would happily read a JSON array positionally into a struct.
-        return Err(match serde_json::from_str::<IgnoredAny>(line) {
-            Ok(_) => LineError::NotAnObject,
-            Err(e) => LineError::Json(e.to_string()),
-        });
+        serde_json::from_str::<IgnoredAny>(line).map_err(|e| LineError::Json(e.to_string()))?;
+        escape::check(line)?;
+        return Err(LineError::NotAnObject);
     }
-    let wire: Wire<'_> = if let Some(wire) = fast.then(|| scan::scan(line)).flatten() {
-        wire
-    } else {
-        // serde_json stops at 128 levels of nesting, so hostile nesting is a bad line, not a
-        // stack overflow.
-        serde_json::from_str(line).map_err(|e| LineError::Json(e.to_string()))?
+    let wire = match fast.then(|| scan::scan(line)).flatten() {
+        Some(wire) => wire,
+        None => general_wire(line)?,
     };
     wire.into_parsed()
 }
 
-/// Whether the fast scanner, where it answers at all, reads `line` exactly as the general
-/// serde path does. For property tests and fuzzing; parsing never needs it.
-#[doc(hidden)]
-pub fn fast_path_agrees(line: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(line) else { return true };
-    match scan::scan(text) {
-        None => true,
-        Some(fast) => serde_json::from_str::<Wire<'_>>(text).ok().as_ref() == Some(&fast),
-    }
+/// The general path's [`Wire`] of an object line, every escape checked: the parser checks
+/// them only in the fields it reads.
+fn general_wire(line: &str) -> Result<Wire<'_>, LineError> {
+    // serde_json stops at 128 levels of nesting, so hostile nesting is a bad line, not a stack
+    // overflow.
+    let wire = serde_json::from_str(line).map_err(|e| LineError::Json(e.to_string()))?;
+    escape::check(line)?;
+    Ok(wire)
 }
 
 /// Parses `YYYY-MM-DD HH:MM:SS` (a `T` separator and a trailing `Z` are accepted too)
@@ -367,6 +305,40 @@ mod tests {
         assert_eq!(parse_line(no_state), Err(LineError::Missing("state")));
         let nested = format!("{}{}", "{\"a\":".repeat(10_000), "}".repeat(10_000));
         assert!(parse_line(nested.as_bytes()).is_err());
+    }
+
+    /// An escape JSON forbids makes the line bad in whichever field it sits, read or not, on
+    /// every path: the fast one and the general one, shallow or deep.
+    #[test]
+    fn a_bad_escape_anywhere_is_a_bad_line() {
+        let close = r#"{"event_type":"user_dialog","event_name":"dialog_close","event_time":"2020-08-25 16:25:09","dialog_uuid":"a","close_cause":"HANGUP","note":"#;
+        let deep = |value: &str| format!("{}{value}{}", "[".repeat(101), "]".repeat(101));
+        for (value, valid) in [
+            (r#""\uzzzz""#.to_owned(), false),
+            (r#""\u00zz""#.to_owned(), false),
+            (r#"{"\uzzzz":1}"#.to_owned(), false),
+            (r#""\ud800""#.to_owned(), false),
+            (r#""\udc00""#.to_owned(), false),
+            (r#"["\ud800\u0041"]"#.to_owned(), false),
+            (deep(r#""\uzzzz""#), false),
+            (deep(r#""\ud800""#), false),
+            (r#""\ud83d\ude00 \u0142""#.to_owned(), true),
+            (deep(r#""\ud83d\ude00""#), true),
+        ] {
+            let line = format!("{close}{value}}}");
+            for parsed in [parse_line(line.as_bytes()), parse_general(line.as_bytes())] {
+                assert_eq!(parsed.is_ok(), valid, "{line}");
+                assert!(valid || matches!(parsed, Err(LineError::Json(_))), "{line}: {parsed:?}");
+            }
+            let mut block = Vec::new();
+            parse_block_lines(line.as_bytes(), 1 << 20, |result| block.push(result.is_ok()));
+            assert_eq!(block, [valid], "{line}");
+            assert_eq!(strict_json(line.as_bytes()), valid, "{line}");
+        }
+        let message = parse_line(br#"{"event_type":"user_dialog","x":"\uzzzz"}"#).unwrap_err().to_string();
+        assert_eq!(message, "invalid JSON: invalid escape at line 1 column 39");
+        assert!(matches!(parse_line(br#"["\ud800"]"#), Err(LineError::Json(_))));
+        assert_eq!(parse_line(br#"["\ud800\udc00"]"#), Err(LineError::NotAnObject));
     }
 
     #[test]

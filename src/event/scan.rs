@@ -18,7 +18,7 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 
 use super::tokens::{self, Tokens};
-use super::wire::{Part, Slot, Wire};
+use super::wire::{self, Key, Object, Seen, Slot, Wire};
 
 /// Nesting deeper than this is left to the general path.
 const MAX_DEPTH: u32 = 64;
@@ -52,17 +52,8 @@ pub(super) struct Recording {
     pub key_bytes: Vec<u8>,
     /// The tokens of bare values.
     pub bares: Vec<u32>,
-    /// What was set, in order.
-    pub ops: Vec<Op>,
-}
-
-/// One thing a walk did to the [`Wire`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Op {
-    /// An object was there.
-    Mark(Part),
-    /// A needed string, at a token.
-    Set(Slot, u32),
+    /// The needed strings, in order: where each went, and its token.
+    pub sets: Vec<(Slot, u32)>,
 }
 
 impl Recording {
@@ -70,7 +61,7 @@ impl Recording {
         self.keys.clear();
         self.key_bytes.clear();
         self.bares.clear();
-        self.ops.clear();
+        self.sets.clear();
     }
 }
 
@@ -105,7 +96,7 @@ pub(super) fn walk_line<'a>(
         wire,
         recording,
     };
-    let walked = walker.top();
+    let walked = walker.object_in(Object::Top);
     *escape = walker.next_escape;
     walked?;
     (walker.peek() == b'\n').then_some(walker.t)
@@ -130,38 +121,6 @@ struct Walker<'a, 't, 'w> {
     next_escape: usize,
     wire: &'w mut Wire<'a>,
     recording: &'w mut Recording,
-}
-
-/// Where a key of the top-level object goes.
-enum Top {
-    /// A needed string field, by its bit in the seen-set.
-    Field(Slot),
-    AppInfo,
-    TenantUser,
-    Project,
-    Other,
-}
-
-/// The top-level keys callflow reads, by length first: most keys are not among them.
-fn top_key(key: &[u8]) -> Top {
-    let field = match (key.len(), key) {
-        (5, b"state") => Slot::State,
-        (7, b"project") => return Top::Project,
-        (10, b"event_type") => Slot::EventType,
-        (10, b"event_name") => Slot::EventName,
-        (10, b"event_time") => Slot::EventTime,
-        (11, b"dialog_uuid") => Slot::DialogUuid,
-        (11, b"close_cause") => Slot::CloseCause,
-        (11, b"dialog_type") => Slot::DialogType,
-        (11, b"self_target") => Slot::SelfTarget,
-        (11, b"tenant_user") => return Top::TenantUser,
-        (13, b"peer_username") => Slot::PeerUsername,
-        (17, b"peer_project_name") => Slot::PeerProjectName,
-        (18, b"business_direction") => Slot::BusinessDirection,
-        (24, b"initial_application_info") => return Top::AppInfo,
-        _ => return Top::Other,
-    };
-    Top::Field(field)
 }
 
 /// Bytes that may follow a bare value: whitespace, structure, a newline, a quote.
@@ -250,79 +209,43 @@ impl<'a> Walker<'a, '_, '_> {
         (self.t - self.first) as u32
     }
 
-    /// The top-level object, filling the needed fields.
-    fn top(&mut self) -> Option<()> {
-        let mut seen = 0u32;
+    /// An object callflow enters, at the cursor (the body, to begin with): each key as
+    /// [`wire::key`] says, the needed strings filled.
+    fn object_in(&mut self, object: Object) -> Option<()> {
+        let mut seen = Seen::default();
         self.object(true, |s, key| {
-            let (bit, part) = match top_key(key) {
-                Top::Other => return s.skip_value(),
-                Top::Field(slot) => {
-                    once(&mut seen, slot as u32)?;
-                    return s.field(slot);
-                }
-                Top::AppInfo => (20, Part::AppInfo),
-                Top::TenantUser => (21, Part::TenantUser),
-                Top::Project => (22, Part::Project),
-            };
-            once(&mut seen, bit)?;
-            s.nullable(part, |s| match part {
-                Part::AppInfo => s.app_info(),
-                _ => s.named(part),
-            })
+            let found = wire::key(object, key);
+            if !seen.first(found) {
+                // A key serde reads, twice: for the general path, which rejects the line.
+                return None;
+            }
+            match found {
+                Key::Field(slot) => s.field(slot),
+                Key::Object(inner, _) => s.nullable(|s| s.object_in(inner)),
+                Key::Unused => s.unused(),
+                Key::Other => s.skip_value(),
+            }
         })
     }
 
-    fn app_info(&mut self) -> Option<()> {
-        let mut seen = 0u32;
-        self.object(true, |s, key| match key {
-            b"data" => {
-                once(&mut seen, 0)?;
-                s.nullable(Part::AppData, Walker::app_data)
-            }
-            _ => s.skip_value(),
-        })
-    }
-
-    fn app_data(&mut self) -> Option<()> {
-        let mut seen = 0u32;
-        self.object(true, |s, key| match key {
-            b"caller_dialog_uuid" => {
-                once(&mut seen, 0)?;
-                s.field(Slot::CallerDialogUuid)
-            }
-            _ => s.skip_value(),
-        })
-    }
-
-    /// `tenant_user` or `project`: their `username` and `name`.
-    fn named(&mut self, part: Part) -> Option<()> {
-        let (username, name) = match part {
-            Part::TenantUser => (Slot::TenantUsername, Slot::TenantName),
-            _ => (Slot::ProjectUsername, Slot::ProjectName),
-        };
-        let mut seen = 0u32;
-        self.object(true, |s, key| match key {
-            b"username" => {
-                once(&mut seen, 0)?;
-                s.field(username)
-            }
-            b"name" => {
-                once(&mut seen, 1)?;
-                s.field(name)
-            }
-            _ => s.skip_value(),
-        })
-    }
-
-    /// `null`, or the object `part`, read by `inner`.
-    fn nullable(&mut self, part: Part, inner: impl FnOnce(&mut Self) -> Option<()>) -> Option<()> {
+    /// `null`, or an object read by `inner`.
+    fn nullable(&mut self, inner: impl FnOnce(&mut Self) -> Option<()>) -> Option<()> {
         match self.peek() {
             b'n' => self.bare(),
-            b'{' => {
-                self.wire.mark(part);
-                self.recording.ops.push(Op::Mark(part));
-                inner(self)
+            b'{' => inner(self),
+            _ => None,
+        }
+    }
+
+    /// A string nothing uses, which the general path still reads as one: a string or null,
+    /// like a needed one.
+    fn unused(&mut self) -> Option<()> {
+        match self.peek() {
+            b'"' => {
+                self.t += 1;
+                Some(())
             }
+            b'n' => self.bare(),
             _ => None,
         }
     }
@@ -332,7 +255,7 @@ impl<'a> Walker<'a, '_, '_> {
     fn field(&mut self, slot: Slot) -> Option<()> {
         match self.peek() {
             b'"' => {
-                self.recording.ops.push(Op::Set(slot, self.offset()));
+                self.recording.sets.push((slot, self.offset()));
                 let open = self.at[self.t] as usize;
                 self.t += 1;
                 let close = closing_quote(self.b, self.at[self.t] as usize);
@@ -348,7 +271,7 @@ impl<'a> Walker<'a, '_, '_> {
     /// Only objects whose keys matter (`named`) look at the keys; others are walked for
     /// their grammar alone, `value` getting an empty key.
     #[inline(always)]
-    fn object(&mut self, named: bool, mut value: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
+    fn object(&mut self, named: bool, mut value: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
         debug_assert_eq!(self.peek(), b'{');
         self.t += 1;
         self.enter()?;
@@ -375,7 +298,7 @@ impl<'a> Walker<'a, '_, '_> {
             if four as u16 != u16::from_le_bytes(*b"\":") {
                 return None;
             }
-            let key = if named { self.key()? } else { &[][..] };
+            let key = if named { self.key()? } else { "" };
             self.t += 2;
             value(self, key)?;
             if !self.separator(b'}')? {
@@ -388,7 +311,7 @@ impl<'a> Walker<'a, '_, '_> {
 
     /// The key at the cursor (an unescaped string, followed by a colon token), recorded.
     #[inline(always)]
-    fn key(&mut self) -> Option<&'a [u8]> {
+    fn key(&mut self) -> Option<&'a str> {
         let open = self.at[self.t] as usize;
         let colon = self.at[self.t + 1] as usize;
         let close = closing_quote(self.b, colon);
@@ -402,7 +325,7 @@ impl<'a> Walker<'a, '_, '_> {
         self.recording.key_bytes.extend_from_slice(b"\":");
         let end = self.recording.key_bytes.len() as u32;
         self.recording.keys.push((self.offset(), recorded, end));
-        self.b.get(open + 1..close)
+        self.text.get(open + 1..close)
     }
 
     /// After an item: a comma (`true`, more follow), or `close` (`false`, the end).
@@ -513,13 +436,6 @@ pub(super) fn set_string<'a>(
     Some(())
 }
 
-/// Marks field `bit` as seen; a needed key seen twice is for the general path (serde rejects
-/// duplicate fields).
-fn once(seen: &mut u32, bit: u32) -> Option<()> {
-    let mask = 1 << bit;
-    (*seen & mask == 0).then(|| *seen |= mask)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -589,12 +505,15 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, failure_persistence: crate::regressions("event-scan"), ..Default::default() })]
 
-        /// Real lines with bytes replaced, inserted or removed anywhere: whenever the scanner
-        /// still answers, the general path must read the same thing.
+        /// Real lines with bytes replaced, inserted or removed anywhere, or `\u` escapes of
+        /// hex and other characters inserted: whenever the scanner still answers, the general
+        /// path must read the same thing, and a strict parser accept the line; whenever the
+        /// line is taken for JSON, the strict parser must agree.
         #[test]
         fn mutated_real_lines_never_make_the_paths_disagree(
             pick in 0usize..1000,
-            edits in proptest::collection::vec((0usize..4000, 0u8..3, proptest::prelude::any::<u8>()), 1..4),
+            edits in proptest::collection::vec((0usize..4000, 0u8..5, proptest::prelude::any::<u8>()), 1..4),
+            escape in proptest::array::uniform4(proptest::sample::select(b"0123456789abcdefABCDEFdDxz\"\\ ".to_vec())),
         ) {
             let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/blind_transfer.ndjson");
             let text = std::fs::read_to_string(fixtures).unwrap();
@@ -605,11 +524,15 @@ mod tests {
                 match op {
                     0 if at < line.len() => line[at] = byte,
                     1 => line.insert(at, byte),
+                    // `\u` and four characters, or a leading surrogate's `\ud8` and two.
+                    3 => drop(line.splice(at..at, [&b"\\u"[..], &escape].concat())),
+                    4 => drop(line.splice(at..at, [&b"\\ud8"[..], &escape[..2]].concat())),
                     _ if at < line.len() => { line.remove(at); }
                     _ => {}
                 }
             }
             proptest::prop_assert!(super::super::fast_path_agrees(&line), "{}", String::from_utf8_lossy(&line));
+            proptest::prop_assert!(super::super::parse_is_strict(&line), "{}", String::from_utf8_lossy(&line));
         }
     }
 }

@@ -10,7 +10,7 @@
 //! values checked and its needed strings sliced out. Any difference sends the line to the
 //! walker, so the result is always the walker's.
 
-use super::scan::{self, Op, Recording};
+use super::scan::{self, Recording};
 use super::tokens::Tokens;
 use super::wire::Wire;
 
@@ -102,16 +102,11 @@ fn replay<'a>(
             return None;
         }
     }
-    for op in &recording.ops {
-        match *op {
-            Op::Mark(part) => wire.mark(part),
-            Op::Set(slot, token) => {
-                let open = at[token as usize] as usize;
-                let close = scan::closing_quote(b, at[token as usize + 1] as usize);
-                let escaped = scan::escaped(escapes, cursor, open, close);
-                scan::set_string(wire, slot, text, (open, close), escaped)?;
-            }
-        }
+    for &(slot, token) in &recording.sets {
+        let open = at[token as usize] as usize;
+        let close = scan::closing_quote(b, at[token as usize + 1] as usize);
+        let escaped = scan::escaped(escapes, cursor, open, close);
+        scan::set_string(wire, slot, text, (open, close), escaped)?;
     }
     Some(())
 }

@@ -19,6 +19,8 @@
 //! x86-64 CPUs with AVX2 (found at run time) take 32 bytes per compare, others 16 with SSE2;
 //! other targets classify bytes one by one, which is slower but the same.
 
+use super::escape;
+
 /// What stage one found in a block.
 #[derive(Debug, Default)]
 pub(super) struct Tokens {
@@ -287,13 +289,8 @@ fn bad_escapes(block: &[u8], at: usize, escapes: u64) -> u64 {
 fn valid_escape(block: &[u8], at: usize) -> bool {
     match block.get(at + 1) {
         Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => true,
-        Some(b'u') => {
-            let code = block
-                .get(at + 2..at + 6)
-                .and_then(|hex| hex.iter().try_fold(0u32, |acc, &h| Some(acc * 16 + char::from(h).to_digit(16)?)));
-            // Surrogate pairs have their own rules; leave them to the general path.
-            code.is_some_and(|code| !(0xD800..=0xDFFF).contains(&code))
-        }
+        // Surrogate pairs have their own rules; leave them to the general path.
+        Some(b'u') => escape::unicode(block, at).is_some_and(|code| !(0xD800..=0xDFFF).contains(&code)),
         _ => false,
     }
 }

@@ -1,63 +1,163 @@
-//! The subset of a webhook body callflow reads, filled by either path: the serde derive (the
-//! general path) or the fast scanner, which sets it value by value through [`Slot`]s and
-//! [`Part`]s so that a line's shape can be replayed on the next line like it.
+//! The subset of a webhook body callflow reads, filled by either path: serde (the general
+//! path) or the fast scanner, which sets it value by value through [`Slot`]s so that a line's
+//! shape can be replayed on the next line like it. Both paths find their way through a body
+//! by [`key`]: which keys of which objects matter, and where their values go.
 
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
-use super::{parse_event_time, CallEvent, CallView, CreateFields, CreateView, EventKind, LineError, LineView, Parsed};
+use super::fields::{field_at, CreateFields, Field};
+use super::{parse_event_time, CallEvent, CallView, EventKind, LineError, LineView, Parsed};
 
 /// The subset of a webhook body callflow reads. Unknown fields are skipped.
-#[derive(Debug, Default, PartialEq, Deserialize)]
+#[derive(Debug, Default, PartialEq)]
 pub(super) struct Wire<'a> {
-    #[serde(default, borrow, deserialize_with = "lenient")]
     event_type: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
     event_name: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
     event_time: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
     dialog_uuid: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
     state: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
     close_cause: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
-    dialog_type: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
-    business_direction: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
-    self_target: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
-    peer_username: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "lenient")]
-    peer_project_name: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    initial_application_info: Option<AppInfo<'a>>,
-    #[serde(default, borrow)]
-    tenant_user: Option<Named<'a>>,
-    #[serde(default, borrow)]
-    project: Option<Named<'a>>,
+    create: CreateFields<Cow<'a, str>>,
 }
 
+/// The objects of a body callflow enters: the body itself, and those holding create fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Object {
+    Top,
+    /// `initial_application_info`
+    AppInfo,
+    /// `initial_application_info.data`
+    AppData,
+    /// `tenant_user`
+    TenantUser,
+    /// `project`
+    Project,
+}
+
+/// What a key of an object is to callflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Key {
+    /// A needed string.
+    Field(Slot),
+    /// An object it enters, and the key, as serde names a field in its messages.
+    Object(Object, &'static str),
+    /// A string the serde struct of the object reads but nothing uses: `Named` serves both
+    /// `tenant_user` and `project`, so each has the other's key. Repeated, it is still a
+    /// duplicate field.
+    Unused,
+    /// Anything else: skipped.
+    Other,
+}
+
+/// What `key` of `object` is: the create fields' keys come from their declaration, the
+/// event's own fields and the objects are listed here, as the serde structs below read them.
+#[inline]
+pub(super) fn key(object: Object, key: &str) -> Key {
+    if let Some(field) = field_at(object, key) {
+        return Key::Field(Slot::Create(field));
+    }
+    let slot = match (object, key) {
+        (Object::Top, "event_type") => Slot::EventType,
+        (Object::Top, "event_name") => Slot::EventName,
+        (Object::Top, "event_time") => Slot::EventTime,
+        (Object::Top, "dialog_uuid") => Slot::DialogUuid,
+        (Object::Top, "state") => Slot::State,
+        (Object::Top, "close_cause") => Slot::CloseCause,
+        (Object::Top, "initial_application_info") => return Key::Object(Object::AppInfo, "initial_application_info"),
+        (Object::AppInfo, "data") => return Key::Object(Object::AppData, "data"),
+        (Object::Top, "tenant_user") => return Key::Object(Object::TenantUser, "tenant_user"),
+        (Object::Top, "project") => return Key::Object(Object::Project, "project"),
+        (Object::TenantUser | Object::Project, "username" | "name") => return Key::Unused,
+        _ => return Key::Other,
+    };
+    Key::Field(slot)
+}
+
+/// Where a needed string goes in a [`Wire`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Slot {
+    EventType,
+    EventName,
+    EventTime,
+    DialogUuid,
+    State,
+    CloseCause,
+    Create(Field),
+}
+
+impl Slot {
+    /// Its key, as serde names a field in its messages.
+    fn key(self) -> &'static str {
+        match self {
+            Slot::EventType => "event_type",
+            Slot::EventName => "event_name",
+            Slot::EventTime => "event_time",
+            Slot::DialogUuid => "dialog_uuid",
+            Slot::State => "state",
+            Slot::CloseCause => "close_cause",
+            Slot::Create(field) => field.key(),
+        }
+    }
+}
+
+/// The keys of one object seen so far: serde rejects a key it reads seen twice.
+#[derive(Debug, Default)]
+pub(super) struct Seen(u64);
+
+impl Seen {
+    /// Marks `key` as seen; `false` when it was already.
+    #[inline]
+    pub(super) fn first(&mut self, key: Key) -> bool {
+        let bit = match key {
+            Key::Field(slot) => slot.index(),
+            Key::Object(object, _) => 48 + object as u32,
+            // An object has one unused key at most.
+            Key::Unused => 56,
+            Key::Other => return true,
+        };
+        let mask = 1u64 << bit;
+        let first = self.0 & mask == 0;
+        self.0 |= mask;
+        first
+    }
+}
+
+impl Slot {
+    /// A number of its own below 48.
+    fn index(self) -> u32 {
+        match self {
+            Slot::EventType => 0,
+            Slot::EventName => 1,
+            Slot::EventTime => 2,
+            Slot::DialogUuid => 3,
+            Slot::State => 4,
+            Slot::CloseCause => 5,
+            Slot::Create(field) => 6 + field as u32,
+        }
+    }
+}
+
+/// `initial_application_info`, as the general path reads it.
 #[derive(Debug, Default, PartialEq, Deserialize)]
-pub(super) struct AppInfo<'a> {
+struct AppInfo<'a> {
     #[serde(default, borrow)]
     data: Option<AppData<'a>>,
 }
 
+/// `initial_application_info.data`.
 #[derive(Debug, Default, PartialEq, Deserialize)]
-pub(super) struct AppData<'a> {
+struct AppData<'a> {
     #[serde(default, borrow, deserialize_with = "lenient")]
     caller_dialog_uuid: Option<Cow<'a, str>>,
 }
 
-/// `tenant_user` carries `username`, `project` carries `name`.
+/// `tenant_user` and `project`: one struct for both, which reads both keys in each.
 #[derive(Debug, Default, PartialEq, Deserialize)]
-pub(super) struct Named<'a> {
+struct Named<'a> {
     #[serde(default, borrow, deserialize_with = "lenient")]
     username: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "lenient")]
@@ -82,28 +182,14 @@ impl<'a> Wire<'a> {
         if kind == EventKind::State && self.state.is_none() {
             return Err(LineError::Missing("state"));
         }
-        let create = (kind == EventKind::Create).then(|| CreateView {
-            parent: self.app_data_ref().and_then(|data| data.caller_dialog_uuid.as_deref()),
-            dialog_type: text(&self.dialog_type),
-            business_direction: text(&self.business_direction),
-            self_target: text(&self.self_target),
-            peer_username: text(&self.peer_username),
-            peer_project_name: text(&self.peer_project_name),
-            username: self.tenant_user.as_ref().and_then(|user| user.username.as_deref()),
-            project: self.project.as_ref().and_then(|project| project.name.as_deref()),
-        });
         Ok(LineView::Call(CallView {
             dialog_uuid,
             kind,
             time,
             state: text(&self.state),
             close_cause: if kind == EventKind::Close { text(&self.close_cause) } else { None },
-            create,
+            create: (kind == EventKind::Create).then(|| self.create.view()),
         }))
-    }
-
-    fn app_data_ref(&self) -> Option<&AppData<'a>> {
-        self.initial_application_info.as_ref()?.data.as_ref()
     }
 
     /// The same as [`Wire::view`], owning what it can: the fields move out of the wire.
@@ -112,23 +198,13 @@ impl<'a> Wire<'a> {
             LineView::Call(call) => (call.kind, call.time),
             _ => return Ok(Parsed::Other(self.event_name.unwrap_or_default())),
         };
-        let create = (kind == EventKind::Create).then(|| CreateFields {
-            parent: self.initial_application_info.and_then(|info| info.data).and_then(|data| data.caller_dialog_uuid),
-            dialog_type: self.dialog_type,
-            business_direction: self.business_direction,
-            self_target: self.self_target,
-            peer_username: self.peer_username,
-            peer_project_name: self.peer_project_name,
-            username: self.tenant_user.and_then(|user| user.username),
-            project: self.project.and_then(|project| project.name),
-        });
         Ok(Parsed::Call(CallEvent {
             dialog_uuid: self.dialog_uuid.unwrap_or_default(),
             kind,
             time,
             state: self.state,
             close_cause: if kind == EventKind::Close { self.close_cause } else { None },
-            create,
+            create: (kind == EventKind::Create).then_some(self.create),
         }))
     }
 }
@@ -191,51 +267,90 @@ impl<'de> Visitor<'de> for LenientStr {
     }
 }
 
-/// Where a needed string goes in a [`Wire`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Slot {
-    EventType,
-    EventName,
-    EventTime,
-    DialogUuid,
-    State,
-    CloseCause,
-    DialogType,
-    BusinessDirection,
-    SelfTarget,
-    PeerUsername,
-    PeerProjectName,
-    /// `initial_application_info.data.caller_dialog_uuid`
-    CallerDialogUuid,
-    /// `tenant_user.username`, and `tenant_user.name` (read, never used).
-    TenantUsername,
-    TenantName,
-    /// `project.username` (read, never used), and `project.name`.
-    ProjectUsername,
-    ProjectName,
+impl<'de: 'a, 'a> Deserialize<'de> for Wire<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_struct("Wire", &[], WireVisitor)
+    }
 }
 
-/// An object of a [`Wire`] that is there (not absent, not null).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Part {
-    AppInfo,
-    AppData,
-    TenantUser,
-    Project,
+/// Reads the body's keys as serde's derive would for a struct of the needed fields (each
+/// at most once) and the objects' serde structs, skipping the rest.
+struct WireVisitor;
+
+impl<'de> Visitor<'de> for WireVisitor {
+    type Value = Wire<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("struct Wire")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut wire, mut seen) = (Wire::default(), Seen::default());
+        while let Some(found) = map.next_key_seed(TopKey)? {
+            if !seen.first(found) {
+                let name = match found {
+                    Key::Field(slot) => slot.key(),
+                    Key::Object(_, name) => name,
+                    Key::Unused | Key::Other => "",
+                };
+                return Err(de::Error::duplicate_field(name));
+            }
+            match found {
+                Key::Field(slot) => *wire.target(slot) = map.next_value_seed(Lenient)?,
+                Key::Object(Object::AppInfo, _) => {
+                    let data = map.next_value::<Option<AppInfo<'de>>>()?.and_then(|info| info.data);
+                    wire.store(Object::AppData, "caller_dialog_uuid", data.and_then(|data| data.caller_dialog_uuid));
+                }
+                // `tenant_user` or `project`.
+                Key::Object(object, _) => {
+                    let named = map.next_value::<Option<Named<'de>>>()?.unwrap_or_default();
+                    wire.store(object, "username", named.username);
+                    wire.store(object, "name", named.name);
+                }
+                Key::Unused | Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(wire)
+    }
+}
+
+/// A key of the body, read without copying it.
+struct TopKey;
+
+impl<'de> DeserializeSeed<'de> for TopKey {
+    type Value = Key;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
+        deserializer.deserialize_identifier(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TopKey {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("field identifier")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+        Ok(key(Object::Top, v))
+    }
+}
+
+/// [`lenient`] as a seed, for values read one by one.
+struct Lenient;
+
+impl<'de> DeserializeSeed<'de> for Lenient {
+    type Value = Option<Cow<'de, str>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        lenient(deserializer)
+    }
 }
 
 impl<'a> Wire<'a> {
-    /// Marks an object as there.
-    pub(super) fn mark(&mut self, part: Part) {
-        match part {
-            Part::AppInfo => drop(self.initial_application_info.get_or_insert_with(AppInfo::default)),
-            Part::AppData => drop(self.app_data()),
-            Part::TenantUser => drop(self.tenant_user.get_or_insert_with(Named::default)),
-            Part::Project => drop(self.project.get_or_insert_with(Named::default)),
-        }
-    }
-
-    /// Sets a needed string (its objects are marked as there).
+    /// Sets a needed string.
     pub(super) fn set(&mut self, slot: Slot, value: Cow<'a, str>) {
         *self.target(slot) = Some(value);
     }
@@ -247,6 +362,14 @@ impl<'a> Wire<'a> {
         *self.target(slot) = Some(Cow::Borrowed(value));
     }
 
+    /// Keeps the string read at `key` of `object`, if a create field is there.
+    fn store(&mut self, object: Object, key: &str, value: Option<Cow<'a, str>>) {
+        if let Some(field) = field_at(object, key) {
+            *self.create.get_mut(field) = value;
+        }
+    }
+
+    #[inline]
     fn target(&mut self, slot: Slot) -> &mut Option<Cow<'a, str>> {
         match slot {
             Slot::EventType => &mut self.event_type,
@@ -255,21 +378,7 @@ impl<'a> Wire<'a> {
             Slot::DialogUuid => &mut self.dialog_uuid,
             Slot::State => &mut self.state,
             Slot::CloseCause => &mut self.close_cause,
-            Slot::DialogType => &mut self.dialog_type,
-            Slot::BusinessDirection => &mut self.business_direction,
-            Slot::SelfTarget => &mut self.self_target,
-            Slot::PeerUsername => &mut self.peer_username,
-            Slot::PeerProjectName => &mut self.peer_project_name,
-            Slot::CallerDialogUuid => &mut self.app_data().caller_dialog_uuid,
-            Slot::TenantUsername => &mut self.tenant_user.get_or_insert_with(Named::default).username,
-            Slot::TenantName => &mut self.tenant_user.get_or_insert_with(Named::default).name,
-            Slot::ProjectUsername => &mut self.project.get_or_insert_with(Named::default).username,
-            Slot::ProjectName => &mut self.project.get_or_insert_with(Named::default).name,
+            Slot::Create(field) => self.create.get_mut(field),
         }
-    }
-
-    fn app_data(&mut self) -> &mut AppData<'a> {
-        let info = self.initial_application_info.get_or_insert_with(AppInfo::default);
-        info.data.get_or_insert_with(AppData::default)
     }
 }

@@ -447,7 +447,8 @@ impl<'s, 'n> Merger<'s, 'n> {
         let settling = *settling;
         let Some(now) = self.assembler.latest() else { return Ok(()) };
         let (events, moved) = (self.pushed - self.settled_at.0, now.saturating_sub(self.settled_at.1));
-        let due = events >= settling.every_events as u64 || (events >= settling.min_events as u64 && moved >= settling.grace);
+        let due =
+            events >= settling.every_events as u64 || (events >= settling.min_events as u64 && moved >= settling.grace);
         if !due {
             return Ok(());
         }

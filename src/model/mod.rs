@@ -12,7 +12,7 @@ use bitflags::bitflags;
 
 pub mod intern;
 
-use crate::event::EventKind;
+use crate::event::{CreateFields, EventKind};
 use crate::metrics::CallFigures;
 pub use intern::{Strings, Sym};
 
@@ -131,26 +131,9 @@ impl std::fmt::Debug for LegEvent {
     }
 }
 
-/// What a leg's `dialog_create` said about it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct LegInfo {
-    /// The parent leg's uuid (`caller_dialog_uuid` when not the leg's own).
-    pub parent: Option<Sym>,
-    /// `dialog_type`.
-    pub dialog_type: Option<Sym>,
-    /// `business_direction`.
-    pub business_direction: Option<Sym>,
-    /// `self_target`.
-    pub self_target: Option<Sym>,
-    /// `peer_username`.
-    pub peer_username: Option<Sym>,
-    /// `peer_project_name`.
-    pub peer_project_name: Option<Sym>,
-    /// `tenant_user.username`.
-    pub username: Option<Sym>,
-    /// `project.name`.
-    pub project: Option<Sym>,
-}
+/// What a leg's `dialog_create` said about it; its parent is the parent leg's uuid
+/// (`caller_dialog_uuid` when not the leg's own).
+pub type LegInfo = CreateFields<Sym>;
 
 /// One party's side of a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

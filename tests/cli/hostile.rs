@@ -57,6 +57,13 @@ fn a_nul_byte() {
 }
 
 #[test]
+fn a_bad_escape_in_a_field_never_read() {
+    let hold = |value: &str| format!(r#"{{"event_type":"user_dialog","event_name":"dialog_hold","note":"{value}"}}"#);
+    assert_line_3_bad("escape", hold(r"\uzzzz").as_bytes(), "invalid JSON: invalid escape at line 1 column 69");
+    assert_line_3_bad("surrogate", hold(r"\ud800").as_bytes(), r"invalid JSON: unpaired surrogate \ud800 at byte 63");
+}
+
+#[test]
 fn arrays_and_numbers_are_not_events() {
     assert_line_3_bad("array", br#"["user_dialog","dialog_create"]"#, "not a JSON object");
     assert_line_3_bad("number", b"42", "not a JSON object");

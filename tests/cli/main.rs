@@ -9,6 +9,7 @@ mod hostile;
 mod input;
 mod props;
 mod readme;
+mod stream;
 mod summary;
 mod timeline;
 mod ux;

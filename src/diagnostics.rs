@@ -119,6 +119,15 @@ pub struct Quality<'a> {
     /// Where every input line went.
     #[serde(flatten)]
     pub counts: &'a LineCounts,
+    /// The calls of the report, by problem.
+    #[serde(flatten)]
+    pub calls: CallTally,
+}
+
+/// How many calls a report has, and how many have each [`Problem`]: counted call by call, as
+/// calls settle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct CallTally {
     /// Calls in the report.
     pub calls: u64,
     /// Of those, with a leg still open.
@@ -129,18 +138,13 @@ pub struct Quality<'a> {
     pub suspicious_calls: u64,
 }
 
-impl<'a> Quality<'a> {
-    /// The quality of a report of `calls`, from a load that met `diagnostics`.
-    pub fn new<'c>(diagnostics: &'a Diagnostics, calls: impl IntoIterator<Item = &'c Call>) -> Self {
-        let mut quality =
-            Quality { counts: &diagnostics.counts, calls: 0, open_calls: 0, incomplete_calls: 0, suspicious_calls: 0 };
-        for call in calls {
-            quality.calls += 1;
-            for problem in Problem::of(call) {
-                *quality.with_mut(problem) += 1;
-            }
+impl CallTally {
+    /// Counts one more call.
+    pub fn add(&mut self, call: &Call) {
+        self.calls += 1;
+        for problem in Problem::of(call) {
+            *self.with_mut(problem) += 1;
         }
-        quality
     }
 
     /// How many calls have `problem`.
@@ -159,11 +163,25 @@ impl<'a> Quality<'a> {
             Problem::Suspicious => &mut self.suspicious_calls,
         }
     }
+}
+
+impl<'a> Quality<'a> {
+    /// The quality of a report of `calls`, from a load that met `diagnostics`.
+    pub fn new<'c>(diagnostics: &'a Diagnostics, calls: impl IntoIterator<Item = &'c Call>) -> Self {
+        let mut tally = CallTally::default();
+        calls.into_iter().for_each(|call| tally.add(call));
+        Quality { counts: &diagnostics.counts, calls: tally }
+    }
+
+    /// How many calls have `problem`.
+    pub fn with(&self, problem: Problem) -> u64 {
+        self.calls.with(problem)
+    }
 
     /// Clean: no bad line, no incomplete or suspicious call. Open calls are normal at the end
     /// of a log and do not count against it.
     pub fn clean(&self) -> bool {
-        self.counts.bad_lines == 0 && self.incomplete_calls == 0 && self.suspicious_calls == 0
+        self.counts.bad_lines == 0 && self.calls.incomplete_calls == 0 && self.calls.suspicious_calls == 0
     }
 }
 
@@ -178,8 +196,8 @@ impl std::fmt::Display for Quality<'_> {
             plural(self.counts.lines, "line read", "lines read"),
             plural(self.counts.bad_lines, "bad line", "bad lines"),
             plural(self.counts.duplicates, "duplicate dropped", "duplicates dropped"),
-            plural(self.open_calls, "open call", "open calls"),
-            plural(self.incomplete_calls, "incomplete call", "incomplete calls"),
+            plural(self.calls.open_calls, "open call", "open calls"),
+            plural(self.calls.incomplete_calls, "incomplete call", "incomplete calls"),
         )
     }
 }

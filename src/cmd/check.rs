@@ -8,9 +8,10 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::config::InputSettings;
-use crate::diagnostics::{BadLine, Problem, Quality};
+use crate::diagnostics::{BadLine, CallTally, Diagnostics, Problem, Quality};
 use crate::exit::ExitCode;
-use crate::load::{self, Loaded};
+use crate::load::{self, Sink};
+use crate::model::Dataset;
 use crate::render::{self, Format, Render};
 
 /// Call ids shown per problem in the table (JSON lists them all).
@@ -24,9 +25,9 @@ pub struct Report<'a> {
     pub quality: Quality<'a>,
     /// The first bad lines.
     pub bad: Vec<BadRecord<'a>>,
-    /// The ids of the calls with each problem, as many as its count; problems no call has are
-    /// left out.
-    pub flagged: BTreeMap<Problem, Vec<&'a str>>,
+    /// The ids of the calls with each problem, as many as its count, in the order of the
+    /// calls' starts; problems no call has are left out.
+    pub flagged: BTreeMap<Problem, Vec<Box<str>>>,
 }
 
 /// One bad line, located.
@@ -41,21 +42,42 @@ pub struct BadRecord<'a> {
 }
 
 impl<'a> Report<'a> {
-    /// The report of a load.
-    pub fn new(loaded: &'a Loaded) -> Self {
-        let ds = &loaded.dataset;
-        let mut flagged: BTreeMap<Problem, Vec<&str>> = BTreeMap::new();
-        for call in &ds.calls {
-            for problem in Problem::of(call) {
-                flagged.entry(problem).or_default().push(ds.str(call.id));
-            }
-        }
+    /// The report of a load that met `diagnostics` and rebuilt the calls `seen` counted.
+    pub fn new(diagnostics: &'a Diagnostics, seen: Seen) -> Self {
         let located = |bad: &'a BadLine| BadRecord { file: &bad.source, line: bad.line, reason: bad.error.to_string() };
+        let flagged = seen
+            .flagged
+            .into_iter()
+            .map(|(problem, mut calls)| {
+                calls.sort_unstable();
+                (problem, calls.into_iter().map(|(_, id)| id).collect())
+            })
+            .collect();
         Report {
-            quality: Quality::new(&loaded.diagnostics, &ds.calls),
-            bad: loaded.diagnostics.bad.iter().map(located).collect(),
+            quality: Quality { counts: &diagnostics.counts, calls: seen.tally },
+            bad: diagnostics.bad.iter().map(located).collect(),
             flagged,
         }
+    }
+}
+
+/// The calls as they settle: counted by problem, and the ids (with their start) of those
+/// that have one. Nothing else of a call is kept.
+#[derive(Debug, Default)]
+pub struct Seen {
+    tally: CallTally,
+    flagged: BTreeMap<Problem, Vec<(i64, Box<str>)>>,
+}
+
+impl Sink for Seen {
+    fn settled(&mut self, ds: Dataset, _watermark: Option<i64>) -> anyhow::Result<()> {
+        for call in &ds.calls {
+            self.tally.add(call);
+            for problem in Problem::of(call) {
+                self.flagged.entry(problem).or_default().push((call.figures.start, ds.str(call.id).into()));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -67,8 +89,16 @@ pub fn run(
     _err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     // The report itself lists bad lines; nothing is repeated on stderr.
-    let loaded = load::load(&input.inputs, &input.load)?;
-    let report = Report::new(&loaded);
+    let mut seen = Seen::default();
+    let diagnostics = match input.settling {
+        Some(settling) => load::stream(&input.inputs, &input.load, settling, &mut seen)?,
+        None => {
+            let loaded = load::load(&input.inputs, &input.load)?;
+            seen.settled(loaded.dataset, None)?;
+            loaded.diagnostics
+        }
+    };
+    let report = Report::new(&diagnostics, seen);
     render::write(format, &report, out)?;
     Ok(if report.quality.clean() { ExitCode::Ok } else { ExitCode::Failure })
 }
@@ -102,10 +132,10 @@ impl Render for Report<'_> {
             counts.other_events,
             counts.bad_lines,
             counts.blank_lines,
-            quality.calls,
-            quality.open_calls,
-            quality.incomplete_calls,
-            quality.suspicious_calls,
+            quality.calls.calls,
+            quality.calls.open_calls,
+            quality.calls.incomplete_calls,
+            quality.calls.suspicious_calls,
         ];
         render::write_csv_with_header(&header, [row], out)
     }
@@ -120,7 +150,7 @@ impl Render for Report<'_> {
 fn write_text(report: &Report<'_>, out: &mut dyn Write) -> anyhow::Result<()> {
     let (quality, counts) = (&report.quality, report.quality.counts);
     let verdict = if quality.clean() { "clean" } else { "PROBLEMS FOUND" };
-    writeln!(out, "{verdict}: {} lines, {} calls", counts.lines, quality.calls)?;
+    writeln!(out, "{verdict}: {} lines, {} calls", counts.lines, quality.calls.calls)?;
     let rows = [
         ("events used", counts.events),
         ("duplicates dropped", counts.duplicates),
@@ -149,7 +179,7 @@ fn write_text(report: &Report<'_>, out: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(out, "... and {} more bad lines", counts.bad_lines - report.bad.len() as u64)?;
     }
     for (problem, ids) in &report.flagged {
-        let shown: Vec<&str> = ids.iter().take(SHOWN_IDS).copied().collect();
+        let shown: Vec<&str> = ids.iter().take(SHOWN_IDS).map(|id| &**id).collect();
         let more = ids.len().saturating_sub(SHOWN_IDS);
         let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
         writeln!(out, "{} calls ({}): {}{tail}", problem.name(), ids.len(), shown.join(" "))?;

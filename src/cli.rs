@@ -31,7 +31,8 @@ pub struct GlobalArgs {
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, global = true)]
     pub color: ColorArg,
 
-    /// No progress line on stderr (warnings still appear).
+    /// Nothing on stderr for a clean run: no progress line, no data-quality line. Bad lines,
+    /// warnings and errors still appear.
     #[arg(long, short, global = true)]
     pub quiet: bool,
 }

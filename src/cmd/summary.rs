@@ -56,7 +56,8 @@ pub fn run(
     let report = Report::new(&loaded, selection, keys, &output.zone);
     // Charts are for people looking at a terminal, never for a file or a pipe.
     write(&report, output, output.terminal.stdout, out)?;
-    if output.format != Format::Table {
+    // Under --quiet a clean run is silent, so cron mails nothing; a problem still speaks.
+    if output.format != Format::Table && !(output.terminal.quiet && report.quality.clean()) {
         writeln!(err, "callflow: data quality: {}", report.quality)?;
     }
     Ok(super::status(input, &loaded))

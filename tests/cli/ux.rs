@@ -104,3 +104,16 @@ fn progress_on_a_terminal_finishes_and_clears_itself() {
     assert!(screen.contains("calls,answered,not_answered"), "{screen:?}");
     assert!(screen.contains("3001,"), "all calls counted: {screen:?}");
 }
+
+#[test]
+fn quiet_is_silent_on_a_clean_run_and_still_reports_problems() {
+    let clean =
+        callflow().args(["summary", "--format", "csv", "-q"]).arg(fixture("seed_outbound.ndjson")).output().unwrap();
+    assert!(clean.status.success());
+    assert!(!clean.stdout.is_empty());
+    assert_eq!(String::from_utf8(clean.stderr).unwrap(), "", "a clean run under -q says nothing");
+    let messy = callflow().args(["summary", "--format", "csv", "-q"]).arg(fixture("messy.ndjson")).output().unwrap();
+    let stderr = String::from_utf8(messy.stderr).unwrap();
+    assert!(stderr.contains("lines skipped as bad"), "{stderr}");
+    assert!(stderr.contains("callflow: data quality:"), "a damaged log still gets its quality line: {stderr}");
+}

@@ -312,8 +312,9 @@ pub struct OutputArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
 
-    /// Show and read times in this IANA time zone (e.g. Europe/Warsaw) instead of UTC.
-    #[arg(long, value_name = "ZONE")]
+    /// Show and read times in this IANA time zone (e.g. Europe/Warsaw) instead of UTC. The
+    /// CALLFLOW_TZ environment variable sets a default; --tz wins over it.
+    #[arg(long, value_name = "ZONE", env = "CALLFLOW_TZ", hide_env_values = true)]
     pub tz: Option<String>,
 }
 

@@ -9,7 +9,7 @@ use serde::Deserialize;
 /// The callflow binary, with a clean environment for colour and terminals.
 pub fn callflow() -> Command {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("callflow");
-    cmd.env_remove("TZ").env("NO_COLOR", "1");
+    cmd.env_remove("TZ").env_remove("CALLFLOW_TZ").env("NO_COLOR", "1");
     cmd
 }
 

@@ -120,3 +120,25 @@ fn quiet_is_silent_on_a_clean_run_and_still_reports_problems() {
     assert!(stderr.contains("lines skipped as bad"), "{stderr}");
     assert!(stderr.contains("callflow: data quality:"), "a damaged log still gets its quality line: {stderr}");
 }
+
+#[test]
+fn callflow_tz_sets_the_default_zone_and_tz_wins_over_it() {
+    let seed = fixture("seed_outbound.ndjson");
+    let start = |env: Option<&str>, args: &[&str]| {
+        let mut cmd = callflow();
+        if let Some(zone) = env {
+            cmd.env("CALLFLOW_TZ", zone);
+        }
+        let out = cmd.arg("calls").arg(&seed).args(["--format", "csv"]).args(args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let csv = String::from_utf8(out.stdout).unwrap();
+        csv.lines().nth(1).unwrap().split(',').nth(2).unwrap().to_owned()
+    };
+    assert_eq!(start(None, &[]), "2020-08-25T16:24:41Z");
+    assert_eq!(start(Some("Europe/Warsaw"), &[]), "2020-08-25T18:24:41+02:00");
+    assert_eq!(start(Some("Europe/Warsaw"), &["--tz", "UTC"]), "2020-08-25T16:24:41Z");
+    // Filters are read in the zone too: 18:00 in Warsaw is 16:00 UTC, before the call.
+    assert_eq!(start(Some("Europe/Warsaw"), &["--since", "2020-08-25 18:00"]), "2020-08-25T18:24:41+02:00");
+    let help = callflow().args(["calls", "--help"]).output().unwrap();
+    assert!(String::from_utf8(help.stdout).unwrap().contains("[env: CALLFLOW_TZ]"));
+}

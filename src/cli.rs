@@ -166,6 +166,11 @@ pub struct CallsArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,
+
+    /// Not an option of `calls`, which lists calls one by one: accepted only so that the
+    /// error can point to `summary --by` instead of clap's guess.
+    #[arg(long, hide = true, value_name = "KEY", num_args = 0..=1)]
+    pub by: Option<Vec<String>>,
 }
 
 const SUMMARY_HELP: &str = "\
@@ -344,8 +349,8 @@ pub enum DirectionArg {
 pub enum OutcomeArg {
     /// A leg reached talking.
     Answered,
-    /// All legs closed without talking.
-    #[value(name = "not_answered", alias = "not-answered")]
+    /// All legs closed without talking (also accepted: unanswered, missed).
+    #[value(name = "not_answered", aliases = ["not-answered", "unanswered", "missed"])]
     NotAnswered,
     /// A leg was still open at the end of the input.
     Open,

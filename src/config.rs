@@ -99,6 +99,9 @@ impl Job {
         let terminal = terminal.choose(&cli.global);
         Ok(match &cli.command {
             Command::Calls(args) => {
+                if let Some(by) = &args.by {
+                    return Err(grouping_is_for_summary(by));
+                }
                 Job::Calls(ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal)?)
             }
             Command::Summary(args) => Job::Summary {
@@ -121,6 +124,15 @@ impl Job {
             Command::Man => Job::Man(Box::new(Cli::command())),
         })
     }
+}
+
+/// The error for `calls --by KEY`: grouping is what `summary` does.
+fn grouping_is_for_summary(by: &[String]) -> UsageError {
+    let keys = if by.is_empty() { "consultant".to_owned() } else { by.join(",") };
+    UsageError(format!(
+        "calls lists calls one by one and has no --by; for totals per group, run \
+         `callflow summary --by {keys}` with the same files and filters"
+    ))
 }
 
 /// The grouping keys, in the order given; a key repeated by mistake counts once.

@@ -7,6 +7,7 @@ mod common;
 mod generated;
 mod hostile;
 mod input;
+mod newcomer;
 mod props;
 mod readme;
 mod summary;

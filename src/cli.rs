@@ -267,7 +267,7 @@ pub struct InputArgs {
     pub threads: Option<u16>,
 }
 
-/// Which calls to report. All filters must match.
+/// Which calls to report. All filters must match; names and values match in any case.
 #[derive(Args, Debug, Clone, Default)]
 #[command(next_help_heading = "Filters")]
 pub struct FilterArgs {
@@ -285,22 +285,23 @@ pub struct FilterArgs {
     pub day: Option<String>,
 
     /// Only inbound or outbound calls.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub direction: Option<DirectionArg>,
 
-    /// Only calls handled by this consultant (username).
+    /// Only calls handled by this consultant (username, in any case).
     #[arg(long, value_name = "USERNAME")]
     pub consultant: Option<String>,
 
-    /// Only calls of this project (name).
+    /// Only calls of this project (name, in any case).
     #[arg(long, value_name = "NAME")]
     pub project: Option<String>,
 
     /// Only calls with this outcome.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub outcome: Option<OutcomeArg>,
 
-    /// Only calls hung up by this side: client, consultant, none, or another leg type in lower case.
+    /// Only calls hung up by this side (in any case): client, consultant, none, unknown (a leg whose create
+    /// never arrived), or another leg type.
     #[arg(long, value_name = "SIDE")]
     pub hangup_side: Option<String>,
 

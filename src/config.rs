@@ -25,6 +25,8 @@ pub struct Terminal {
     pub stdout: bool,
     /// stderr is a terminal.
     pub stderr: bool,
+    /// stdin is a terminal: reading it waits for someone to type.
+    pub stdin: bool,
     /// Colour results on stdout.
     pub color: bool,
     /// Colour warnings on stderr.
@@ -39,6 +41,7 @@ impl Terminal {
         Terminal {
             stdout: std::io::stdout().is_terminal(),
             stderr: std::io::stderr().is_terminal(),
+            stdin: std::io::stdin().is_terminal(),
             ..Terminal::default()
         }
     }
@@ -126,6 +129,17 @@ impl Job {
     }
 }
 
+impl Job {
+    /// The inputs the job reads, if it reads any.
+    pub fn input(&self) -> Option<&InputSettings> {
+        match self {
+            Job::Calls(report) | Job::Summary { report, .. } | Job::Timeline { report, .. } => Some(&report.input),
+            Job::Check { input, .. } => Some(input),
+            Job::Completions { .. } | Job::Man(_) => None,
+        }
+    }
+}
+
 /// The error for `calls --by KEY`: grouping is what `summary` does.
 fn grouping_is_for_summary(by: &[String]) -> UsageError {
     let keys = if by.is_empty() { "consultant".to_owned() } else { by.join(",") };
@@ -170,6 +184,8 @@ pub struct InputSettings {
     pub strict: bool,
     /// Colour warnings on stderr.
     pub color_stderr: bool,
+    /// stdin is read from a terminal: say so before waiting, or the run looks hung.
+    pub stdin_from_terminal: bool,
 }
 
 impl InputSettings {
@@ -192,7 +208,15 @@ impl InputSettings {
             progress: (terminal.stderr && !terminal.quiet && large).then(|| Progress::new(total)),
             ..LoadOptions::default()
         };
-        Ok(InputSettings { inputs, load, strict: args.strict, color_stderr: terminal.color_stderr })
+        let stdin_from_terminal =
+            terminal.stdin && !terminal.quiet && inputs.iter().any(|i| matches!(i, InputSpec::Stdin));
+        Ok(InputSettings {
+            inputs,
+            load,
+            strict: args.strict,
+            color_stderr: terminal.color_stderr,
+            stdin_from_terminal,
+        })
     }
 }
 
@@ -267,6 +291,12 @@ impl Selection {
                 args.until.as_deref().map(|t| zone.parse_user_time(t)).transpose()?,
             ),
         };
+        if let (Some(since), Some(until)) = (since, until) {
+            if since >= until {
+                let (since, until) = (zone.rfc3339(since), zone.rfc3339(until));
+                return Err(UsageError(format!("--since {since} is not before --until {until}: no call can match")));
+            }
+        }
         Ok(Selection {
             since,
             until,

@@ -54,6 +54,13 @@ pub struct LineCounts {
 }
 
 impl LineCounts {
+    /// True when there were lines but not one was an event of any kind: every line bad or
+    /// blank, as when a CSV or another system's log is given by mistake. No line at all is a
+    /// quiet night, not this.
+    pub fn no_event(&self) -> bool {
+        self.bad_lines > 0 && self.events + self.duplicates + self.other_events == 0
+    }
+
     /// True when the buckets add up to the lines read (they always should).
     pub fn balanced(&self) -> bool {
         self.lines == self.events + self.duplicates + self.other_events + self.bad_lines + self.blank_lines

@@ -31,7 +31,12 @@ fn main() -> std::process::ExitCode {
     let mut err = io::stderr();
     let result = Job::from_cli(&cli, terminal)
         .map_err(anyhow::Error::new)
-        .and_then(|job| callflow::run(job, &mut out, &mut err))
+        .and_then(|job| {
+            if job.input().is_some_and(|input| input.stdin_from_terminal) {
+                writeln!(err, "callflow: reading events from stdin (end with Ctrl-D); name log files or pipe one in, see callflow --help")?;
+            }
+            callflow::run(job, &mut out, &mut err)
+        })
         .and_then(|code| {
             out.flush()?;
             Ok(code)

@@ -38,6 +38,7 @@ pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) 
     let loaded = super::load_reported(input, err)?;
     let ds = &loaded.dataset;
     let rows = Rows { ds, calls: selection.apply(ds).collect(), output };
+    super::explain_empty(selection, ds, &output.zone, rows.calls.len(), err)?;
     render::write(output.format, &rows, out)?;
     Ok(super::status(input, &loaded))
 }

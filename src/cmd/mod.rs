@@ -9,9 +9,14 @@ pub mod timeline;
 use std::io::Write;
 
 use crate::config::{InputSettings, Job};
-use crate::diagnostics::Read;
+use crate::diagnostics::{Diagnostics, Read};
 use crate::exit::ExitCode;
+use crate::input::InputSpec;
 use crate::load::{self, Loaded};
+use crate::model::Dataset;
+use crate::report::hint;
+use crate::report::select::Selection;
+use crate::report::timefmt::Zone;
 
 /// Runs a job, writing results to `out` and diagnostics to `err`.
 pub fn run(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
@@ -31,11 +36,71 @@ pub fn run(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
     }
 }
 
-/// Loads the inputs and reports bad lines on `err`.
+/// Loads the inputs and reports bad lines on `err`. Inputs with lines but not one event are
+/// an error: a CSV or another system's log given by mistake, not a quiet night.
 pub fn load_reported(input: &InputSettings, err: &mut dyn Write) -> anyhow::Result<Loaded> {
     let loaded = load::load(&input.inputs, &input.load)?;
+    if loaded.diagnostics.counts.no_event() {
+        return Err(NotEvents::new(&input.inputs, &loaded.diagnostics).into());
+    }
     loaded.diagnostics.report_bad_lines(err, input.color_stderr, Read::Every)?;
     Ok(loaded)
+}
+
+/// Inputs with lines, none of them a webhook event.
+#[derive(Debug)]
+pub struct NotEvents {
+    /// Lines read.
+    lines: u64,
+    /// The inputs, as named on the command line.
+    inputs: String,
+    /// The first bad line's number and reason, as a clue.
+    first: Option<String>,
+}
+
+impl NotEvents {
+    fn new(inputs: &[InputSpec], diagnostics: &Diagnostics) -> Self {
+        let names: Vec<String> = inputs.iter().map(ToString::to_string).collect();
+        let inputs = match names.as_slice() {
+            [one] => one.clone(),
+            many => format!("the {} inputs ({})", many.len(), many.join(", ")),
+        };
+        let first = diagnostics.bad.first().map(|bad| format!("line {}: {}", bad.line, bad.error));
+        NotEvents { lines: diagnostics.counts.lines, inputs, first }
+    }
+}
+
+impl std::fmt::Display for NotEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lines = if self.lines == 1 { "the 1 line".to_owned() } else { format!("the {} lines", self.lines) };
+        let clue = self.first.as_deref().map(|first| format!("; {first}")).unwrap_or_default();
+        write!(
+            f,
+            "none of {lines} of {} is a Conpeek webhook event (expected JSON objects with \
+             event_type/event_name{clue}); is this the right file?",
+            self.inputs
+        )
+    }
+}
+
+impl std::error::Error for NotEvents {}
+
+/// Says on `err` why a report kept no call, when the filters found nothing: which filter, and
+/// the values near it that the input has.
+pub fn explain_empty(
+    selection: &Selection,
+    ds: &Dataset,
+    zone: &Zone,
+    kept: usize,
+    err: &mut dyn Write,
+) -> std::io::Result<()> {
+    if kept > 0 {
+        return Ok(());
+    }
+    for note in hint::why_empty(selection, ds, zone) {
+        writeln!(err, "callflow: {note}")?;
+    }
+    Ok(())
 }
 
 /// The exit status of a run that completed: a failure only when `--strict` meets a bad line.

@@ -54,6 +54,7 @@ pub fn run(
     let ReportSettings { input, output, selection } = settings;
     let loaded = super::load_reported(input, err)?;
     let report = Report::new(&loaded, selection, keys, &output.zone);
+    super::explain_empty(selection, &loaded.dataset, &output.zone, report.total_calls() as usize, err)?;
     // Charts are for people looking at a terminal, never for a file or a pipe.
     write(&report, output, output.terminal.stdout, out)?;
     // Under --quiet a clean run is silent, so cron mails nothing; a problem still speaks.

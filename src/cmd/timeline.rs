@@ -52,6 +52,7 @@ pub fn run(
         Some(id) => vec![the_call(ds, id, &selection)?],
         None => selection.apply(ds).collect(),
     };
+    super::explain_empty(&selection, ds, &output.zone, calls.len(), err)?;
     write(ds, &calls, output, mermaid, out)?;
     Ok(super::status(input, &loaded))
 }

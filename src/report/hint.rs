@@ -1,0 +1,153 @@
+//! Why a report kept no call. When the filters find nothing in an input that has calls, the
+//! user is told which filter found nothing and which values near it the input does have
+//! (`no call has consultant "ewa.wojcick"; did you mean "ewa.wojcik"?`). Words only: the
+//! commands decide whether to print them.
+
+use std::collections::BTreeSet;
+
+use crate::metrics;
+use crate::model::Dataset;
+use crate::report::select::{same_name, Selection};
+use crate::report::timefmt::Zone;
+
+/// Suggestions shown at most, nearest first.
+const SUGGESTIONS: usize = 3;
+
+/// Names of the input listed at most when none is near the value asked for.
+const LISTED: usize = 5;
+
+/// One sentence per filter that alone keeps no call of `ds`; when each filter keeps some
+/// call but not together, one sentence saying so. Empty when no filter is set.
+pub fn why_empty(selection: &Selection, ds: &Dataset, zone: &Zone) -> Vec<String> {
+    let mut notes = Vec::new();
+    let windowed = selection.since.is_some() || selection.until.is_some();
+    if windowed && !ds.calls.iter().any(|call| selection.in_window(call.figures.start)) {
+        notes.push(window_note(selection, ds, zone));
+    }
+    let names = |pick: &dyn Fn(&crate::model::Call) -> Option<String>| -> BTreeSet<String> {
+        ds.calls.iter().filter_map(pick).collect()
+    };
+    if let Some(want) = &selection.consultant {
+        notes.extend(name_note("consultant", want, &names(&|c| ds.opt_str(c.figures.consultant).map(str::to_owned))));
+    }
+    if let Some(want) = &selection.project {
+        notes.extend(name_note("project", want, &names(&|c| ds.opt_str(c.figures.project).map(str::to_owned))));
+    }
+    if let Some(want) = &selection.hangup_side {
+        let sides = names(&|c| Some(metrics::hangup_side(ds, &c.figures).into_owned()));
+        notes.extend(name_note("hangup side", want, &sides));
+    }
+    if notes.is_empty() && *selection != Selection::default() && !ds.calls.is_empty() {
+        let n = ds.calls.len();
+        let calls = if n == 1 { "the 1 call".to_owned() } else { format!("the {n} calls") };
+        notes.push(format!("none of {calls} of the input passes all the filters together"));
+    }
+    notes
+}
+
+/// The time window that holds no call, and where the input's calls are.
+fn window_note(selection: &Selection, ds: &Dataset, zone: &Zone) -> String {
+    let window = match (selection.since, selection.until) {
+        (Some(since), Some(until)) => format!("between {} and {}", zone.rfc3339(since), zone.rfc3339(until)),
+        (Some(since), None) => format!("at or after {}", zone.rfc3339(since)),
+        (None, Some(until)) => format!("before {}", zone.rfc3339(until)),
+        (None, None) => "in the window".to_owned(),
+    };
+    let starts = ds.calls.iter().map(|call| call.figures.start);
+    let span = match (starts.clone().min(), starts.max()) {
+        (Some(first), Some(last)) => {
+            format!("the input's calls start between {} and {}", zone.rfc3339(first), zone.rfc3339(last))
+        }
+        _ => "the input has no call".to_owned(),
+    };
+    format!("no call starts {window}; {span}")
+}
+
+/// The sentence for a name no call has, with the nearest names the input has; `None` when
+/// some call has it.
+fn name_note(what: &str, want: &str, present: &BTreeSet<String>) -> Option<String> {
+    if present.iter().any(|have| same_name(have, want)) {
+        return None;
+    }
+    let quoted = |names: &[&String]| names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>();
+    let near = nearest(want, present);
+    let tail = if !near.is_empty() {
+        format!("did you mean {}?", quoted(&near).join(" or "))
+    } else if present.is_empty() {
+        format!("no call has a {what} at all")
+    } else {
+        let shown: Vec<&String> = present.iter().take(LISTED).collect();
+        let more = present.len() - shown.len();
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        format!("the input has {}{more}", quoted(&shown).join(", "))
+    };
+    Some(format!("no call has {what} {want:?}; {tail}"))
+}
+
+/// The names close to `want`: one contains the other, or they are a few edits apart (a third
+/// of its length), regardless of case; nearest first.
+fn nearest<'p>(want: &str, present: &'p BTreeSet<String>) -> Vec<&'p String> {
+    let want = want.to_lowercase();
+    let limit = (want.chars().count() / 3).max(1);
+    let mut near: Vec<(usize, &String)> = present
+        .iter()
+        .filter_map(|name| {
+            let have = name.to_lowercase();
+            let distance = edit_distance(&have, &want);
+            let contains = !want.is_empty() && (have.contains(&want) || want.contains(&have));
+            (distance <= limit || contains).then_some((distance, name))
+        })
+        .collect();
+    near.sort();
+    near.into_iter().take(SUGGESTIONS).map(|(_, name)| name).collect()
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != *cb)).min(above + 1).min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn suggests_near_names_and_lists_some_otherwise() {
+        let people = set(&["ewa.wojcik", "ewa.zielinska", "tomasz.wojcik"]);
+        assert_eq!(name_note("consultant", "EWA.WOJCIK", &people), None);
+        assert_eq!(
+            name_note("consultant", "ewa.wojcick", &people).unwrap(),
+            r#"no call has consultant "ewa.wojcick"; did you mean "ewa.wojcik"?"#
+        );
+        assert_eq!(
+            name_note("project", "reklamacje", &set(&["Reklamacje B2B", "Sprzedaż"])).unwrap(),
+            r#"no call has project "reklamacje"; did you mean "Reklamacje B2B"?"#
+        );
+        assert_eq!(
+            name_note("consultant", "jan", &people).unwrap(),
+            r#"no call has consultant "jan"; the input has "ewa.wojcik", "ewa.zielinska", "tomasz.wojcik""#
+        );
+    }
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("łódź", "lodz"), 3);
+    }
+}

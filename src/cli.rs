@@ -322,6 +322,29 @@ pub struct OutputArgs {
     /// CALLFLOW_TZ environment variable sets a default; --tz wins over it.
     #[arg(long, value_name = "ZONE", env = "CALLFLOW_TZ", hide_env_values = true)]
     pub tz: Option<String>,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub csv: CsvArgs,
+}
+
+/// The shape of CSV output, for spreadsheets and running files.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "CSV")]
+pub struct CsvArgs {
+    /// Separate CSV fields with CHAR instead of a comma: `';'` or `semicolon` for a Polish
+    /// Excel, `tab` for a tab.
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
+
+    /// Leave out the CSV header line, to append to a running file.
+    #[arg(long)]
+    pub no_header: bool,
+
+    /// Only these CSV columns, in this order (comma-separated names; an unknown name is an
+    /// error that lists the valid ones).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub columns: Vec<String>,
 }
 
 /// `--format` values.

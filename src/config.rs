@@ -6,14 +6,19 @@ use std::io::IsTerminal;
 use clap::CommandFactory;
 
 use crate::cli::{
-    ByArg, CheckFormat, Cli, ColorArg, Command, FilterArgs, FormatArg, GlobalArgs, InputArgs, OutcomeArg, OutputArgs,
+    ByArg, CheckFormat, Cli, ColorArg, Command, CsvArgs, FilterArgs, FormatArg, GlobalArgs, InputArgs, OutcomeArg,
+    OutputArgs,
 };
+use crate::cmd::calls::CSV_COLUMNS;
+use crate::cmd::summary::FIGURE_COLUMNS;
+use crate::cmd::timeline::CSV_COLUMNS as EVENT_COLUMNS;
 use crate::exit::UsageError;
 use crate::input::progress::Progress;
 use crate::input::{self, InputSpec};
 use crate::load::LoadOptions;
 use crate::metrics::aggregate::GroupKey;
 use crate::metrics::Outcome;
+use crate::render::csv_layout::CsvLayout;
 use crate::render::Format;
 use crate::report::select::Selection;
 use crate::report::timefmt::Zone;
@@ -105,12 +110,16 @@ impl Job {
                 if let Some(by) = &args.by {
                     return Err(grouping_is_for_summary(by));
                 }
-                Job::Calls(ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal)?)
+                Job::Calls(ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &CSV_COLUMNS)?)
             }
-            Command::Summary(args) => Job::Summary {
-                report: ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal)?,
-                by: group_keys(&args.by),
-            },
+            Command::Summary(args) => {
+                let by = group_keys(&args.by);
+                let columns: Vec<&str> = by.iter().map(|key| key.column()).chain(FIGURE_COLUMNS).collect();
+                Job::Summary {
+                    report: ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &columns)?,
+                    by,
+                }
+            }
             Command::Check(args) => Job::Check {
                 input: InputSettings::from_args(&args.input, terminal)?,
                 format: match args.format {
@@ -120,7 +129,7 @@ impl Job {
                 },
             },
             Command::Timeline(args) => Job::Timeline {
-                report: ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal)?,
+                report: ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &EVENT_COLUMNS)?,
                 mermaid: args.mermaid,
             },
             Command::Completions { shell } => Job::Completions { shell: *shell, command: Box::new(Cli::command()) },
@@ -221,7 +230,7 @@ impl InputSettings {
 }
 
 /// How output is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputSettings {
     /// Table, CSV or JSON.
     pub format: Format,
@@ -229,11 +238,14 @@ pub struct OutputSettings {
     pub zone: Zone,
     /// What stdout and stderr are, and whether to colour them.
     pub terminal: Terminal,
+    /// Separator, header and columns of CSV output.
+    pub csv: CsvLayout,
 }
 
 impl OutputSettings {
-    /// From the output arguments.
-    pub fn from_args(args: &OutputArgs, terminal: Terminal) -> Result<Self, UsageError> {
+    /// From the output arguments; `columns` are the command's CSV columns, which `--columns`
+    /// chooses from.
+    pub fn from_args(args: &OutputArgs, terminal: Terminal, columns: &[&str]) -> Result<Self, UsageError> {
         let zone = match &args.tz {
             Some(name) => name.parse()?,
             None => Zone::Utc,
@@ -243,8 +255,36 @@ impl OutputSettings {
             FormatArg::Csv => Format::Csv,
             FormatArg::Json => Format::Json,
         };
-        Ok(OutputSettings { format, zone, terminal })
+        let csv = csv_layout(&args.csv, columns)?;
+        if format != Format::Csv && csv != CsvLayout::default() {
+            return Err(UsageError("--delimiter, --no-header and --columns shape CSV output: add --format csv".into()));
+        }
+        Ok(OutputSettings { format, zone, terminal, csv })
     }
+}
+
+/// The CSV layout the arguments ask for, columns checked against the command's `columns`.
+fn csv_layout(args: &CsvArgs, columns: &[&str]) -> Result<CsvLayout, UsageError> {
+    let delimiter = match args.delimiter.as_deref() {
+        None => b',',
+        Some("tab" | "\\t" | "\t") => b'\t',
+        // Named, since a bare `;` ends a shell command.
+        Some("semicolon") => b';',
+        Some(text) => match text.as_bytes() {
+            [byte] if byte.is_ascii() && !matches!(byte, b'"' | b'\n' | b'\r') => *byte,
+            _ => {
+                return Err(UsageError(format!(
+                    "--delimiter {text:?} must be one ASCII character, `tab` or `semicolon`, and not a quote"
+                )))
+            }
+        },
+    };
+    let picked = if args.columns.is_empty() {
+        None
+    } else {
+        Some(CsvLayout::pick(columns, &args.columns).map_err(|e| UsageError(format!("--columns: {e}")))?)
+    };
+    Ok(CsvLayout { delimiter, header: !args.no_header, columns: picked })
 }
 
 /// What every report command (`calls`, `summary`, `timeline`) starts from.
@@ -259,14 +299,16 @@ pub struct ReportSettings {
 }
 
 impl ReportSettings {
-    /// From the three argument groups the report commands share.
+    /// From the three argument groups the report commands share; `columns` are the command's
+    /// CSV columns.
     pub fn from_args(
         input: &InputArgs,
         filter: &FilterArgs,
         output: &OutputArgs,
         terminal: Terminal,
+        columns: &[&str],
     ) -> Result<Self, UsageError> {
-        let output = OutputSettings::from_args(output, terminal)?;
+        let output = OutputSettings::from_args(output, terminal, columns)?;
         Ok(ReportSettings {
             input: InputSettings::from_args(input, terminal)?,
             selection: Selection::from_args(filter, output.zone)?,
@@ -347,6 +389,6 @@ mod tests {
         let bad_day = FilterArgs { day: Some("29.03.2026".into()), ..FilterArgs::default() };
         assert!(Selection::from_args(&bad_day, Zone::Utc).is_err());
         let args = OutputArgs { tz: Some("Nowhere/Town".into()), ..OutputArgs::default() };
-        assert!(OutputSettings::from_args(&args, Terminal::default()).is_err());
+        assert!(OutputSettings::from_args(&args, Terminal::default(), &[]).is_err());
     }
 }

@@ -8,6 +8,7 @@ use crate::config::{OutputSettings, ReportSettings};
 use crate::exit::ExitCode;
 use crate::metrics::Outcome;
 use crate::model::{Call, Dataset};
+use crate::render::csv_layout::CsvLayout;
 use crate::render::{self, table, Render};
 use crate::report::rows::{CallDetail, CallRecord};
 use crate::report::timefmt::Zone;
@@ -59,7 +60,7 @@ impl Render for Rows<'_> {
     }
 
     fn csv(&self, out: &mut dyn Write) -> anyhow::Result<()> {
-        write_csv(self.ds, &self.calls, &self.output.zone, out)
+        write_csv(self.ds, &self.calls, &self.output.zone, &self.output.csv, out)
     }
 
     fn json(&self, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -68,13 +69,20 @@ impl Render for Rows<'_> {
     }
 }
 
-/// Writes the calls as CSV under the fixed header, rows rendered in parallel.
-pub fn write_csv(ds: &Dataset, calls: &[&Call], zone: &Zone, out: &mut dyn Write) -> anyhow::Result<()> {
-    render::write_csv_with_header(&CSV_COLUMNS, std::iter::empty::<CallRecord<'_>>(), out)?;
+/// Writes the calls as CSV in `layout` (by default every column under the fixed header), rows
+/// rendered in parallel.
+pub fn write_csv(
+    ds: &Dataset,
+    calls: &[&Call],
+    zone: &Zone,
+    layout: &CsvLayout,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    layout.write(&CSV_COLUMNS, std::iter::empty::<[&str; 0]>(), out)?;
     render::write_in_parallel(calls, out, |calls, buf| {
-        let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(buf);
+        let mut writer = layout.writer(buf);
         for call in calls {
-            CallRecord::new(ds, call, zone).write_csv(&mut writer)?;
+            CallRecord::new(ds, call, zone).write_csv(&mut writer, layout)?;
         }
         writer.flush()?;
         Ok(())

@@ -109,7 +109,7 @@ impl Render for Report<'_> {
     }
 
     fn json(&self, out: &mut dyn Write) -> anyhow::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, self)?;
+        serde_json::to_writer(&mut *out, self)?;
         writeln!(out)?;
         Ok(())
     }

@@ -118,7 +118,7 @@ impl Render for Rows<'_, '_> {
     fn csv(&self, out: &mut dyn Write) -> anyhow::Result<()> {
         let zone = &self.output.zone;
         let rows = self.report.groups.iter().map(|g| row(g, zone).iter().map(Value::csv).collect::<Vec<_>>());
-        render::write_csv_with_header(&self.columns(), rows, out)
+        self.output.csv.write(&self.columns(), rows, out)
     }
 
     fn json(&self, out: &mut dyn Write) -> anyhow::Result<()> {

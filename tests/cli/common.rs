@@ -55,7 +55,7 @@ pub struct CallJson {
     pub client: Option<String>,
     pub legs: u32,
     pub close_cause: Option<String>,
-    pub flags: String,
+    pub flags: Vec<String>,
     pub legs_detail: Vec<LegJson>,
 }
 

@@ -10,6 +10,7 @@ mod input;
 mod newcomer;
 mod props;
 mod readme;
+mod spreadsheet;
 mod summary;
 mod timeline;
 mod ux;

@@ -69,9 +69,9 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff).
-    #[command(after_help = "Example:\n  callflow man > ~/.local/share/man/man1/callflow.1")]
-    Man,
+    /// Print a manual page (roff), or write them all to a folder.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man(ManArgs),
     /// The story of one call, found by any leg's dialog_uuid: legs, events, a ladder and why.
     #[command(after_help = TIMELINE_HELP)]
     Timeline(TimelineArgs),
@@ -140,6 +140,24 @@ pub enum CheckFormat {
     Json,
     /// The counts as one CSV row under a header.
     Csv,
+}
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  callflow man > ~/.local/share/man/man1/callflow.1
+  callflow man calls > ~/.local/share/man/man1/callflow-calls.1
+  callflow man --dir ~/.local/share/man/man1";
+
+/// Arguments of `callflow man`.
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// The page of this subcommand (callflow-SUBCOMMAND(1)) instead of callflow(1).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub page: Option<String>,
+
+    /// Write every page (callflow.1 and one per subcommand) into DIR, and list the files written.
+    #[arg(long, value_name = "DIR", conflicts_with = "page")]
+    pub dir: Option<PathBuf>,
 }
 
 const COMPLETIONS_EXAMPLES: &str = "\

@@ -2,12 +2,13 @@
 //! asks whether a stream is a terminal; nothing downstream sees clap types.
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use clap::CommandFactory;
 
 use crate::cli::{
-    ByArg, CheckFormat, Cli, ColorArg, Command, CsvArgs, FilterArgs, FormatArg, GlobalArgs, InputArgs, OutcomeArg,
-    OutputArgs,
+    ByArg, CheckFormat, Cli, ColorArg, Command, CsvArgs, FilterArgs, FormatArg, GlobalArgs, InputArgs, ManArgs,
+    OutcomeArg, OutputArgs,
 };
 use crate::cmd::calls::CSV_COLUMNS;
 use crate::cmd::summary::FIGURE_COLUMNS;
@@ -97,8 +98,13 @@ pub enum Job {
         /// The command line to complete.
         command: Box<clap::Command>,
     },
-    /// The manual page of this command line.
-    Man(Box<clap::Command>),
+    /// Manual pages: one to stdout, or every one into a folder.
+    Man {
+        /// The pages: callflow(1) and those of its subcommands, named as they refer to each other.
+        pages: Vec<clap::Command>,
+        /// Write the pages into this folder instead of stdout.
+        dir: Option<PathBuf>,
+    },
 }
 
 impl Job {
@@ -133,7 +139,7 @@ impl Job {
                 mermaid: args.mermaid,
             },
             Command::Completions { shell } => Job::Completions { shell: *shell, command: Box::new(Cli::command()) },
-            Command::Man => Job::Man(Box::new(Cli::command())),
+            Command::Man(args) => man_pages(args)?,
         })
     }
 }
@@ -144,9 +150,30 @@ impl Job {
         match self {
             Job::Calls(report) | Job::Summary { report, .. } | Job::Timeline { report, .. } => Some(&report.input),
             Job::Check { input, .. } => Some(input),
-            Job::Completions { .. } | Job::Man(_) => None,
+            Job::Completions { .. } | Job::Man { .. } => None,
         }
     }
+}
+
+/// The manual pages `man` asks for. Built once so that subcommands carry their display name
+/// (`callflow-calls`), the name callflow(1) refers to them by; no `help` subcommand, which
+/// has no page.
+fn man_pages(args: &ManArgs) -> Result<Job, UsageError> {
+    let mut command = Cli::command().disable_help_subcommand(true);
+    command.build();
+    let subcommands: Vec<clap::Command> = command.get_subcommands().filter(|c| !c.is_hide_set()).cloned().collect();
+    let pages = match (&args.page, &args.dir) {
+        (_, Some(_)) => std::iter::once(command.clone()).chain(subcommands).collect(),
+        (None, None) => vec![command.clone()],
+        (Some(name), None) => {
+            let page = subcommands.iter().find(|c| c.get_name() == name).cloned().ok_or_else(|| {
+                let names: Vec<&str> = subcommands.iter().map(|c| c.get_name()).collect();
+                UsageError(format!("no subcommand {name:?}; the pages are: {}", names.join(", ")))
+            })?;
+            vec![page]
+        }
+    };
+    Ok(Job::Man { pages, dir: args.dir.clone() })
 }
 
 /// The error for `calls --by KEY`: grouping is what `summary` does.

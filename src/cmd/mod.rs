@@ -14,6 +14,7 @@ use crate::exit::ExitCode;
 use crate::input::InputSpec;
 use crate::load::{self, Loaded};
 use crate::model::Dataset;
+use crate::render::counted;
 use crate::report::hint;
 use crate::report::select::Selection;
 use crate::report::timefmt::Zone;
@@ -29,8 +30,14 @@ pub fn run(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             clap_complete::generate(shell, &mut command, "callflow", out);
             Ok(ExitCode::Ok)
         }
-        Job::Man(command) => {
-            clap_mangen::Man::new(*command).render(out)?;
+        Job::Man { pages, dir } => {
+            for page in pages {
+                let man = clap_mangen::Man::new(page);
+                match &dir {
+                    None => man.render(out)?,
+                    Some(dir) => writeln!(out, "{}", man.generate_to(dir)?.display())?,
+                }
+            }
             Ok(ExitCode::Ok)
         }
     }
@@ -72,11 +79,11 @@ impl NotEvents {
 
 impl std::fmt::Display for NotEvents {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let lines = if self.lines == 1 { "the 1 line".to_owned() } else { format!("the {} lines", self.lines) };
+        let lines = counted(self.lines, "line", "lines");
         let clue = self.first.as_deref().map(|first| format!("; {first}")).unwrap_or_default();
         write!(
             f,
-            "none of {lines} of {} is a Conpeek webhook event (expected JSON objects with \
+            "none of the {lines} of {} is a Conpeek webhook event (expected JSON objects with \
              event_type/event_name{clue}); is this the right file?",
             self.inputs
         )

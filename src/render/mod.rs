@@ -107,6 +107,11 @@ pub fn write_json_lines<T: Serialize>(rows: impl IntoIterator<Item = T>, out: &m
     Ok(())
 }
 
+/// A count with its noun: `1 call`, `0 calls`, `3 calls`.
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// A duration for people: `8s`, `1m 05s`, `2h 03m 09s`; negative values keep their sign.
 pub fn human_duration(seconds: i64) -> String {
     let sign = if seconds < 0 { "-" } else { "" };

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use crate::metrics;
 use crate::model::Dataset;
+use crate::render::counted;
 use crate::report::select::{same_name, Selection};
 use crate::report::timefmt::Zone;
 
@@ -38,9 +39,8 @@ pub fn why_empty(selection: &Selection, ds: &Dataset, zone: &Zone) -> Vec<String
         notes.extend(name_note("hangup side", want, &sides));
     }
     if notes.is_empty() && *selection != Selection::default() && !ds.calls.is_empty() {
-        let n = ds.calls.len();
-        let calls = if n == 1 { "the 1 call".to_owned() } else { format!("the {n} calls") };
-        notes.push(format!("none of {calls} of the input passes all the filters together"));
+        let calls = counted(ds.calls.len() as u64, "call", "calls");
+        notes.push(format!("none of the {calls} of the input passes all the filters together"));
     }
     notes
 }

@@ -151,3 +151,20 @@ fn stdin_on_a_terminal_is_announced_instead_of_a_silent_wait() {
     let out = callflow().args(["calls", "--format", "csv"]).write_stdin("").output().unwrap();
     assert_eq!(String::from_utf8(out.stderr).unwrap(), "");
 }
+
+#[test]
+fn one_of_a_thing_is_written_in_the_singular() {
+    let (_, check, _) = run(&["check", &path("seed_outbound.ndjson")]);
+    assert!(check.starts_with("clean: 8 lines, 1 call\n"), "{check}");
+    let day = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs/day.ndjson.gz");
+    let (_, story, _) = run(&["timeline", day, "--call", "301eb58f"]);
+    assert!(story.contains("no leg reached talking, and its only leg closed at 08:01:21"), "{story}");
+    assert!(!story.contains("all 1 legs"));
+    let out = callflow()
+        .args(["calls", "--format", "csv"])
+        .write_stdin("{\"event_type\":\"user_dialog\"}\n")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with("callflow: none of the 1 line of <stdin> is"), "{stderr}");
+}

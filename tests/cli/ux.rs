@@ -34,6 +34,39 @@ fn man_page_is_roff() {
 }
 
 #[test]
+fn every_page_the_man_page_refers_to_exists() {
+    let page = |args: &[&str]| {
+        let out = callflow().arg("man").args(args).output().unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    };
+    let (_, calls, _) = page(&["calls"]);
+    assert!(calls.contains(".TH callflow-calls 1") && calls.contains("delimiter"), "{calls}");
+    let dir = std::env::temp_dir().join(format!("callflow-man-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, listed, _) = page(&["--dir", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(0));
+    let mut written: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    written.sort();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(listed.lines().count(), written.len(), "{listed}");
+    let (_, main, _) = page(&[]);
+    // callflow(1) names its subcommands' pages as `callflow\-calls(1)`: each must be written.
+    let referred: Vec<String> = main
+        .split("callflow\\-")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("(1)").map(|(name, _)| format!("callflow-{name}.1")))
+        .collect();
+    assert!(referred.len() >= 5, "{main}");
+    for name in referred.iter().chain([&"callflow.1".to_owned()]) {
+        assert!(written.contains(name), "{name} not in {written:?}");
+    }
+    let (code, _, stderr) = page(&["nosuch"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("the pages are: calls, summary, check"), "{stderr}");
+}
+
+#[test]
 fn colour_only_when_asked_or_on_a_terminal() {
     let seed = fixture("seed_outbound.ndjson");
     let table = |args: &[&str]| {

@@ -27,7 +27,8 @@ pub struct Cli {
 /// Options every subcommand takes.
 #[derive(Args, Debug, Clone, Default)]
 pub struct GlobalArgs {
-    /// When to colour output: `auto` colours a terminal unless NO_COLOR is set.
+    /// When to colour output: `auto` colours a terminal unless NO_COLOR is set; `always` and
+    /// `never` override both.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, global = true)]
     pub color: ColorArg,
 
@@ -170,7 +171,8 @@ const CALLS_EXAMPLES: &str = "\
 Examples:
   callflow calls sample-logs/day.ndjson.gz
   zcat day.ndjson.gz | callflow calls --format csv > calls.csv
-  callflow calls logs/*.ndjson --tz Europe/Warsaw --since 2026-03-29 --outcome not_answered";
+  callflow calls logs/*.ndjson --tz Europe/Warsaw --since 2026-03-29 --outcome not_answered
+  callflow calls day.ndjson.gz --format csv --delimiter ';' --columns start,consultant,talk_s";
 
 /// Arguments of `callflow calls`.
 #[derive(Args, Debug)]
@@ -302,7 +304,7 @@ pub struct FilterArgs {
     #[arg(long, value_name = "DATE", conflicts_with_all = ["since", "until"])]
     pub day: Option<String>,
 
-    /// Only inbound or outbound calls.
+    /// Only inbound or outbound calls (in any case).
     #[arg(long, value_enum, ignore_case = true)]
     pub direction: Option<DirectionArg>,
 
@@ -314,7 +316,7 @@ pub struct FilterArgs {
     #[arg(long, value_name = "NAME")]
     pub project: Option<String>,
 
-    /// Only calls with this outcome.
+    /// Only calls with this outcome (in any case).
     #[arg(long, value_enum, ignore_case = true)]
     pub outcome: Option<OutcomeArg>,
 

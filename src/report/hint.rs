@@ -3,9 +3,10 @@
 //! (`no call has consultant "ewa.wojcick"; did you mean "ewa.wojcik"?`). Words only: the
 //! commands decide whether to print them.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
-use crate::metrics;
+use crate::metrics::{self, CallFigures};
 use crate::model::Dataset;
 use crate::render::counted;
 use crate::report::select::{same_name, Selection};
@@ -25,24 +26,30 @@ pub fn why_empty(selection: &Selection, ds: &Dataset, zone: &Zone) -> Vec<String
     if windowed && !ds.calls.iter().any(|call| selection.in_window(call.figures.start)) {
         notes.push(window_note(selection, ds, zone));
     }
-    let names = |pick: &dyn Fn(&crate::model::Call) -> Option<String>| -> BTreeSet<String> {
-        ds.calls.iter().filter_map(pick).collect()
-    };
     if let Some(want) = &selection.consultant {
-        notes.extend(name_note("consultant", want, &names(&|c| ds.opt_str(c.figures.consultant).map(str::to_owned))));
+        notes.extend(name_note("consultant", want, &present(ds, |f| ds.opt_str(f.consultant).map(Cow::Borrowed))));
     }
     if let Some(want) = &selection.project {
-        notes.extend(name_note("project", want, &names(&|c| ds.opt_str(c.figures.project).map(str::to_owned))));
+        notes.extend(name_note("project", want, &present(ds, |f| ds.opt_str(f.project).map(Cow::Borrowed))));
     }
     if let Some(want) = &selection.hangup_side {
-        let sides = names(&|c| Some(metrics::hangup_side(ds, &c.figures).into_owned()));
-        notes.extend(name_note("hangup side", want, &sides));
+        notes.extend(name_note("hangup side", want, &present(ds, |f| Some(metrics::hangup_side(ds, f)))));
+    }
+    if let Some(uuid) = &selection.call {
+        if !ds.legs.iter().any(|leg| ds.str(leg.uuid) == uuid) {
+            notes.push(format!("no call has a leg {uuid:?} (--call takes a full dialog_uuid)"));
+        }
     }
     if notes.is_empty() && *selection != Selection::default() && !ds.calls.is_empty() {
         let calls = counted(ds.calls.len() as u64, "call", "calls");
         notes.push(format!("none of the {calls} of the input passes all the filters together"));
     }
     notes
+}
+
+/// The distinct values the calls of `ds` have for one figure.
+fn present<'d>(ds: &'d Dataset, pick: impl Fn(&'d CallFigures) -> Option<Cow<'d, str>>) -> BTreeSet<String> {
+    ds.calls.iter().filter_map(|call| pick(&call.figures)).map(Cow::into_owned).collect()
 }
 
 /// The time window that holds no call, and where the input's calls are.

@@ -92,6 +92,8 @@ fn a_filter_that_matches_nothing_says_what_is_near() {
         stderr.starts_with("callflow: no call has project \"reklamacje\"; the input has \"Infolinia\"\n"),
         "{stderr}"
     );
+    let (_, _, stderr) = run(&["calls", &day, "--call", "bcfdaf62"]);
+    assert_eq!(stderr, "callflow: no call has a leg \"bcfdaf62\" (--call takes a full dialog_uuid)\n");
     // Each filter finds calls, but not together.
     let (_, _, stderr) = run(&["calls", &day, "--consultant", "ewa.zielinska", "--direction", "outbound"]);
     assert_eq!(stderr, "callflow: none of the 31 calls of the input passes all the filters together\n");

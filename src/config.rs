@@ -142,9 +142,7 @@ impl Job {
             Command::Man(args) => man_pages(args)?,
         })
     }
-}
 
-impl Job {
     /// The inputs the job reads, if it reads any.
     pub fn input(&self) -> Option<&InputSettings> {
         match self {

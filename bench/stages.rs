@@ -16,6 +16,7 @@ use callflow::event::batch::{self, Batch, KeyHasher};
 use callflow::input::{self, Block, BlockReader};
 use callflow::load::{self, LoadOptions};
 use callflow::model::{Call, Dataset};
+use callflow::render::csv_layout::CsvLayout;
 use callflow::report::timefmt::Zone;
 use callflow_generate::{generate, Config};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
@@ -100,7 +101,9 @@ fn stages(c: &mut Criterion) {
         .expect("in-memory load");
     let ds = &loaded.dataset;
     let calls: Vec<_> = ds.calls.iter().collect();
-    let csv = |ds: &Dataset, calls: &[&Call]| calls::write_csv(ds, calls, &Zone::Utc, &mut std::io::sink());
+    let csv = |ds: &Dataset, calls: &[&Call]| {
+        calls::write_csv(ds, calls, &Zone::Utc, &CsvLayout::default(), &mut std::io::sink())
+    };
     group.bench_function("render_csv", |b| b.iter(|| csv(ds, &calls)));
 
     group.bench_function("end_to_end_csv", |b| {

@@ -27,11 +27,13 @@ pub struct Cli {
 /// Options every subcommand takes.
 #[derive(Args, Debug, Clone, Default)]
 pub struct GlobalArgs {
-    /// When to colour output: `auto` colours a terminal unless NO_COLOR is set.
+    /// When to colour output: `auto` colours a terminal unless NO_COLOR is set; `always` and
+    /// `never` override both.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, global = true)]
     pub color: ColorArg,
 
-    /// No progress line on stderr (warnings still appear).
+    /// Nothing on stderr for a clean run: no progress line, no data-quality line. Bad lines,
+    /// warnings and errors still appear.
     #[arg(long, short, global = true)]
     pub quiet: bool,
 }
@@ -68,9 +70,9 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff).
-    #[command(after_help = "Example:\n  callflow man > ~/.local/share/man/man1/callflow.1")]
-    Man,
+    /// Print a manual page (roff), or write them all to a folder.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man(ManArgs),
     /// The story of one call, found by any leg's dialog_uuid: legs, events, a ladder and why.
     #[command(after_help = TIMELINE_HELP)]
     Timeline(TimelineArgs),
@@ -141,6 +143,24 @@ pub enum CheckFormat {
     Csv,
 }
 
+const MAN_EXAMPLES: &str = "\
+Examples:
+  callflow man > ~/.local/share/man/man1/callflow.1
+  callflow man calls > ~/.local/share/man/man1/callflow-calls.1
+  callflow man --dir ~/.local/share/man/man1";
+
+/// Arguments of `callflow man`.
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// The page of this subcommand (callflow-SUBCOMMAND(1)) instead of callflow(1).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub page: Option<String>,
+
+    /// Write every page (callflow.1 and one per subcommand) into DIR, and list the files written.
+    #[arg(long, value_name = "DIR", conflicts_with = "page")]
+    pub dir: Option<PathBuf>,
+}
+
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
   callflow completions bash > ~/.local/share/bash-completion/completions/callflow
@@ -151,7 +171,8 @@ const CALLS_EXAMPLES: &str = "\
 Examples:
   callflow calls sample-logs/day.ndjson.gz
   zcat day.ndjson.gz | callflow calls --format csv > calls.csv
-  callflow calls logs/*.ndjson --tz Europe/Warsaw --since 2026-03-29 --outcome not_answered";
+  callflow calls logs/*.ndjson --tz Europe/Warsaw --since 2026-03-29 --outcome not_answered
+  callflow calls day.ndjson.gz --format csv --delimiter ';' --columns start,consultant,talk_s";
 
 /// Arguments of `callflow calls`.
 #[derive(Args, Debug)]
@@ -165,6 +186,11 @@ pub struct CallsArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,
+
+    /// Not an option of `calls`, which lists calls one by one: accepted only so that the
+    /// error can point to `summary --by` instead of clap's guess.
+    #[arg(long, hide = true, value_name = "KEY", num_args = 0..=1)]
+    pub by: Option<Vec<String>>,
 }
 
 const SUMMARY_HELP: &str = "\
@@ -266,7 +292,7 @@ pub struct InputArgs {
     pub threads: Option<u16>,
 }
 
-/// Which calls to report. All filters must match.
+/// Which calls to report. All filters must match; names and values match in any case.
 #[derive(Args, Debug, Clone, Default)]
 #[command(next_help_heading = "Filters")]
 pub struct FilterArgs {
@@ -283,23 +309,24 @@ pub struct FilterArgs {
     #[arg(long, value_name = "DATE", conflicts_with_all = ["since", "until"])]
     pub day: Option<String>,
 
-    /// Only inbound or outbound calls.
-    #[arg(long, value_enum)]
+    /// Only inbound or outbound calls (in any case).
+    #[arg(long, value_enum, ignore_case = true)]
     pub direction: Option<DirectionArg>,
 
-    /// Only calls handled by this consultant (username).
+    /// Only calls handled by this consultant (username, in any case).
     #[arg(long, value_name = "USERNAME")]
     pub consultant: Option<String>,
 
-    /// Only calls of this project (name).
+    /// Only calls of this project (name, in any case).
     #[arg(long, value_name = "NAME")]
     pub project: Option<String>,
 
-    /// Only calls with this outcome.
-    #[arg(long, value_enum)]
+    /// Only calls with this outcome (in any case).
+    #[arg(long, value_enum, ignore_case = true)]
     pub outcome: Option<OutcomeArg>,
 
-    /// Only calls hung up by this side: client, consultant, none, or another leg type in lower case.
+    /// Only calls hung up by this side (in any case): client, consultant, none, unknown (a leg whose create
+    /// never arrived), or another leg type.
     #[arg(long, value_name = "SIDE")]
     pub hangup_side: Option<String>,
 
@@ -316,9 +343,33 @@ pub struct OutputArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
 
-    /// Show and read times in this IANA time zone (e.g. Europe/Warsaw) instead of UTC.
-    #[arg(long, value_name = "ZONE")]
+    /// Show and read times in this IANA time zone (e.g. Europe/Warsaw) instead of UTC. The
+    /// CALLFLOW_TZ environment variable sets a default; --tz wins over it.
+    #[arg(long, value_name = "ZONE", env = "CALLFLOW_TZ", hide_env_values = true)]
     pub tz: Option<String>,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub csv: CsvArgs,
+}
+
+/// The shape of CSV output, for spreadsheets and running files.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "CSV")]
+pub struct CsvArgs {
+    /// Separate CSV fields with CHAR instead of a comma: `';'` or `semicolon` for a Polish
+    /// Excel, `tab` for a tab.
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
+
+    /// Leave out the CSV header line, to append to a running file.
+    #[arg(long)]
+    pub no_header: bool,
+
+    /// Only these CSV columns, in this order (comma-separated names; an unknown name is an
+    /// error that lists the valid ones).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub columns: Vec<String>,
 }
 
 /// `--format` values.
@@ -347,8 +398,8 @@ pub enum DirectionArg {
 pub enum OutcomeArg {
     /// A leg reached talking.
     Answered,
-    /// All legs closed without talking.
-    #[value(name = "not_answered", alias = "not-answered")]
+    /// All legs closed without talking (also accepted: unanswered, missed).
+    #[value(name = "not_answered", aliases = ["not-answered", "unanswered", "missed"])]
     NotAnswered,
     /// A leg was still open at the end of the input.
     Open,

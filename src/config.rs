@@ -2,18 +2,24 @@
 //! asks whether a stream is a terminal; nothing downstream sees clap types.
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use clap::CommandFactory;
 
 use crate::cli::{
-    ByArg, CheckFormat, Cli, ColorArg, Command, FilterArgs, FormatArg, GlobalArgs, InputArgs, OutcomeArg, OutputArgs,
+    ByArg, CheckFormat, Cli, ColorArg, Command, CsvArgs, FilterArgs, FormatArg, GlobalArgs, InputArgs, ManArgs,
+    OutcomeArg, OutputArgs,
 };
+use crate::cmd::calls::CSV_COLUMNS;
+use crate::cmd::summary::FIGURE_COLUMNS;
+use crate::cmd::timeline::CSV_COLUMNS as EVENT_COLUMNS;
 use crate::exit::UsageError;
 use crate::input::progress::Progress;
 use crate::input::{self, InputSpec};
 use crate::load::{LoadOptions, Settling};
 use crate::metrics::aggregate::GroupKey;
 use crate::metrics::Outcome;
+use crate::render::csv_layout::CsvLayout;
 use crate::render::Format;
 use crate::report::select::Selection;
 use crate::report::timefmt::Zone;
@@ -25,6 +31,8 @@ pub struct Terminal {
     pub stdout: bool,
     /// stderr is a terminal.
     pub stderr: bool,
+    /// stdin is a terminal: reading it waits for someone to type.
+    pub stdin: bool,
     /// Colour results on stdout.
     pub color: bool,
     /// Colour warnings on stderr.
@@ -39,6 +47,7 @@ impl Terminal {
         Terminal {
             stdout: std::io::stdout().is_terminal(),
             stderr: std::io::stderr().is_terminal(),
+            stdin: std::io::stdin().is_terminal(),
             ..Terminal::default()
         }
     }
@@ -89,8 +98,13 @@ pub enum Job {
         /// The command line to complete.
         command: Box<clap::Command>,
     },
-    /// The manual page of this command line.
-    Man(Box<clap::Command>),
+    /// Manual pages: one to stdout, or every one into a folder.
+    Man {
+        /// The pages: callflow(1) and those of its subcommands, named as they refer to each other.
+        pages: Vec<clap::Command>,
+        /// Write the pages into this folder instead of stdout.
+        dir: Option<PathBuf>,
+    },
 }
 
 impl Job {
@@ -99,12 +113,19 @@ impl Job {
         let terminal = terminal.choose(&cli.global);
         Ok(match &cli.command {
             Command::Calls(args) => {
-                Job::Calls(ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal)?)
+                if let Some(by) = &args.by {
+                    return Err(grouping_is_for_summary(by));
+                }
+                Job::Calls(ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &CSV_COLUMNS)?)
             }
-            Command::Summary(args) => Job::Summary {
-                report: ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal)?,
-                by: group_keys(&args.by),
-            },
+            Command::Summary(args) => {
+                let by = group_keys(&args.by);
+                let columns: Vec<&str> = by.iter().map(|key| key.column()).chain(FIGURE_COLUMNS).collect();
+                Job::Summary {
+                    report: ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &columns)?,
+                    by,
+                }
+            }
             Command::Check(args) => Job::Check {
                 input: InputSettings::from_args(&args.input, terminal)?,
                 format: match args.format {
@@ -114,13 +135,52 @@ impl Job {
                 },
             },
             Command::Timeline(args) => Job::Timeline {
-                report: ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal)?,
+                report: ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &EVENT_COLUMNS)?,
                 mermaid: args.mermaid,
             },
             Command::Completions { shell } => Job::Completions { shell: *shell, command: Box::new(Cli::command()) },
-            Command::Man => Job::Man(Box::new(Cli::command())),
+            Command::Man(args) => man_pages(args)?,
         })
     }
+
+    /// The inputs the job reads, if it reads any.
+    pub fn input(&self) -> Option<&InputSettings> {
+        match self {
+            Job::Calls(report) | Job::Summary { report, .. } | Job::Timeline { report, .. } => Some(&report.input),
+            Job::Check { input, .. } => Some(input),
+            Job::Completions { .. } | Job::Man { .. } => None,
+        }
+    }
+}
+
+/// The manual pages `man` asks for. Built once so that subcommands carry their display name
+/// (`callflow-calls`), the name callflow(1) refers to them by; no `help` subcommand, which
+/// has no page.
+fn man_pages(args: &ManArgs) -> Result<Job, UsageError> {
+    let mut command = Cli::command().disable_help_subcommand(true);
+    command.build();
+    let subcommands: Vec<clap::Command> = command.get_subcommands().filter(|c| !c.is_hide_set()).cloned().collect();
+    let pages = match (&args.page, &args.dir) {
+        (_, Some(_)) => std::iter::once(command.clone()).chain(subcommands).collect(),
+        (None, None) => vec![command.clone()],
+        (Some(name), None) => {
+            let page = subcommands.iter().find(|c| c.get_name() == name).cloned().ok_or_else(|| {
+                let names: Vec<&str> = subcommands.iter().map(|c| c.get_name()).collect();
+                UsageError(format!("no subcommand {name:?}; the pages are: {}", names.join(", ")))
+            })?;
+            vec![page]
+        }
+    };
+    Ok(Job::Man { pages, dir: args.dir.clone() })
+}
+
+/// The error for `calls --by KEY`: grouping is what `summary` does.
+fn grouping_is_for_summary(by: &[String]) -> UsageError {
+    let keys = if by.is_empty() { "consultant".to_owned() } else { by.join(",") };
+    UsageError(format!(
+        "calls lists calls one by one and has no --by; for totals per group, run \
+         `callflow summary --by {keys}` with the same files and filters"
+    ))
 }
 
 /// The grouping keys, in the order given; a key repeated by mistake counts once.
@@ -160,6 +220,8 @@ pub struct InputSettings {
     pub settling: Option<Settling>,
     /// Colour warnings on stderr.
     pub color_stderr: bool,
+    /// stdin is read from a terminal: say so before waiting, or the run looks hung.
+    pub stdin_from_terminal: bool,
 }
 
 impl InputSettings {
@@ -186,7 +248,16 @@ impl InputSettings {
             "off" => None,
             grace => Some(Settling { grace: seconds("--settle", grace)?, ..Settling::default() }),
         };
-        Ok(InputSettings { inputs, load, strict: args.strict, settling, color_stderr: terminal.color_stderr })
+        let stdin_from_terminal =
+            terminal.stdin && !terminal.quiet && inputs.iter().any(|i| matches!(i, InputSpec::Stdin));
+        Ok(InputSettings {
+            inputs,
+            load,
+            strict: args.strict,
+            settling,
+            color_stderr: terminal.color_stderr,
+            stdin_from_terminal,
+        })
     }
 }
 
@@ -204,7 +275,7 @@ pub fn seconds(flag: &str, text: &str) -> Result<i64, UsageError> {
 }
 
 /// How output is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputSettings {
     /// Table, CSV or JSON.
     pub format: Format,
@@ -212,11 +283,14 @@ pub struct OutputSettings {
     pub zone: Zone,
     /// What stdout and stderr are, and whether to colour them.
     pub terminal: Terminal,
+    /// Separator, header and columns of CSV output.
+    pub csv: CsvLayout,
 }
 
 impl OutputSettings {
-    /// From the output arguments.
-    pub fn from_args(args: &OutputArgs, terminal: Terminal) -> Result<Self, UsageError> {
+    /// From the output arguments; `columns` are the command's CSV columns, which `--columns`
+    /// chooses from.
+    pub fn from_args(args: &OutputArgs, terminal: Terminal, columns: &[&str]) -> Result<Self, UsageError> {
         let zone = match &args.tz {
             Some(name) => name.parse()?,
             None => Zone::Utc,
@@ -226,8 +300,36 @@ impl OutputSettings {
             FormatArg::Csv => Format::Csv,
             FormatArg::Json => Format::Json,
         };
-        Ok(OutputSettings { format, zone, terminal })
+        let csv = csv_layout(&args.csv, columns)?;
+        if format != Format::Csv && csv != CsvLayout::default() {
+            return Err(UsageError("--delimiter, --no-header and --columns shape CSV output: add --format csv".into()));
+        }
+        Ok(OutputSettings { format, zone, terminal, csv })
     }
+}
+
+/// The CSV layout the arguments ask for, columns checked against the command's `columns`.
+fn csv_layout(args: &CsvArgs, columns: &[&str]) -> Result<CsvLayout, UsageError> {
+    let delimiter = match args.delimiter.as_deref() {
+        None => b',',
+        Some("tab" | "\\t" | "\t") => b'\t',
+        // Named, since a bare `;` ends a shell command.
+        Some("semicolon") => b';',
+        Some(text) => match text.as_bytes() {
+            [byte] if byte.is_ascii() && !matches!(byte, b'"' | b'\n' | b'\r') => *byte,
+            _ => {
+                return Err(UsageError(format!(
+                    "--delimiter {text:?} must be one ASCII character, `tab` or `semicolon`, and not a quote"
+                )))
+            }
+        },
+    };
+    let picked = if args.columns.is_empty() {
+        None
+    } else {
+        Some(CsvLayout::pick(columns, &args.columns).map_err(|e| UsageError(format!("--columns: {e}")))?)
+    };
+    Ok(CsvLayout { delimiter, header: !args.no_header, columns: picked })
 }
 
 /// What every report command (`calls`, `summary`, `timeline`) starts from.
@@ -242,14 +344,16 @@ pub struct ReportSettings {
 }
 
 impl ReportSettings {
-    /// From the three argument groups the report commands share.
+    /// From the three argument groups the report commands share; `columns` are the command's
+    /// CSV columns.
     pub fn from_args(
         input: &InputArgs,
         filter: &FilterArgs,
         output: &OutputArgs,
         terminal: Terminal,
+        columns: &[&str],
     ) -> Result<Self, UsageError> {
-        let output = OutputSettings::from_args(output, terminal)?;
+        let output = OutputSettings::from_args(output, terminal, columns)?;
         Ok(ReportSettings {
             input: InputSettings::from_args(input, terminal)?,
             selection: Selection::from_args(filter, output.zone)?,
@@ -274,6 +378,12 @@ impl Selection {
                 args.until.as_deref().map(|t| zone.parse_user_time(t)).transpose()?,
             ),
         };
+        if let (Some(since), Some(until)) = (since, until) {
+            if since >= until {
+                let (since, until) = (zone.rfc3339(since), zone.rfc3339(until));
+                return Err(UsageError(format!("--since {since} is not before --until {until}: no call can match")));
+            }
+        }
         Ok(Selection {
             since,
             until,
@@ -324,6 +434,6 @@ mod tests {
         let bad_day = FilterArgs { day: Some("29.03.2026".into()), ..FilterArgs::default() };
         assert!(Selection::from_args(&bad_day, Zone::Utc).is_err());
         let args = OutputArgs { tz: Some("Nowhere/Town".into()), ..OutputArgs::default() };
-        assert!(OutputSettings::from_args(&args, Terminal::default()).is_err());
+        assert!(OutputSettings::from_args(&args, Terminal::default(), &[]).is_err());
     }
 }

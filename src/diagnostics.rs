@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::event::LineError;
 use crate::model::{Call, Flags};
+use crate::render::counted;
 
 /// How many bad lines are kept with their location and reason.
 pub const KEPT_BAD_LINES: usize = 100;
@@ -57,6 +58,13 @@ pub struct LineCounts {
 }
 
 impl LineCounts {
+    /// True when there were lines but not one was an event of any kind: every line bad or
+    /// blank, as when a CSV or another system's log is given by mistake. No line at all is a
+    /// quiet night, not this.
+    pub fn no_event(&self) -> bool {
+        self.bad_lines > 0 && self.events + self.duplicates + self.other_events == 0
+    }
+
     /// True when the buckets add up to the lines read (they always should).
     pub fn balanced(&self) -> bool {
         self.lines == self.events + self.duplicates + self.late + self.other_events + self.bad_lines + self.blank_lines
@@ -189,15 +197,14 @@ impl<'a> Quality<'a> {
 /// dropped; 0 open calls, 0 incomplete calls`.
 impl std::fmt::Display for Quality<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         write!(
             f,
             "{}, {}, {}; {}, {}",
-            plural(self.counts.lines, "line read", "lines read"),
-            plural(self.counts.bad_lines, "bad line", "bad lines"),
-            plural(self.counts.duplicates, "duplicate dropped", "duplicates dropped"),
-            plural(self.calls.open_calls, "open call", "open calls"),
-            plural(self.calls.incomplete_calls, "incomplete call", "incomplete calls"),
+            counted(self.counts.lines, "line read", "lines read"),
+            counted(self.counts.bad_lines, "bad line", "bad lines"),
+            counted(self.counts.duplicates, "duplicate dropped", "duplicates dropped"),
+            counted(self.calls.open_calls, "open call", "open calls"),
+            counted(self.calls.incomplete_calls, "incomplete call", "incomplete calls"),
         )
     }
 }
@@ -267,13 +274,15 @@ impl Diagnostics {
         }
         let rest = self.counts.bad_lines.saturating_sub(SHOWN_BAD_LINES as u64);
         if rest > 0 {
-            writeln!(err, "callflow: ... and {rest} more bad lines")?;
+            writeln!(err, "callflow: ... and {}", counted(rest, "more bad line", "more bad lines"))?;
         }
         let (bad, lines) = (self.counts.bad_lines, self.counts.lines);
         let warning = if color { "\x1b[33mwarning\x1b[0m" } else { "warning" };
         match read {
             _ if bad == 0 => Ok(()),
-            Read::Every => writeln!(err, "callflow: {warning}: {bad} of {lines} lines skipped as bad"),
+            Read::Every => {
+                writeln!(err, "callflow: {warning}: {bad} of {} skipped as bad", counted(lines, "line", "lines"))
+            }
             Read::OneCall => {
                 let s = if bad == 1 { "" } else { "s" };
                 writeln!(err, "callflow: {warning}: {bad} line{s} mentioning the call skipped as bad")
@@ -301,6 +310,16 @@ mod tests {
         assert!(!text.contains("day.ndjson:11:"));
         assert!(text.contains("... and 3 more bad lines\n"));
         assert!(text.ends_with("warning: 13 of 13 lines skipped as bad\n"));
+    }
+
+    #[test]
+    fn one_bad_line_of_one_is_written_in_the_singular() {
+        let mut diag = Diagnostics::default();
+        diag.counts.lines = 1;
+        diag.bad_line("x", 1, LineError::NotAnObject);
+        let mut out = Vec::new();
+        diag.report_bad_lines(&mut out, false, Read::Every).unwrap();
+        assert!(String::from_utf8(out).unwrap().ends_with("warning: 1 of 1 line skipped as bad\n"));
     }
 
     #[test]

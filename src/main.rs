@@ -15,6 +15,10 @@ fn main() -> std::process::ExitCode {
     // handler fail to install, the default action (end by SIGINT) is just as clean.
     let _ = ctrlc::set_handler(|| std::process::exit(ExitCode::Interrupted.code().into()));
     let cli = Cli::parse();
+    // Whether to colour is decided once, in `config` (`--color`, NO_COLOR, the terminal).
+    // crossterm, which styles comfy-table's cells, would otherwise read NO_COLOR on its own
+    // and strip the colours `--color always` asked for, leaving empty escape codes behind.
+    crossterm::style::force_color_output(true);
     let terminal = Terminal::detect();
     let stdout = io::stdout();
     let mut out: Box<dyn Write> = if terminal.stdout {
@@ -27,7 +31,12 @@ fn main() -> std::process::ExitCode {
     let mut err = io::stderr();
     let result = Job::from_cli(&cli, terminal)
         .map_err(anyhow::Error::new)
-        .and_then(|job| callflow::run(job, &mut out, &mut err))
+        .and_then(|job| {
+            if job.input().is_some_and(|input| input.stdin_from_terminal) {
+                writeln!(err, "callflow: reading events from stdin (end with Ctrl-D); name log files or pipe one in, see callflow --help")?;
+            }
+            callflow::run(job, &mut out, &mut err)
+        })
         .and_then(|code| {
             out.flush()?;
             Ok(code)

@@ -48,7 +48,8 @@ impl Config {
     }
 }
 
-/// The figures callflow must report for one call (DOMAIN.md), from the generator's own model.
+/// The figures callflow must report for one call (as `docs/figures.md` defines them), from the
+/// generator's own model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Truth {
     /// The root leg's uuid.

@@ -1,7 +1,7 @@
-//! Webhook bodies shaped like the vendor's real ones (`shared/samples`): the full field sets of
-//! `dialog_create` and `dialog_close`, the five short fields of `dialog_state_update`, and a
-//! few events of other kinds. Built with serde_json so names with quotes or non-ASCII letters
-//! are escaped exactly as a JSON encoder would.
+//! Webhook bodies shaped like the vendor's real ones (`sample-logs/outbound_call.ndjson`): the
+//! full field sets of `dialog_create` and `dialog_close`, the five short fields of
+//! `dialog_state_update`, and a few events of other kinds. Built with serde_json so names with
+//! quotes or non-ASCII letters are escaped exactly as a JSON encoder would.
 
 use serde_json::{json, Value};
 

@@ -1,4 +1,4 @@
-//! One call of each kind, as timed webhook bodies plus the figures DOMAIN.md gives them.
+//! One call of each kind, as timed webhook bodies plus the figures `docs/figures.md` gives them.
 //!
 //! The truth is written down from the scenario itself (who talked when, who hung up), not
 //! computed from the events, so tests can hold callflow's rebuilt figures against it. Every

@@ -9,8 +9,10 @@ use crate::exit::ExitCode;
 use crate::load::Sink;
 use crate::metrics::Outcome;
 use crate::model::{Call, Dataset};
+use crate::render::csv_layout::CsvLayout;
 use crate::render::ordered::{Ordered, Run};
 use crate::render::{self, table, Format, Render};
+use crate::report::hint::Present;
 use crate::report::rows::{CallDetail, CallRecord};
 use crate::report::select::Selection;
 use crate::report::timefmt::Zone;
@@ -40,12 +42,18 @@ pub const CSV_COLUMNS: [&str; 16] = [
 pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let ReportSettings { input, output, selection } = settings;
     if let (Some(settling), Format::Csv | Format::Json) = (input.settling, output.format) {
-        let mut streamed = Streamed { selection, output, out, ordered: Ordered::default() };
+        let mut streamed = Streamed { selection, output, out, ordered: Ordered::default(), present: None, kept: 0 };
+        if *selection != Selection::default() {
+            streamed.present = Some(Present::default());
+        }
         if output.format == Format::Csv {
-            render::write_csv_with_header(&CSV_COLUMNS, std::iter::empty::<CallRecord<'_>>(), streamed.out)?;
+            output.csv.write(&CSV_COLUMNS, std::iter::empty::<[&str; 0]>(), streamed.out)?;
             streamed.out.flush()?;
         }
         let diagnostics = super::stream_reported(input, settling, &mut streamed, err)?;
+        if let Some(present) = &streamed.present {
+            super::explain_empty(selection, present, &output.zone, streamed.kept, err)?;
+        }
         let late_rows = streamed.ordered.out_of_order;
         if late_rows > 0 {
             writeln!(
@@ -60,6 +68,7 @@ pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) 
     let loaded = super::load_reported(input, err)?;
     let ds = &loaded.dataset;
     let rows = Rows { ds, calls: selection.apply(ds).collect(), output };
+    super::explain_empty(selection, &Present::of(selection, ds), &output.zone, rows.calls.len(), err)?;
     render::write(output.format, &rows, out)?;
     Ok(super::status(input, &loaded.diagnostics))
 }
@@ -70,11 +79,19 @@ struct Streamed<'a, 'o> {
     output: &'a OutputSettings,
     out: &'o mut dyn Write,
     ordered: Ordered,
+    /// What the calls have, to say why none was kept; gathered only when a filter is set.
+    present: Option<Present>,
+    /// Rows kept so far.
+    kept: usize,
 }
 
 impl Sink for Streamed<'_, '_> {
     fn settled(&mut self, ds: Dataset, watermark: Option<i64>) -> anyhow::Result<()> {
         let calls: Vec<&Call> = self.selection.apply(&ds).collect();
+        self.kept += calls.len();
+        if let Some(present) = self.present.as_mut().filter(|_| self.kept == 0) {
+            present.add(self.selection, &ds);
+        }
         let zone = &self.output.zone;
         let key = |call: &&Call| (call.figures.start, Box::from(ds.str(call.id)));
         let run = match self.output.format {
@@ -84,8 +101,9 @@ impl Sink for Streamed<'_, '_> {
                 Ok(())
             })?,
             _ => Run::render(&calls, key, |call, buf| {
-                let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(buf);
-                CallRecord::new(&ds, call, zone).write_csv(&mut writer)?;
+                let layout = &self.output.csv;
+                let mut writer = layout.writer(buf);
+                CallRecord::new(&ds, call, zone).write_csv(&mut writer, layout)?;
                 writer.flush()?;
                 Ok(())
             })?,
@@ -113,7 +131,7 @@ impl Render for Rows<'_> {
     }
 
     fn csv(&self, out: &mut dyn Write) -> anyhow::Result<()> {
-        write_csv(self.ds, &self.calls, &self.output.zone, out)
+        write_csv(self.ds, &self.calls, &self.output.zone, &self.output.csv, out)
     }
 
     fn json(&self, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -122,13 +140,20 @@ impl Render for Rows<'_> {
     }
 }
 
-/// Writes the calls as CSV under the fixed header, rows rendered in parallel.
-pub fn write_csv(ds: &Dataset, calls: &[&Call], zone: &Zone, out: &mut dyn Write) -> anyhow::Result<()> {
-    render::write_csv_with_header(&CSV_COLUMNS, std::iter::empty::<CallRecord<'_>>(), out)?;
+/// Writes the calls as CSV in `layout` (by default every column under the fixed header), rows
+/// rendered in parallel.
+pub fn write_csv(
+    ds: &Dataset,
+    calls: &[&Call],
+    zone: &Zone,
+    layout: &CsvLayout,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    layout.write(&CSV_COLUMNS, std::iter::empty::<[&str; 0]>(), out)?;
     render::write_in_parallel(calls, out, |calls, buf| {
-        let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(buf);
+        let mut writer = layout.writer(buf);
         for call in calls {
-            CallRecord::new(ds, call, zone).write_csv(&mut writer)?;
+            CallRecord::new(ds, call, zone).write_csv(&mut writer, layout)?;
         }
         writer.flush()?;
         Ok(())

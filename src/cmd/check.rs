@@ -12,7 +12,7 @@ use crate::diagnostics::{BadLine, CallTally, Diagnostics, Problem, Quality};
 use crate::exit::ExitCode;
 use crate::load::{self, Sink};
 use crate::model::Dataset;
-use crate::render::{self, Format, Render};
+use crate::render::{self, counted, Format, Render};
 
 /// Call ids shown per problem in the table (JSON lists them all).
 const SHOWN_IDS: usize = 10;
@@ -141,7 +141,7 @@ impl Render for Report<'_> {
     }
 
     fn json(&self, out: &mut dyn Write) -> anyhow::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, self)?;
+        serde_json::to_writer(&mut *out, self)?;
         writeln!(out)?;
         Ok(())
     }
@@ -150,7 +150,8 @@ impl Render for Report<'_> {
 fn write_text(report: &Report<'_>, out: &mut dyn Write) -> anyhow::Result<()> {
     let (quality, counts) = (&report.quality, report.quality.counts);
     let verdict = if quality.clean() { "clean" } else { "PROBLEMS FOUND" };
-    writeln!(out, "{verdict}: {} lines, {} calls", counts.lines, quality.calls.calls)?;
+    let (lines, calls) = (counted(counts.lines, "line", "lines"), counted(quality.calls.calls, "call", "calls"));
+    writeln!(out, "{verdict}: {lines}, {calls}")?;
     let rows = [
         ("events used", counts.events),
         ("duplicates dropped", counts.duplicates),
@@ -176,7 +177,8 @@ fn write_text(report: &Report<'_>, out: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(out, "bad line {}:{}: {}", bad.file, bad.line, bad.reason)?;
     }
     if counts.bad_lines > report.bad.len() as u64 {
-        writeln!(out, "... and {} more bad lines", counts.bad_lines - report.bad.len() as u64)?;
+        let more = counts.bad_lines - report.bad.len() as u64;
+        writeln!(out, "... and {}", counted(more, "more bad line", "more bad lines"))?;
     }
     for (problem, ids) in &report.flagged {
         let shown: Vec<&str> = ids.iter().take(SHOWN_IDS).map(|id| &**id).collect();

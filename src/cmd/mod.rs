@@ -11,7 +11,12 @@ use std::io::Write;
 use crate::config::{InputSettings, Job};
 use crate::diagnostics::{Diagnostics, Read};
 use crate::exit::ExitCode;
+use crate::input::InputSpec;
 use crate::load::{self, Loaded, Settling, Sink};
+use crate::render::counted;
+use crate::report::hint::{self, Present};
+use crate::report::select::Selection;
+use crate::report::timefmt::Zone;
 
 /// Runs a job, writing results to `out` and diagnostics to `err`.
 pub fn run(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
@@ -24,18 +29,34 @@ pub fn run(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             clap_complete::generate(shell, &mut command, "callflow", out);
             Ok(ExitCode::Ok)
         }
-        Job::Man(command) => {
-            clap_mangen::Man::new(*command).render(out)?;
+        Job::Man { pages, dir } => {
+            for page in pages {
+                let man = clap_mangen::Man::new(page);
+                match &dir {
+                    None => man.render(out)?,
+                    Some(dir) => writeln!(out, "{}", man.generate_to(dir)?.display())?,
+                }
+            }
             Ok(ExitCode::Ok)
         }
     }
 }
 
-/// Loads the inputs and reports bad lines on `err`.
+/// Loads the inputs and reports bad lines on `err`. Inputs with lines but not one event are
+/// an error: a CSV or another system's log given by mistake, not a quiet night.
 pub fn load_reported(input: &InputSettings, err: &mut dyn Write) -> anyhow::Result<Loaded> {
     let loaded = load::load(&input.inputs, &input.load)?;
-    loaded.diagnostics.report_bad_lines(err, input.color_stderr, Read::Every)?;
+    report(input, &loaded.diagnostics, err)?;
     Ok(loaded)
+}
+
+/// Fails a run whose inputs held lines but no event, else reports its bad lines on `err`.
+fn report(input: &InputSettings, diagnostics: &Diagnostics, err: &mut dyn Write) -> anyhow::Result<()> {
+    if diagnostics.counts.no_event() {
+        return Err(NotEvents::new(&input.inputs, diagnostics).into());
+    }
+    diagnostics.report_bad_lines(err, input.color_stderr, Read::Every)?;
+    Ok(())
 }
 
 /// Streams the inputs into `sink` as calls settle, then reports bad lines on `err`.
@@ -46,8 +67,64 @@ pub fn stream_reported(
     err: &mut dyn Write,
 ) -> anyhow::Result<Diagnostics> {
     let diagnostics = load::stream(&input.inputs, &input.load, settling, sink)?;
-    diagnostics.report_bad_lines(err, input.color_stderr, Read::Every)?;
+    report(input, &diagnostics, err)?;
     Ok(diagnostics)
+}
+
+/// Inputs with lines, none of them a webhook event.
+#[derive(Debug)]
+pub struct NotEvents {
+    /// Lines read.
+    lines: u64,
+    /// The inputs, as named on the command line.
+    inputs: String,
+    /// The first bad line's number and reason, as a clue.
+    first: Option<String>,
+}
+
+impl NotEvents {
+    fn new(inputs: &[InputSpec], diagnostics: &Diagnostics) -> Self {
+        let names: Vec<String> = inputs.iter().map(ToString::to_string).collect();
+        let inputs = match names.as_slice() {
+            [one] => one.clone(),
+            many => format!("the {} inputs ({})", many.len(), many.join(", ")),
+        };
+        let first = diagnostics.bad.first().map(|bad| format!("line {}: {}", bad.line, bad.error));
+        NotEvents { lines: diagnostics.counts.lines, inputs, first }
+    }
+}
+
+impl std::fmt::Display for NotEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lines = counted(self.lines, "line", "lines");
+        let clue = self.first.as_deref().map(|first| format!("; {first}")).unwrap_or_default();
+        write!(
+            f,
+            "none of the {lines} of {} is a Conpeek webhook event (expected JSON objects with \
+             event_type/event_name{clue}); is this the right file?",
+            self.inputs
+        )
+    }
+}
+
+impl std::error::Error for NotEvents {}
+
+/// Says on `err` why a report kept no call, when the filters found nothing: which filter, and
+/// the values near it that the input has.
+pub fn explain_empty(
+    selection: &Selection,
+    present: &Present,
+    zone: &Zone,
+    kept: usize,
+    err: &mut dyn Write,
+) -> std::io::Result<()> {
+    if kept > 0 {
+        return Ok(());
+    }
+    for note in hint::why_empty(selection, present, zone) {
+        writeln!(err, "callflow: {note}")?;
+    }
+    Ok(())
 }
 
 /// The exit status of a run that completed: a failure only when `--strict` meets a bad line.

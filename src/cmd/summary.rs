@@ -18,6 +18,7 @@ use crate::load::Loaded;
 use crate::metrics::aggregate::{self, CallFacts, Fixed, Group, GroupKey, KeyValue};
 use crate::model::Call;
 use crate::render::{self, Format, Render};
+use crate::report::hint::Present;
 use crate::report::select::Selection;
 use crate::report::timefmt::Zone;
 
@@ -54,9 +55,17 @@ pub fn run(
     let ReportSettings { input, output, selection } = settings;
     let loaded = super::load_reported(input, err)?;
     let report = Report::new(&loaded, selection, keys, &output.zone);
+    super::explain_empty(
+        selection,
+        &Present::of(selection, &loaded.dataset),
+        &output.zone,
+        report.total_calls() as usize,
+        err,
+    )?;
     // Charts are for people looking at a terminal, never for a file or a pipe.
     write(&report, output, output.terminal.stdout, out)?;
-    if output.format != Format::Table {
+    // Under --quiet a clean run is silent, so cron mails nothing; a problem still speaks.
+    if output.format != Format::Table && !(output.terminal.quiet && report.quality.clean()) {
         writeln!(err, "callflow: data quality: {}", report.quality)?;
     }
     Ok(super::status(input, &loaded.diagnostics))
@@ -116,7 +125,7 @@ impl Render for Rows<'_, '_> {
     fn csv(&self, out: &mut dyn Write) -> anyhow::Result<()> {
         let zone = &self.output.zone;
         let rows = self.report.groups.iter().map(|g| row(g, zone).iter().map(Value::csv).collect::<Vec<_>>());
-        render::write_csv_with_header(&self.columns(), rows, out)
+        self.output.csv.write(&self.columns(), rows, out)
     }
 
     fn json(&self, out: &mut dyn Write) -> anyhow::Result<()> {

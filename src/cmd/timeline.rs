@@ -23,6 +23,7 @@ use crate::model::{Call, Dataset, Leg};
 use crate::render::ladder::{Lane, Mark, Step};
 use crate::render::{self, human_duration, mermaid, Render};
 use crate::report::explain::{self, Explanation, Happened};
+use crate::report::hint::Present;
 use crate::report::rows::{CallDetail, CallRecord, LegRecord};
 use crate::report::select::Selection;
 use crate::report::timefmt::{Stamp, Zone};
@@ -52,6 +53,7 @@ pub fn run(
         Some(id) => vec![the_call(ds, id, &selection)?],
         None => selection.apply(ds).collect(),
     };
+    super::explain_empty(&selection, &Present::of(&selection, ds), &output.zone, calls.len(), err)?;
     write(ds, &calls, output, mermaid, out)?;
     Ok(super::status(input, &loaded.diagnostics))
 }
@@ -130,7 +132,7 @@ impl Render for Timelines<'_> {
     }
 
     fn csv(&self, out: &mut dyn Write) -> anyhow::Result<()> {
-        render::write_csv_with_header(&CSV_COLUMNS, self.stories().flat_map(Story::csv_rows), out)
+        self.output.csv.write(&CSV_COLUMNS, self.stories().flat_map(Story::csv_rows).map(CsvRow::fields), out)
     }
 
     fn json(&self, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -209,7 +211,7 @@ pub struct EventLine<'a> {
 }
 
 /// One row of `--format csv`.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 struct CsvRow<'a> {
     call_id: &'a str,
     time: String,
@@ -220,6 +222,24 @@ struct CsvRow<'a> {
     state: Option<&'a str>,
     close_cause: Option<&'a str>,
     duplicate: bool,
+}
+
+impl CsvRow<'_> {
+    /// Every field in [`CSV_COLUMNS`] order, as serde would write them.
+    fn fields(self) -> [String; 9] {
+        let text = |value: Option<&str>| value.unwrap_or("").to_owned();
+        [
+            self.call_id.to_owned(),
+            self.time,
+            self.offset_s.to_string(),
+            self.dialog_uuid.to_owned(),
+            text(self.dialog_type),
+            self.event_name.to_owned(),
+            text(self.state),
+            text(self.close_cause),
+            self.duplicate.to_string(),
+        ]
+    }
 }
 
 impl<'a> Story<'a> {
@@ -374,7 +394,7 @@ fn header(record: &CallRecord<'_>) -> Vec<(&'static str, String)> {
         ("client", text(record.client)),
         ("legs", record.legs.to_string()),
         ("close_cause", text(record.close_cause)),
-        ("flags", if record.flags.is_empty() { "-".to_owned() } else { record.flags.clone() }),
+        ("flags", if record.flags.is_empty() { "-".to_owned() } else { record.flags.names() }),
     ]
 }
 

@@ -196,7 +196,7 @@ pub struct Call {
     pub legs: Span,
     /// All events of its legs in [`Dataset::events`] (grouped by leg).
     pub events: Span,
-    /// Its figures (DOMAIN.md).
+    /// Its figures, as `docs/figures.md` defines them.
     pub figures: CallFigures,
 }
 

@@ -3,6 +3,7 @@
 //! computes a figure and never decides which rows to show.
 
 pub mod chart;
+pub mod csv_layout;
 pub mod ladder;
 pub mod mermaid;
 pub mod ordered;
@@ -43,18 +44,6 @@ pub fn write(format: Format, what: &dyn Render, out: &mut dyn Write) -> anyhow::
         Format::Csv => what.csv(out),
         Format::Json => what.json(out),
     }
-}
-
-/// Writes records as CSV: a header from the first record's field names, then one row each.
-/// An empty input writes nothing, since no record names the columns; callers that need a
-/// header regardless use [`write_csv_with_header`].
-pub fn write_csv<T: Serialize>(rows: impl IntoIterator<Item = T>, out: &mut dyn Write) -> anyhow::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
-    for row in rows {
-        writer.serialize(row)?;
-    }
-    writer.flush()?;
-    Ok(())
 }
 
 /// Writes records as CSV under a fixed header, so that an empty result still names its columns
@@ -119,6 +108,11 @@ pub fn write_json_lines<T: Serialize>(rows: impl IntoIterator<Item = T>, out: &m
     Ok(())
 }
 
+/// A count with its noun: `1 call`, `0 calls`, `3 calls`.
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// A duration for people: `8s`, `1m 05s`, `2h 03m 09s`; negative values keep their sign.
 pub fn human_duration(seconds: i64) -> String {
     let sign = if seconds < 0 { "-" } else { "" };
@@ -152,7 +146,8 @@ mod tests {
     #[test]
     fn csv_writes_empty_fields_for_missing_values_and_keeps_the_header_when_empty() {
         let mut out = Vec::new();
-        write_csv([Row { name: "a,b", n: None }, Row { name: "c", n: Some(3) }], &mut out).unwrap();
+        let rows = [Row { name: "a,b", n: None }, Row { name: "c", n: Some(3) }];
+        write_csv_with_header(&["name", "n"], rows, &mut out).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "name,n\n\"a,b\",\nc,3\n");
         let mut out = Vec::new();
         write_csv_with_header(&["name", "n"], Vec::<Row<'_>>::new(), &mut out).unwrap();

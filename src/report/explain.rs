@@ -189,11 +189,13 @@ fn outcome(call: &Call, legs: &[LegFacts<'_>], answered: Option<u32>, clock: &dy
                 human_duration(end - answered)
             )
         }
-        Outcome::NotAnswered => format!(
-            "not answered: no leg reached talking, and all {} legs closed, the last at {}",
-            legs.len(),
-            clock(f.end.unwrap_or(f.start))
-        ),
+        Outcome::NotAnswered => {
+            let closed = match legs.len() {
+                1 => "its only leg closed at".to_owned(),
+                n => format!("all {n} legs closed, the last at"),
+            };
+            format!("not answered: no leg reached talking, and {closed} {}", clock(f.end.unwrap_or(f.start)))
+        }
         Outcome::Open => {
             let open: Vec<&str> = legs.iter().filter(|l| l.fig.closed.is_none()).map(|l| l.name.as_str()).collect();
             format!("open: {} never closed in the input, so the call has no end", open.join(" and "))

@@ -1,5 +1,6 @@
 //! Which calls a command reports: the filters shared by every subcommand. Pure predicates over
-//! figures; parsing the user's values happens in `config`.
+//! figures; parsing the user's values happens in `config`. Names match regardless of case,
+//! since a username typed from memory rarely has the log's capitals.
 
 use crate::metrics::{self, Outcome};
 use crate::model::{Call, Dataset};
@@ -19,7 +20,7 @@ pub struct Selection {
     pub project: Option<String>,
     /// Outcome.
     pub outcome: Option<Outcome>,
-    /// Hangup side name, lower case.
+    /// Hangup side name.
     pub hangup_side: Option<String>,
     /// A leg uuid the call must contain.
     pub call: Option<String>,
@@ -29,19 +30,49 @@ impl Selection {
     /// True when the call passes every filter.
     pub fn matches(&self, ds: &Dataset, call: &Call) -> bool {
         let f = &call.figures;
-        let eq = |want: &Option<String>, have: Option<&str>| want.as_deref().is_none_or(|w| have == Some(w));
-        self.since.is_none_or(|since| f.start >= since)
-            && self.until.is_none_or(|until| f.start < until)
+        let eq = |want: &Option<String>, have: Option<&str>| {
+            want.as_deref().is_none_or(|w| have.is_some_and(|h| same_name(h, w)))
+        };
+        self.in_window(f.start)
             && self.outcome.is_none_or(|o| f.outcome() == o)
-            && eq(&self.direction, ds.opt_str(f.direction).map(str::to_uppercase).as_deref())
+            && eq(&self.direction, ds.opt_str(f.direction))
             && eq(&self.consultant, ds.opt_str(f.consultant))
             && eq(&self.project, ds.opt_str(f.project))
-            && eq(&self.hangup_side, Some(&metrics::hangup_side(ds, f)))
-            && self.call.as_deref().is_none_or(|uuid| ds.legs_of(call).iter().any(|leg| ds.str(leg.uuid) == uuid))
+            && (self.hangup_side.is_none() || eq(&self.hangup_side, Some(&metrics::hangup_side(ds, f))))
+            && self.matches_call(ds, call)
+    }
+
+    /// True when the call has the leg `--call` names, or no leg is named.
+    pub fn matches_call(&self, ds: &Dataset, call: &Call) -> bool {
+        self.call.as_deref().is_none_or(|uuid| ds.legs_of(call).iter().any(|leg| ds.str(leg.uuid) == uuid))
+    }
+
+    /// True when a call starting at `start` is inside `--since`/`--until`.
+    pub fn in_window(&self, start: i64) -> bool {
+        self.since.is_none_or(|since| start >= since) && self.until.is_none_or(|until| start < until)
     }
 
     /// The matching calls, in the dataset's order (start, call_id).
     pub fn apply<'a>(&'a self, ds: &'a Dataset) -> impl Iterator<Item = &'a Call> + 'a {
         ds.calls.iter().filter(move |call| self.matches(ds, call))
+    }
+}
+
+/// The one rule for comparing names given by a user with names in the log: equal regardless
+/// of case (Unicode case, so `PAWEŁ` is `paweł`).
+pub fn same_name(have: &str, want: &str) -> bool {
+    have.eq_ignore_ascii_case(want)
+        || (!(have.is_ascii() && want.is_ascii()) && have.to_lowercase() == want.to_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_name;
+
+    #[test]
+    fn names_match_regardless_of_case() {
+        assert!(same_name("ewa.wojcik", "Ewa.Wojcik"));
+        assert!(same_name("Projekt Paweł", "PROJEKT PAWEŁ"));
+        assert!(!same_name("ewa.wojcik", "ewa.wojcik2"));
     }
 }

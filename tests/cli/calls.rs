@@ -27,7 +27,7 @@ fn seed_call_has_exactly_the_domain_figures() {
     assert_eq!(call.project.as_deref(), Some("Projekt Paweł"));
     assert_eq!(call.client.as_deref(), Some("48xxxxxxxxx"));
     assert_eq!(call.legs, 2);
-    assert_eq!(call.flags, "");
+    assert!(call.flags.is_empty());
     let client = &call.legs_detail[1];
     assert_eq!(client.dialog_uuid, "bcfdaf62-87b7-4cd8-bd2e-b3d25a974b6d");
     assert_eq!(client.dialog_type.as_deref(), Some("EXTERNAL"));
@@ -121,7 +121,7 @@ fn a_call_split_across_two_files_is_one_call_in_any_order() {
     assert_eq!(call.end.as_deref(), Some("2026-03-11T00:01:00Z"));
     assert_eq!((call.wait_s, call.talk_s, call.duration_s), (Some(15), Some(55), Some(70)));
     assert_eq!(call.hangup_side, "consultant");
-    assert_eq!(call.flags, "");
+    assert!(call.flags.is_empty());
 }
 
 #[test]
@@ -129,10 +129,10 @@ fn a_leg_without_create_is_its_own_incomplete_call_and_unclosed_calls_are_open()
     let calls = calls_json(&[&path("incomplete_and_open.ndjson")]);
     assert_eq!(calls.len(), 2);
     assert_eq!(calls[0].call_id, "f7000000-0000-4000-8000-000000000001");
-    assert_eq!(calls[0].flags, "incomplete");
+    assert_eq!(calls[0].flags, ["incomplete"]);
     assert_eq!(calls[0].legs, 1);
     assert_eq!(calls[1].outcome, "open");
-    assert_eq!(calls[1].flags, "open");
+    assert_eq!(calls[1].flags, ["open"]);
     assert_eq!((calls[1].end.as_deref(), calls[1].duration_s), (None, None));
 }
 

@@ -102,7 +102,7 @@ fn open_calls_alone_do_not_fail_but_suspicious_ones_do() {
 fn the_table_says_clean_or_not() {
     let out = callflow().arg("check").arg(fixture("seed_outbound.ndjson")).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("clean: 8 lines, 1 calls"), "{text}");
+    assert!(text.starts_with("clean: 8 lines, 1 call"), "{text}");
     let out = callflow().arg("check").arg(fixture("messy.ndjson")).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("PROBLEMS FOUND") && text.contains("bad line "), "{text}");

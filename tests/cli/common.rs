@@ -9,7 +9,7 @@ use serde::Deserialize;
 /// The callflow binary, with a clean environment for colour and terminals.
 pub fn callflow() -> Command {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("callflow");
-    cmd.env_remove("TZ").env("NO_COLOR", "1");
+    cmd.env_remove("TZ").env_remove("CALLFLOW_TZ").env("NO_COLOR", "1");
     cmd
 }
 
@@ -55,7 +55,7 @@ pub struct CallJson {
     pub client: Option<String>,
     pub legs: u32,
     pub close_cause: Option<String>,
-    pub flags: String,
+    pub flags: Vec<String>,
     pub legs_detail: Vec<LegJson>,
 }
 

@@ -4,10 +4,10 @@
 
 use std::io::Cursor;
 
+use callflow::cmd::calls;
 use callflow::diagnostics::LineCounts;
 use callflow::load::{load_readers, LoadOptions};
-use callflow::render;
-use callflow::report::rows::CallRecord;
+use callflow::render::csv_layout::CsvLayout;
 use callflow::report::timefmt::Zone;
 use callflow_generate::{generate, Config};
 use proptest::prelude::*;
@@ -18,7 +18,8 @@ fn run(inputs: Vec<Vec<u8>>) -> (String, LineCounts) {
     let loaded = load_readers(named, &LoadOptions { threads: 2, ..LoadOptions::default() }).unwrap();
     let ds = &loaded.dataset;
     let mut csv = Vec::new();
-    render::write_csv(ds.calls.iter().map(|c| CallRecord::new(ds, c, &Zone::Utc)), &mut csv).unwrap();
+    let calls: Vec<_> = ds.calls.iter().collect();
+    calls::write_csv(ds, &calls, &Zone::Utc, &CsvLayout::default(), &mut csv).unwrap();
     (String::from_utf8(csv).unwrap(), loaded.diagnostics.counts)
 }
 

@@ -33,3 +33,22 @@ fn readme_examples_print_what_they_show() {
         assert_eq!(&String::from_utf8(out.stdout).unwrap(), expected, "$ callflow {command}");
     }
 }
+
+#[test]
+fn every_document_a_readme_links_to_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut links = 0;
+    for readme in ["README.md", "sample-logs/README.md", "docs/figures.md"] {
+        let text = std::fs::read_to_string(root.join(readme)).unwrap();
+        let base = root.join(readme).parent().unwrap().to_path_buf();
+        for target in text.split("](").skip(1).filter_map(|rest| rest.split_once(')').map(|(t, _)| t)) {
+            if !target.starts_with("http") {
+                assert!(base.join(target).exists(), "{readme} links to {target}, which does not exist");
+                links += 1;
+            }
+        }
+    }
+    assert!(links >= 2, "the README and sample-logs/README.md link to docs/figures.md");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(readme.contains("(docs/figures.md)") && readme.contains("reads it as UTC"));
+}

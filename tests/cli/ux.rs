@@ -34,6 +34,39 @@ fn man_page_is_roff() {
 }
 
 #[test]
+fn every_page_the_man_page_refers_to_exists() {
+    let page = |args: &[&str]| {
+        let out = callflow().arg("man").args(args).output().unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    };
+    let (_, calls, _) = page(&["calls"]);
+    assert!(calls.contains(".TH callflow-calls 1") && calls.contains("delimiter"), "{calls}");
+    let dir = std::env::temp_dir().join(format!("callflow-man-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, listed, _) = page(&["--dir", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(0));
+    let mut written: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    written.sort();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(listed.lines().count(), written.len(), "{listed}");
+    let (_, main, _) = page(&[]);
+    // callflow(1) names its subcommands' pages as `callflow\-calls(1)`: each must be written.
+    let referred: Vec<String> = main
+        .split("callflow\\-")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("(1)").map(|(name, _)| format!("callflow-{name}.1")))
+        .collect();
+    assert!(referred.len() >= 5, "{main}");
+    for name in referred.iter().chain([&"callflow.1".to_owned()]) {
+        assert!(written.contains(name), "{name} not in {written:?}");
+    }
+    let (code, _, stderr) = page(&["nosuch"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("the pages are: calls, summary, check"), "{stderr}");
+}
+
+#[test]
 fn colour_only_when_asked_or_on_a_terminal() {
     let seed = fixture("seed_outbound.ndjson");
     let table = |args: &[&str]| {
@@ -41,7 +74,10 @@ fn colour_only_when_asked_or_on_a_terminal() {
         String::from_utf8(out.stdout).unwrap()
     };
     assert!(!table(&[]).contains('\x1b'), "a pipe gets no colour");
-    assert!(table(&["--color", "always"]).contains("\x1b["));
+    // The environment has NO_COLOR=1 (see `callflow()`): `--color always` overrides it.
+    let forced = table(&["--color", "always"]);
+    assert!(forced.contains("\x1b[38;5;"), "foreground colours: {forced:?}");
+    assert!(!forced.contains("\x1b[m"), "no empty escape codes: {forced:?}");
     assert!(!table(&["--color", "never"]).contains('\x1b'));
     // JSON and CSV never carry colour, even when forced.
     for format in ["csv", "json"] {
@@ -103,4 +139,39 @@ fn progress_on_a_terminal_finishes_and_clears_itself() {
     let screen = String::from_utf8_lossy(&out.stdout);
     assert!(screen.contains("calls,answered,not_answered"), "{screen:?}");
     assert!(screen.contains("3001,"), "all calls counted: {screen:?}");
+}
+
+#[test]
+fn quiet_is_silent_on_a_clean_run_and_still_reports_problems() {
+    let clean =
+        callflow().args(["summary", "--format", "csv", "-q"]).arg(fixture("seed_outbound.ndjson")).output().unwrap();
+    assert!(clean.status.success());
+    assert!(!clean.stdout.is_empty());
+    assert_eq!(String::from_utf8(clean.stderr).unwrap(), "", "a clean run under -q says nothing");
+    let messy = callflow().args(["summary", "--format", "csv", "-q"]).arg(fixture("messy.ndjson")).output().unwrap();
+    let stderr = String::from_utf8(messy.stderr).unwrap();
+    assert!(stderr.contains("lines skipped as bad"), "{stderr}");
+    assert!(stderr.contains("callflow: data quality:"), "a damaged log still gets its quality line: {stderr}");
+}
+
+#[test]
+fn callflow_tz_sets_the_default_zone_and_tz_wins_over_it() {
+    let seed = fixture("seed_outbound.ndjson");
+    let start = |env: Option<&str>, args: &[&str]| {
+        let mut cmd = callflow();
+        if let Some(zone) = env {
+            cmd.env("CALLFLOW_TZ", zone);
+        }
+        let out = cmd.arg("calls").arg(&seed).args(["--format", "csv"]).args(args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let csv = String::from_utf8(out.stdout).unwrap();
+        csv.lines().nth(1).unwrap().split(',').nth(2).unwrap().to_owned()
+    };
+    assert_eq!(start(None, &[]), "2020-08-25T16:24:41Z");
+    assert_eq!(start(Some("Europe/Warsaw"), &[]), "2020-08-25T18:24:41+02:00");
+    assert_eq!(start(Some("Europe/Warsaw"), &["--tz", "UTC"]), "2020-08-25T16:24:41Z");
+    // Filters are read in the zone too: 18:00 in Warsaw is 16:00 UTC, before the call.
+    assert_eq!(start(Some("Europe/Warsaw"), &["--since", "2020-08-25 18:00"]), "2020-08-25T18:24:41+02:00");
+    let help = callflow().args(["calls", "--help"]).output().unwrap();
+    assert!(String::from_utf8(help.stdout).unwrap().contains("[env: CALLFLOW_TZ]"));
 }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use crate::event::LineError;
+use crate::render::text::visible;
 
 /// How many bad lines are kept with their location and reason.
 pub const KEPT_BAD_LINES: usize = 100;
@@ -25,6 +26,15 @@ pub struct BadLine {
     pub line: u64,
     /// Why the line was rejected.
     pub error: LineError,
+}
+
+impl BadLine {
+    /// Writes `callflow: FILE:LINE: reason` for a reader at a terminal. The file name and the
+    /// snippet in the reason come from outside, so they are made visible, never written raw.
+    pub fn write(&self, err: &mut dyn Write) -> io::Result<()> {
+        let text = format!("{}:{}: {}", self.source, self.line, self.error);
+        writeln!(err, "callflow: {}", visible(&text))
+    }
 }
 
 /// Where every input line went.
@@ -102,7 +112,7 @@ impl Diagnostics {
     /// Prints the first bad lines and a count of the rest, as `callflow: FILE:LINE: reason`.
     pub fn report_bad_lines(&self, err: &mut dyn Write, color: bool) -> io::Result<()> {
         for bad in self.bad.iter().take(SHOWN_BAD_LINES) {
-            writeln!(err, "callflow: {}:{}: {}", bad.source, bad.line, bad.error)?;
+            bad.write(err)?;
         }
         let rest = self.counts.bad_lines.saturating_sub(SHOWN_BAD_LINES as u64);
         if rest > 0 {

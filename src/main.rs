@@ -8,6 +8,7 @@ use clap::Parser;
 use callflow::cli::Cli;
 use callflow::config::Terminal;
 use callflow::exit::{ExitCode, UsageError};
+use callflow::render::text::visible;
 
 fn main() -> std::process::ExitCode {
     // Ctrl-C ends the run at once with 130. Results are only written once all input is read,
@@ -33,7 +34,11 @@ fn main() -> std::process::ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::Ok,
         Err(e) => {
-            let _ = writeln!(err, "callflow: {e:#}");
+            // A file name or a --call id may hold control characters; the message's own line
+            // breaks (a list of candidates) stay.
+            let message = format!("{e:#}");
+            let lines: Vec<_> = message.split('\n').map(visible).collect();
+            let _ = writeln!(err, "callflow: {}", lines.join("\n"));
             if e.downcast_ref::<UsageError>().is_some() {
                 ExitCode::Usage
             } else {

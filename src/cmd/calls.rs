@@ -94,8 +94,8 @@ fn write_table<'a>(
         let f = &call.figures;
         t.add_row(vec![
             Cell::new(output.zone.wall_clock(f.start)),
-            Cell::new(short_id(rec.call_id)),
-            Cell::new(match rec.direction {
+            table::text_cell(short_id(rec.call_id)),
+            table::text_cell(match rec.direction {
                 Some(d) if d.eq_ignore_ascii_case("inbound") => "in",
                 Some(d) if d.eq_ignore_ascii_case("outbound") => "out",
                 Some(d) => d,
@@ -104,9 +104,9 @@ fn write_table<'a>(
             Cell::new(duration(rec.wait_s)),
             Cell::new(duration(rec.talk_s)),
             Cell::new(duration(rec.duration_s)),
-            paint(Cell::new(&rec.hangup_side), output.terminal.color, hangup_color(&rec.hangup_side)),
+            paint(table::text_cell(&rec.hangup_side), output.terminal.color, hangup_color(&rec.hangup_side)),
             paint(Cell::new(rec.outcome), output.terminal.color, outcome_color(f.outcome())),
-            Cell::new(rec.consultant.unwrap_or("")),
+            table::text_cell(rec.consultant.unwrap_or("")),
             Cell::new(rec.legs),
         ]);
         count += 1;

@@ -1,6 +1,7 @@
 //! `callflow check`: the data-quality report a cron job gates on. Every line accounted for,
 //! the first bad lines located, and the ids of the calls carrying each flag.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -12,6 +13,7 @@ use crate::diagnostics::{BadLine, LineCounts};
 use crate::exit::ExitCode;
 use crate::load::{self, Loaded};
 use crate::model::Flags;
+use crate::render::text::visible;
 
 /// Flagged call ids shown per flag in the table (JSON lists them all).
 const SHOWN_IDS: usize = 10;
@@ -129,11 +131,13 @@ fn write_text(report: &Report<'_>, out: &mut dyn Write) -> anyhow::Result<()> {
         ("bad lines", report.bad_lines),
         ("blank lines", report.blank_lines),
     ];
-    let width = report.other_events_by_name.keys().map(|k| k.len() + 2).max().unwrap_or(0).max(20);
+    // Names, files and ids come from the input: shown escaped, as every text view shows them.
+    let names: Vec<(Cow<'_, str>, u64)> = report.other_events_by_name.iter().map(|(k, n)| (visible(k), *n)).collect();
+    let width = names.iter().map(|(k, _)| k.chars().count() + 2).max().unwrap_or(0).max(20);
     for (name, n) in rows {
         writeln!(out, "  {name:<width$} {n:>10}")?;
         if name == "other events" {
-            for (name, n) in report.other_events_by_name {
+            for (name, n) in &names {
                 writeln!(out, "    {name:<w$} {n:>10}", w = width - 2)?;
             }
         }
@@ -147,13 +151,13 @@ fn write_text(report: &Report<'_>, out: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(out, "  {name:<width$} {n:>10}")?;
     }
     for bad in &report.bad {
-        writeln!(out, "bad line {}:{}: {}", bad.file, bad.line, bad.reason)?;
+        writeln!(out, "bad line {}:{}: {}", visible(bad.file), bad.line, visible(&bad.reason))?;
     }
     if report.bad_lines > report.bad.len() as u64 {
         writeln!(out, "... and {} more bad lines", report.bad_lines - report.bad.len() as u64)?;
     }
     for (flag, ids) in &report.flagged {
-        let shown: Vec<&str> = ids.iter().take(SHOWN_IDS).copied().collect();
+        let shown: Vec<Cow<'_, str>> = ids.iter().take(SHOWN_IDS).map(|id| visible(id)).collect();
         let more = ids.len().saturating_sub(SHOWN_IDS);
         let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
         writeln!(out, "{flag} ({}): {}{tail}", ids.len(), shown.join(" "))?;

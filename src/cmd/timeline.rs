@@ -22,6 +22,7 @@ use crate::locate::{self, CallId, LookupError};
 use crate::metrics::{self, LegFigures};
 use crate::model::{Call, Dataset, Leg};
 use crate::render::ladder::{Lane, Mark, Step};
+use crate::render::text::visible;
 use crate::render::{self, human_duration, mermaid, Format};
 use crate::report::explain::{self, Explanation, Happened};
 use crate::report::rows::{CallDetail, CallRecord, LegRecord};
@@ -66,7 +67,7 @@ fn load_call(input: &InputSettings, id: &CallId, err: &mut dyn Write) -> anyhow:
     };
     let diagnostics = &loaded.diagnostics;
     for bad in diagnostics.bad.iter().take(SHOWN_BAD_LINES) {
-        writeln!(err, "callflow: {}:{}: {}", bad.source, bad.line, bad.error)?;
+        bad.write(err)?;
     }
     if diagnostics.counts.bad_lines > 0 {
         let n = diagnostics.counts.bad_lines;
@@ -302,7 +303,13 @@ fn event_line<'a>(ds: &'a Dataset, call: &Call, happened: &Happened<'_>, start: 
 
 fn lane(ds: &Dataset, call: &Call, leg: &LegLine<'_>, id: String) -> Lane {
     let parent = leg.parent.and_then(|p| ds.legs_of(call).iter().position(|l| ds.str(l.uuid) == p));
-    Lane { id, side: leg.side.to_string(), party: leg.party.unwrap_or_default().to_owned(), parent }
+    // The ladder and the Mermaid diagram draw these as they are: make them safe to show here.
+    Lane {
+        id: visible(&id).into_owned(),
+        side: visible(&leg.side).into_owned(),
+        party: visible(leg.party.unwrap_or_default()).into_owned(),
+        parent,
+    }
 }
 
 fn step(ds: &Dataset, call: &Call, happened: &Happened<'_>) -> Step {
@@ -327,7 +334,7 @@ fn step(ds: &Dataset, call: &Call, happened: &Happened<'_>) -> Step {
         }
     };
     let lane = (happened.leg - call.legs.start) as usize;
-    Step { lane, offset_s: event.time() - call.figures.start, mark, label }
+    Step { lane, offset_s: event.time() - call.figures.start, mark, label: visible(&label).into_owned() }
 }
 
 /// A time of day for the text view, with the date when it is not the call's first day.

@@ -6,6 +6,7 @@ pub mod chart;
 pub mod ladder;
 pub mod mermaid;
 pub mod table;
+pub mod text;
 
 use std::io::Write;
 

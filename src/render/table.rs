@@ -1,7 +1,7 @@
 //! Tables for people, with one look shared by every command: light borders, right-aligned
 //! numbers, and a width that fits the terminal (or 100 columns in a pipe).
 
-use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle};
+use comfy_table::{Cell, CellAlignment, ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle};
 
 /// Width used when stdout is not a terminal, so piped tables stay readable and stable.
 pub const PIPE_WIDTH: u16 = 100;
@@ -44,4 +44,10 @@ pub fn keep_whole(table: &mut Table, columns: &[usize]) {
             column.set_constraint(ColumnConstraint::ContentWidth);
         }
     }
+}
+
+/// A cell of text from the log, made [`super::text::visible`] so that it cannot steer the
+/// terminal.
+pub fn text_cell(text: &str) -> Cell {
+    Cell::new(super::text::visible(text))
 }

@@ -7,6 +7,7 @@ mod common;
 mod generated;
 mod hostile;
 mod input;
+mod output;
 mod props;
 mod readme;
 mod summary;

@@ -56,7 +56,7 @@ fn write_table(report: &Report<'_>, output: &OutputSettings, out: &mut dyn Write
     header.extend(columns.iter().map(|(name, _)| *name));
     let mut t = table::new(&header, output.terminal.stdout);
     for group in &report.groups {
-        let keys = report.keys.iter().zip(&group.key).map(|(k, v)| Cell::new(key_label(*k, v, zone)));
+        let keys = report.keys.iter().zip(&group.key).map(|(k, v)| table::text_cell(&key_label(*k, v, zone)));
         let figures = columns.iter().map(|(_, value)| Cell::new(value(&group.figures)));
         t.add_row(keys.chain(figures).collect::<Vec<Cell>>());
     }

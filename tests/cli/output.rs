@@ -1,0 +1,139 @@
+//! Hostile input, the output side: text from the log can never steer the reader's terminal,
+//! and CSV and JSON still carry every value exactly.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{callflow, fixture};
+
+/// A scratch directory for one test, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("callflow-output-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The consultant name of the issue: retitles the terminal, rings, and clears the screen.
+const NAME: &str = "\x1b]0;pwned\x07\x1b[2J";
+/// The same, as JSON writes it.
+const NAME_JSON: &str = "\\u001b]0;pwned\\u0007\\u001b[2J";
+/// The same, as text views show it.
+const NAME_SHOWN: &str = "\\x1b]0;pwned\\x07\\x1b[2J";
+
+/// Characters that must never reach a text view raw.
+const HOSTILE: [char; 6] = ['\x1b', '\x07', '\0', '\u{9b}', '\u{202e}', '\r'];
+
+/// The seed call with hostile text in the consultant's name, the consultant leg's uuid, the
+/// client's number, a close cause and another event's name; one bad line with a hostile time.
+fn hostile_log() -> String {
+    let seed = std::fs::read_to_string(fixture("seed_outbound.ndjson")).unwrap();
+    let mut log = seed
+        .replace("pkowalski", NAME_JSON)
+        .replace("c2b19c63-f17b", "c2b19c63-\\u202ef17b")
+        .replace("\"self_target\":\"48xxxxxxxxx\"", "\"self_target\":\"48\\u009b31m\\r\"")
+        .replace("DIALOG_LEFT", "DIALOG\\u0000LEFT");
+    log.push_str(
+        "{\"event_type\":\"user_dialog\",\"event_name\":\"dialog_\\u001b[2Jhold\",\"event_time\":\"2020-08-25 16:24:50\",\"dialog_uuid\":\"x\"}\n",
+    );
+    log.push_str("{\"event_type\":\"user_dialog\",\"event_name\":\"dialog_close\",\"event_time\":\"\\u001b]0;x\\u0007\",\"dialog_uuid\":\"y\"}\n");
+    log
+}
+
+/// Runs callflow; returns (exit code, stdout, stderr).
+fn run(args: &[&str], file: &Path) -> (Option<i32>, String, String) {
+    let out = callflow().args(args).arg(file).output().unwrap();
+    (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+/// Fails when `text` holds a hostile character other than the colour codes callflow writes
+/// itself (`ESC [ digits ; m`).
+fn assert_safe(view: &str, text: &str) {
+    let mut rest = text;
+    let mut plain = String::new();
+    while let Some(at) = rest.find("\x1b[") {
+        plain.push_str(&rest[..at]);
+        let code = &rest[at + 2..];
+        let end = code.find(|c: char| !c.is_ascii_digit() && c != ';').unwrap_or(code.len());
+        if code[end..].starts_with('m') {
+            rest = &code[end + 1..];
+        } else {
+            plain.push('\x1b');
+            rest = &rest[at + 1..];
+        }
+    }
+    plain.push_str(rest);
+    if let Some(c) = plain.chars().find(|c| HOSTILE.contains(c)) {
+        panic!("{view} writes {c:?} raw:\n{text}");
+    }
+}
+
+#[test]
+fn text_views_escape_what_the_log_says() {
+    let dir = Scratch::new("escape");
+    // The file name is hostile too: it appears in the bad-line report.
+    let log = dir.file("day\x1b[2J.ndjson", &hostile_log());
+    let views: [&[&str]; 7] = [
+        &["calls", "--color", "never"],
+        &["calls", "--color", "always"],
+        &["summary", "--by", "consultant,close-cause"],
+        &["timeline"],
+        &["timeline", "--mermaid"],
+        &["timeline", "--call", "c2b19c63", "--color", "always"],
+        &["check"],
+    ];
+    for args in views {
+        let (_, out, err) = run(args, &log);
+        let view = args.join(" ");
+        assert_safe(&view, &out);
+        assert!(!out.contains(NAME), "{view}: {out}");
+        assert_safe(&format!("{view} (stderr)"), &err);
+        if args[0] != "check" {
+            assert!(out.contains(&NAME_SHOWN[..6]), "{view} shows the name escaped: {out}");
+        }
+    }
+    let (_, out, err) = run(&["check"], &log);
+    assert!(out.contains("dialog_\\x1b[2Jhold"), "{out}");
+    assert!(out.contains("day\\x1b[2J.ndjson:"), "{out}");
+    let (_, _, err_calls) = run(&["calls"], &log);
+    assert!(err_calls.contains("day\\x1b[2J.ndjson:10: event_time"), "{err_calls}");
+    assert!(err.is_empty(), "{err}");
+    let (_, out, _) = run(&["timeline", "--call", "c2b19c63"], &log);
+    assert!(out.contains("client       48\\u{9b}31m\\x0d"), "{out}");
+    assert!(out.contains("c2b19c63-\\u{202e}f17b"), "{out}");
+    assert!(out.contains("DIALOG\\x00LEFT"), "{out}");
+}
+
+#[test]
+fn json_escapes_control_characters_and_csv_keeps_them_exactly() {
+    let dir = Scratch::new("data");
+    let log = dir.file("day.ndjson", &hostile_log());
+    let (_, json, _) = run(&["calls", "--format", "json"], &log);
+    assert!(json.contains(NAME_JSON), "{json}");
+    assert_safe("json", &json.replace(['\u{202e}', '\u{9b}'], ""));
+    let row: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+    assert_eq!(row["consultant"], NAME);
+    let (_, csv_text, _) = run(&["calls", "--format", "csv"], &log);
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let record = reader.records().next().unwrap().unwrap();
+    let field = |name: &str| record.get(headers.iter().position(|h| h == name).unwrap()).unwrap().to_owned();
+    assert_eq!(field("consultant"), NAME);
+    assert_eq!(field("client"), "48\u{9b}31m\r");
+    assert_eq!(field("call_id"), "c2b19c63-\u{202e}f17b-4726-b3a1-5b5046e887ef");
+    assert_eq!(field("close_cause"), "HANGUP");
+}

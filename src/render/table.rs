@@ -46,8 +46,8 @@ pub fn keep_whole(table: &mut Table, columns: &[usize]) {
     }
 }
 
-/// A cell of text from the log, made [`super::text::visible`] so that it cannot steer the
-/// terminal.
+/// A cell of text from the log: escaped and cut by [`super::text::cell`], so that it can
+/// neither steer the terminal nor take the layout quadratic time.
 pub fn text_cell(text: &str) -> Cell {
-    Cell::new(super::text::visible(text))
+    Cell::new(super::text::cell(text))
 }

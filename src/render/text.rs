@@ -2,13 +2,19 @@
 //! lines come from whoever wrote the log; written raw, an ESC or BEL in a consultant's name
 //! would retitle or clear the reader's terminal, and a bidi override would reorder the columns
 //! around it. Every text renderer (tables, the timeline, the ladder, Mermaid, the bad-line
-//! snippets on stderr) passes such text through [`visible`].
+//! snippets on stderr) passes such text through [`visible`]; long table cells also through
+//! [`cell`], which cuts them so that a table is laid out in time linear in its input.
 //!
 //! CSV and JSON are data, not text for a terminal: they carry the exact value (CSV quoting and
 //! JSON escaping already make any value safe there) and never come through here.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
+
+use unicode_width::UnicodeWidthChar;
+
+/// The widest a table cell is drawn, in terminal columns; longer text is cut and ends in `…`.
+pub const MAX_CELL_WIDTH: usize = 64;
 
 /// The text with every character that could steer a terminal written out as a visible escape:
 /// C0 controls and DEL as `\x1b`, C1 controls and invisible bidi/line-separator marks as
@@ -44,6 +50,35 @@ fn is_hostile(c: char) -> bool {
         | '\u{2066}'..='\u{2069}')
 }
 
+/// A table cell: the text made [`visible`], then cut to [`MAX_CELL_WIDTH`] columns with a
+/// closing `…`. Table layout wraps long words at a cost that grows with the square of their
+/// length (a 1 MB name took most of a minute); a cell this short costs nothing, and the full
+/// value is in the CSV and JSON.
+pub fn cell(text: &str) -> Cow<'_, str> {
+    fit(visible(text), MAX_CELL_WIDTH)
+}
+
+/// The text cut to at most `width` columns, the last of them `…` when cut. Reads no further
+/// than one column past the width, so a huge value costs what a short one does.
+fn fit(text: Cow<'_, str>, width: usize) -> Cow<'_, str> {
+    let mut used = 0;
+    // Where the text is cut if it turns out too long: room is left there for the `…`.
+    let mut cut = None;
+    for (at, c) in text.char_indices() {
+        let w = c.width().unwrap_or(0);
+        if cut.is_none() && used + w >= width {
+            cut = Some(at);
+        }
+        used += w;
+        if used > width {
+            let mut short = text[..cut.unwrap_or(at)].to_owned();
+            short.push('…');
+            return Cow::Owned(short);
+        }
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +109,22 @@ mod tests {
             let shown = visible(&c.to_string()).into_owned();
             assert!(shown.starts_with('\\') && shown.chars().all(|c| c.is_ascii_graphic()), "{c:?} -> {shown}");
         }
+    }
+
+    #[test]
+    fn cells_are_cut_to_the_width_with_an_ellipsis() {
+        assert_eq!(cell("short"), "short");
+        let exact = "x".repeat(MAX_CELL_WIDTH);
+        assert_eq!(cell(&exact), exact);
+        let long = "y".repeat(MAX_CELL_WIDTH + 1);
+        assert_eq!(cell(&long), format!("{}…", "y".repeat(MAX_CELL_WIDTH - 1)));
+        // Wide characters count two columns.
+        let wide = "中".repeat(MAX_CELL_WIDTH);
+        let cut = cell(&wide);
+        assert_eq!(cut, format!("{}…", "中".repeat(MAX_CELL_WIDTH / 2 - 1)));
+        // Escapes count as what they show.
+        let hostile = "\x1b".repeat(MAX_CELL_WIDTH);
+        assert_eq!(cell(&hostile).chars().count(), MAX_CELL_WIDTH);
+        assert!(cell(&hostile).ends_with("…"));
     }
 }

@@ -2,6 +2,7 @@
 //! huge values cannot stall a table, and CSV and JSON still carry every value exactly.
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use crate::common::{callflow, fixture};
 
@@ -157,4 +158,67 @@ fn a_huge_name_is_cut_in_tables_and_kept_whole_in_csv() {
     }
     let (_, csv_text, _) = run(&["calls", "--format", "csv"], &log);
     assert!(csv_text.contains(&format!(",{name},")));
+}
+
+/// Runs callflow with stdout and stderr as given; returns its exit code.
+fn run_to(args: &[&str], stdout: Stdio, stderr: Stdio) -> Option<i32> {
+    let status = Command::new(env!("CARGO_BIN_EXE_callflow"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(stdout)
+        .stderr(stderr)
+        .status()
+        .unwrap();
+    status.code()
+}
+
+fn dev_full() -> Stdio {
+    Stdio::from(std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap())
+}
+
+#[test]
+fn a_failed_write_to_stdout_fails_the_run_and_says_so() {
+    let dir = Scratch::new("full");
+    let seed = fixture("seed_outbound.ndjson");
+    for format in ["table", "csv", "json"] {
+        let err_path = dir.0.join(format!("{format}.err"));
+        let err = Stdio::from(std::fs::File::create(&err_path).unwrap());
+        let code = run_to(&["calls", seed.to_str().unwrap(), "--format", format], dev_full(), err);
+        let said = std::fs::read_to_string(&err_path).unwrap();
+        assert_eq!(code, Some(1), "{format}: {said}");
+        assert!(said.starts_with("callflow: cannot write to stdout: No space left on device"), "{format}: {said}");
+    }
+}
+
+#[test]
+fn a_closed_stdout_fails_the_run_and_says_so() {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{:?} calls {:?} >&-", env!("CARGO_BIN_EXE_callflow"), fixture("seed_outbound.ndjson")))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "callflow: cannot write to stdout: it is closed\n");
+}
+
+#[test]
+fn an_unwritable_stderr_changes_neither_the_report_nor_the_exit_code() {
+    let dir = Scratch::new("stderr");
+    let seed = std::fs::read_to_string(fixture("seed_outbound.ndjson")).unwrap();
+    let log = dir.file("day.ndjson", &format!("not json\n{seed}"));
+    let expected = run(&["calls", "--format", "csv"], &log).1;
+    let out_path = dir.0.join("out.csv");
+    let args = ["calls", log.to_str().unwrap(), "--format", "csv"];
+    let code = run_to(&args, Stdio::from(std::fs::File::create(&out_path).unwrap()), dev_full());
+    assert_eq!(code, Some(0));
+    assert_eq!(std::fs::read_to_string(&out_path).unwrap(), expected);
+    let strict = ["calls", log.to_str().unwrap(), "--format", "csv", "--strict"];
+    assert_eq!(run_to(&strict, Stdio::null(), dev_full()), Some(1));
+    let closed = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{:?} summary {:?} --format csv 2>&-", env!("CARGO_BIN_EXE_callflow"), log))
+        .output()
+        .unwrap();
+    assert_eq!(closed.status.code(), Some(0));
+    assert_eq!(String::from_utf8(closed.stdout).unwrap().lines().count(), 2);
 }

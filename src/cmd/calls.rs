@@ -39,8 +39,8 @@ pub fn run(args: &CallsArgs, terminal: Terminal, out: &mut dyn Write, err: &mut 
         ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal)?;
     let loaded = super::load_reported(&input, err)?;
     let ds = &loaded.dataset;
-    let calls = selection.apply(ds);
-    write(ds, calls, &output, out)?;
+    write(ds, selection.apply(ds), &output, out)?;
+    super::note_long_table(selection.apply(ds).count(), &output, err)?;
     Ok(super::status(&input, &loaded))
 }
 

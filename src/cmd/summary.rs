@@ -59,6 +59,7 @@ pub fn run(
     let report = Report::new(&loaded, &selection, group_keys(&args.by), &output.zone);
     // Charts are for people looking at a terminal, never for a file or a pipe.
     write(&report, &output, output.terminal.stdout, out)?;
+    super::note_long_table(report.groups.len(), &output, err)?;
     if output.format != Format::Table {
         writeln!(err, "callflow: data quality: {}", report.quality)?;
     }

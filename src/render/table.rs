@@ -51,3 +51,69 @@ pub fn keep_whole(table: &mut Table, columns: &[usize]) {
 pub fn text_cell(text: &str) -> Cell {
     Cell::new(super::text::cell(text))
 }
+
+/// Rows [`write_in_pieces`] draws at a time.
+pub const PIECE_ROWS: usize = 1000;
+
+/// Writes a table whose columns all keep their content width (none wraps) `piece_rows` rows
+/// at a time, each piece drawn at the column widths of the whole: the same bytes as one table,
+/// in the memory of one piece. A table holds every cell and draws every line before writing
+/// the first, which for a million groups took gigabytes. `piece(rows)` builds the table of
+/// those rows, header included; it is called twice per piece (to measure, then to draw).
+pub fn write_in_pieces(
+    rows: usize,
+    piece_rows: usize,
+    piece: impl Fn(std::ops::Range<usize>) -> Table,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let starts: Vec<usize> = (0..rows.max(1)).step_by(piece_rows.max(1)).collect();
+    let range = |start: usize| start..(start + piece_rows).min(rows);
+    let mut widths = piece(0..0).column_max_content_widths();
+    for &start in &starts {
+        for (width, max) in widths.iter_mut().zip(piece(range(start)).column_max_content_widths()) {
+            *width = (*width).max(max);
+        }
+    }
+    // The top border, the header and the rule under it open every piece; only the first
+    // keeps them. The bottom border closes every piece; only the last keeps it.
+    let opening = piece(0..0).lines().count().saturating_sub(1);
+    for (index, &start) in starts.iter().enumerate() {
+        let mut t = piece(range(start));
+        for (column, &width) in t.column_iter_mut().zip(&widths) {
+            column.set_constraint(ColumnConstraint::Absolute(comfy_table::Width::Fixed(width)));
+        }
+        let lines: Vec<String> = t.lines().collect();
+        let first = if index == 0 { 0 } else { opening };
+        let last = if index + 1 == starts.len() { lines.len() } else { lines.len().saturating_sub(1) };
+        for line in lines.get(first..last).unwrap_or_default() {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_in_pieces_is_the_same_bytes_as_a_whole_one() {
+        let names = ["a", "ewa.wojcik", "Zoë", "中文名字", "x"];
+        let whole_of = |rows: std::ops::Range<usize>| {
+            let mut t = new(&["Name", "Calls\nanswered", "Rate"], false);
+            for i in rows {
+                t.add_row(vec![text_cell(names[i % names.len()]), Cell::new(i * 37), Cell::new(format!("{}%", i % 100))]);
+            }
+            for column in t.column_iter_mut() {
+                column.set_constraint(ColumnConstraint::ContentWidth);
+            }
+            align_right(&mut t, &[1, 2]);
+            t
+        };
+        for rows in [0, 1, 3, 4, 7, 30] {
+            let mut pieces = Vec::new();
+            write_in_pieces(rows, 3, whole_of, &mut pieces).unwrap();
+            assert_eq!(String::from_utf8(pieces).unwrap(), format!("{}\n", whole_of(0..rows)), "{rows} rows");
+        }
+    }
+}

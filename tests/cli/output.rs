@@ -222,3 +222,30 @@ fn an_unwritable_stderr_changes_neither_the_report_nor_the_exit_code() {
     assert_eq!(closed.status.code(), Some(0));
     assert_eq!(String::from_utf8(closed.stdout).unwrap().lines().count(), 2);
 }
+
+#[test]
+fn a_long_table_is_written_whole_with_a_note_on_stderr() {
+    let dir = Scratch::new("long");
+    // 1,001 consultants, one call each: the seed call again and again under new names and ids.
+    let seed = std::fs::read_to_string(fixture("seed_outbound.ndjson")).unwrap();
+    let log: String = (0..1001)
+        .map(|i| {
+            seed.replace("pkowalski", &format!("agent{i:04}"))
+                .replace("c2b19c63", &format!("{i:08x}"))
+                .replace("bcfdaf62", &format!("b{i:07x}"))
+        })
+        .collect();
+    let log = dir.file("day.ndjson", &log);
+    let (code, out, err) = run(&["summary", "--by", "consultant"], &log);
+    assert_eq!(code, Some(0));
+    assert_eq!(out.lines().filter(|line| line.starts_with("agent")).count(), 1001);
+    assert!(out.contains("agent0000 ") && out.contains("agent1000 "));
+    assert_eq!(err, "callflow: note: the table has 1001 rows; --format csv or a filter suits that many better\n");
+    let (_, out, err) = run(&["calls"], &log);
+    assert!(out.ends_with("1001 calls\n"), "{out}");
+    assert!(err.contains("the table has 1001 rows"), "{err}");
+    let (_, _, err) = run(&["summary", "--by", "consultant", "--format", "csv"], &log);
+    assert!(!err.contains("note"), "{err}");
+    let (_, _, err) = run(&["calls", "--consultant", "agent0001"], &log);
+    assert!(err.is_empty(), "{err}");
+}

@@ -311,6 +311,12 @@ pub struct OutputArgs {
     /// Show and read times in this IANA time zone (e.g. Europe/Warsaw) instead of UTC.
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
+
+    /// With --format csv, write a text cell that starts with =, +, -, @, tab or carriage
+    /// return with a leading ' so that a spreadsheet shows it instead of running it as a
+    /// formula (CSV injection). Numbers are left as they are.
+    #[arg(long)]
+    pub csv_safe: bool,
 }
 
 /// `--format` values.

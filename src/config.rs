@@ -100,6 +100,8 @@ pub struct OutputSettings {
     pub zone: Zone,
     /// What stdout and stderr are, and whether to colour them.
     pub terminal: Terminal,
+    /// CSV text cells are guarded against formula injection (`--csv-safe`).
+    pub csv_safe: bool,
 }
 
 impl OutputSettings {
@@ -114,7 +116,7 @@ impl OutputSettings {
             FormatArg::Csv => Format::Csv,
             FormatArg::Json => Format::Json,
         };
-        Ok(OutputSettings { format, zone, terminal })
+        Ok(OutputSettings { format, zone, terminal, csv_safe: args.csv_safe })
     }
 }
 

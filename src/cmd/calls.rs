@@ -53,7 +53,7 @@ pub fn write<'a>(
 ) -> anyhow::Result<()> {
     let zone = &output.zone;
     match output.format {
-        Format::Csv => write_csv(ds, &calls.collect::<Vec<_>>(), zone, out),
+        Format::Csv => write_csv_cells(ds, &calls.collect::<Vec<_>>(), zone, output.csv_safe, out),
         Format::Json => {
             let calls: Vec<&Call> = calls.collect();
             render::write_json_lines_in_parallel(&calls, |c| CallDetail::new(ds, c, zone), out)
@@ -64,11 +64,16 @@ pub fn write<'a>(
 
 /// Writes the calls as CSV under the fixed header, rows rendered in parallel.
 pub fn write_csv(ds: &Dataset, calls: &[&Call], zone: &Zone, out: &mut dyn Write) -> anyhow::Result<()> {
+    write_csv_cells(ds, calls, zone, false, out)
+}
+
+/// [`write_csv`], with text cells guarded against formula injection when `safe`.
+fn write_csv_cells(ds: &Dataset, calls: &[&Call], zone: &Zone, safe: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     render::write_csv_with_header(&CSV_COLUMNS, std::iter::empty::<CallRecord<'_>>(), out)?;
     render::write_in_parallel(calls, out, |calls, buf| {
         let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(buf);
         for call in calls {
-            CallRecord::new(ds, call, zone).write_csv(&mut writer)?;
+            CallRecord::new(ds, call, zone).write_csv(&mut writer, safe)?;
         }
         writer.flush()?;
         Ok(())

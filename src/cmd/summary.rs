@@ -163,7 +163,8 @@ pub fn write(report: &Report<'_>, output: &OutputSettings, charts: bool, out: &m
     columns.extend(FIGURE_COLUMNS);
     match output.format {
         Format::Csv => {
-            let rows = report.groups.iter().map(|g| row(g, zone).iter().map(Value::csv).collect::<Vec<_>>());
+            let csv = |value: &Value<'_>| value.csv(output.csv_safe);
+            let rows = report.groups.iter().map(|g| row(g, zone).iter().map(csv).collect::<Vec<_>>());
             render::write_csv_with_header(&columns, rows, out)
         }
         Format::Json => {
@@ -184,10 +185,11 @@ enum Value<'v> {
 }
 
 impl Value<'_> {
-    /// The CSV field: absent values are empty, decimals keep their fixed places.
-    fn csv(&self) -> String {
+    /// The CSV field: absent values are empty, decimals keep their fixed places; text is
+    /// guarded against formula injection when `safe`.
+    fn csv(&self, safe: bool) -> String {
         match self {
-            Value::Text(text) => text.as_deref().unwrap_or("").to_owned(),
+            Value::Text(text) => render::formula_safe(text.as_deref().unwrap_or(""), safe).into_owned(),
             Value::Count(n) => n.to_string(),
             Value::Seconds(s) => s.map(|s| s.to_string()).unwrap_or_default(),
             Value::Decimal(d) => d.map(fixed_text).unwrap_or_default(),

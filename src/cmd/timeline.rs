@@ -117,7 +117,10 @@ pub fn write(
     }
     match output.format {
         Format::Json => render::write_json_lines(stories, out),
-        Format::Csv => render::write_csv_with_header(&CSV_COLUMNS, stories.flat_map(Story::csv_rows), out),
+        Format::Csv => {
+            let rows = stories.flat_map(|story| story.csv_rows(output.csv_safe));
+            render::write_csv_with_header(&CSV_COLUMNS, rows, out)
+        }
         Format::Table => {
             for (i, story) in stories.enumerate() {
                 if i > 0 {
@@ -203,14 +206,14 @@ pub struct EventLine<'a> {
 /// One row of `--format csv`.
 #[derive(Debug, Serialize)]
 struct CsvRow<'a> {
-    call_id: &'a str,
+    call_id: Cow<'a, str>,
     time: String,
     offset_s: i64,
-    dialog_uuid: &'a str,
-    dialog_type: Option<&'a str>,
+    dialog_uuid: Cow<'a, str>,
+    dialog_type: Option<Cow<'a, str>>,
     event_name: &'static str,
-    state: Option<&'a str>,
-    close_cause: Option<&'a str>,
+    state: Option<Cow<'a, str>>,
+    close_cause: Option<Cow<'a, str>>,
     duplicate: bool,
 }
 
@@ -249,17 +252,19 @@ impl<'a> Story<'a> {
         parts.join(", ")
     }
 
-    fn csv_rows(self) -> Vec<CsvRow<'a>> {
+    /// The CSV rows of its events; text cells guarded against formula injection when `safe`.
+    fn csv_rows(self, safe: bool) -> Vec<CsvRow<'a>> {
         let call_id = self.detail.call.call_id;
+        let text = move |value: &'a str| render::formula_safe(value, safe);
         let rows = self.events.into_iter().map(move |e| CsvRow {
-            call_id,
+            call_id: text(call_id),
             time: e.time,
             offset_s: e.offset_s,
-            dialog_uuid: e.dialog_uuid,
-            dialog_type: e.dialog_type,
+            dialog_uuid: text(e.dialog_uuid),
+            dialog_type: e.dialog_type.map(text),
             event_name: e.event_name,
-            state: e.state,
-            close_cause: e.close_cause,
+            state: e.state.map(text),
+            close_cause: e.close_cause.map(text),
             duplicate: e.duplicate,
         });
         rows.collect()

@@ -102,7 +102,11 @@ mod tests {
         let whole_of = |rows: std::ops::Range<usize>| {
             let mut t = new(&["Name", "Calls\nanswered", "Rate"], false);
             for i in rows {
-                t.add_row(vec![text_cell(names[i % names.len()]), Cell::new(i * 37), Cell::new(format!("{}%", i % 100))]);
+                t.add_row(vec![
+                    text_cell(names[i % names.len()]),
+                    Cell::new(i * 37),
+                    Cell::new(format!("{}%", i % 100)),
+                ]);
             }
             for column in t.column_iter_mut() {
                 column.set_constraint(ColumnConstraint::ContentWidth);

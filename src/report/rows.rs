@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::metrics::{self, LegFigures};
 use crate::model::{Call, Dataset, Leg};
+use crate::render::formula_safe;
 use crate::report::timefmt::{Stamp, Zone};
 
 /// One call, with the columns of `calls` in their fixed order.
@@ -75,29 +76,29 @@ impl<'a> CallRecord<'a> {
 impl CallRecord<'_> {
     /// Writes the record as one CSV row, field by field: the same bytes as serializing it,
     /// without the serde machinery per field, since a day's report is hundreds of thousands
-    /// of rows.
-    pub fn write_csv<W: std::io::Write>(&self, out: &mut csv::Writer<W>) -> csv::Result<()> {
+    /// of rows. `safe` guards the text columns against formula injection (`--csv-safe`).
+    pub fn write_csv<W: std::io::Write>(&self, out: &mut csv::Writer<W>, safe: bool) -> csv::Result<()> {
         let (mut wait, mut talk, mut duration, mut legs) =
             (itoa::Buffer::new(), itoa::Buffer::new(), itoa::Buffer::new(), itoa::Buffer::new());
-        let fields: [&str; 16] = [
-            self.call_id,
-            self.direction.unwrap_or(""),
-            self.start.as_str(),
-            self.answered_at.as_ref().map_or("", Stamp::as_str),
-            self.end.as_ref().map_or("", Stamp::as_str),
-            number(&mut wait, self.wait_s),
-            number(&mut talk, self.talk_s),
-            number(&mut duration, self.duration_s),
-            &self.hangup_side,
-            self.outcome,
-            self.consultant.unwrap_or(""),
-            self.project.unwrap_or(""),
-            self.client.unwrap_or(""),
-            legs.format(self.legs),
-            self.close_cause.unwrap_or(""),
-            &self.flags,
+        let fields: [Cow<'_, str>; 16] = [
+            formula_safe(self.call_id, safe),
+            formula_safe(self.direction.unwrap_or(""), safe),
+            self.start.as_str().into(),
+            self.answered_at.as_ref().map_or("", Stamp::as_str).into(),
+            self.end.as_ref().map_or("", Stamp::as_str).into(),
+            number(&mut wait, self.wait_s).into(),
+            number(&mut talk, self.talk_s).into(),
+            number(&mut duration, self.duration_s).into(),
+            formula_safe(&self.hangup_side, safe),
+            self.outcome.into(),
+            formula_safe(self.consultant.unwrap_or(""), safe),
+            formula_safe(self.project.unwrap_or(""), safe),
+            formula_safe(self.client.unwrap_or(""), safe),
+            legs.format(self.legs).into(),
+            formula_safe(self.close_cause.unwrap_or(""), safe),
+            self.flags.as_str().into(),
         ];
-        out.write_record(fields)
+        out.write_record(fields.iter().map(|field| field.as_bytes()))
     }
 }
 
@@ -182,7 +183,7 @@ mod tests {
             let mut serde = csv::WriterBuilder::new().has_headers(false).from_writer(&mut by_serde);
             for call in &ds.calls {
                 let record = CallRecord::new(ds, call, &zone);
-                record.write_csv(&mut fields).unwrap();
+                record.write_csv(&mut fields, false).unwrap();
                 serde.serialize(&record).unwrap();
             }
             drop((fields, serde));

@@ -249,3 +249,50 @@ fn a_long_table_is_written_whole_with_a_note_on_stderr() {
     let (_, _, err) = run(&["calls", "--consultant", "agent0001"], &log);
     assert!(err.is_empty(), "{err}");
 }
+
+/// The seed call with a formula for a consultant, a talk that ends before it starts (its
+/// talking states arrive stamped after the close), and `project` as given.
+fn formula_log(dir: &Scratch, project: &str) -> PathBuf {
+    let seed = std::fs::read_to_string(fixture("seed_outbound.ndjson")).unwrap();
+    let log: String = seed
+        .lines()
+        .map(|line| {
+            let line = line.replace("pkowalski", "=HYPERLINK(\\\"http://x\\\")").replace("Projekt Paweł", project);
+            let line = if line.contains("\"state\":\"talking\"") { line.replace("16:25:01", "16:25:19") } else { line };
+            line + "\n"
+        })
+        .collect();
+    dir.file("day.ndjson", &log)
+}
+
+#[test]
+fn csv_safe_guards_text_cells_and_leaves_numbers_alone() {
+    let dir = Scratch::new("csvsafe");
+    let log = formula_log(&dir, "@SUM(A1)");
+    let (_, plain, _) = run(&["calls", "--format", "csv"], &log);
+    assert!(plain.contains(",-10,"), "a negative talk: {plain}");
+    assert!(plain.contains(",\"=HYPERLINK(\"\"http://x\"\")\",@SUM(A1),48xxxxxxxxx,"), "{plain}");
+    let (code, safe, _) = run(&["calls", "--format", "csv", "--csv-safe"], &log);
+    assert_eq!(code, Some(0));
+    assert!(safe.contains(",-10,"), "numbers stay numbers: {safe}");
+    assert!(safe.contains(",\"'=HYPERLINK(\"\"http://x\"\")\",'@SUM(A1),48xxxxxxxxx,"), "{safe}");
+    // Nothing else changes.
+    assert_eq!(safe.replace('\'', ""), plain);
+
+    let (_, summary, _) = run(&["summary", "--by", "consultant,project", "--format", "csv", "--csv-safe"], &log);
+    let row = summary.lines().nth(1).unwrap();
+    assert!(row.starts_with("\"'=HYPERLINK(\"\"http://x\"\")\",'@SUM(A1),1,1,0,0,"), "{row}");
+    assert!(row.contains(",-10,"), "{row}");
+}
+
+#[test]
+fn csv_safe_guards_the_timeline_events_too() {
+    let dir = Scratch::new("csvsafe-timeline");
+    let seed = std::fs::read_to_string(fixture("seed_outbound.ndjson")).unwrap();
+    let log = dir.file("day.ndjson", &seed.replace("DIALOG_LEFT", "-DIALOG_LEFT").replace("alerting", "+alerting"));
+    let (_, plain, _) = run(&["timeline", "--format", "csv"], &log);
+    let (_, safe, _) = run(&["timeline", "--format", "csv", "--csv-safe"], &log);
+    assert!(plain.contains(",+alerting,") && plain.contains(",-DIALOG_LEFT,"), "{plain}");
+    assert!(safe.contains(",'+alerting,") && safe.contains(",'-DIALOG_LEFT,"), "{safe}");
+    assert_eq!(safe.replace('\'', ""), plain);
+}

@@ -281,7 +281,7 @@ fn table_with_charts(file: &str, keys: Vec<GroupKey>, day: &str) -> String {
     let selection =
         Selection { since: Some(at(date)), until: Some(at(date.succ_opt().unwrap())), ..Selection::default() };
     let report = Report::new(&loaded, &selection, keys, &zone);
-    let output = OutputSettings { format: Format::Table, zone, terminal: Terminal::default() };
+    let output = OutputSettings { format: Format::Table, zone, terminal: Terminal::default(), csv_safe: false };
     let mut out = Vec::new();
     summary::write(&report, &output, true, &mut out).unwrap();
     String::from_utf8(out).unwrap()
@@ -309,7 +309,7 @@ fn the_volume_chart_shows_empty_buckets_between_busy_ones() {
         let inputs = [InputSpec::Path(fixture(SPRING)), InputSpec::Path(fixture(AUTUMN))];
         let loaded = load::load(&inputs, &LoadOptions::default()).unwrap();
         let report = Report::new(&loaded, &Selection::default(), vec![GroupKey::Day], &zone);
-        let output = OutputSettings { format: Format::Table, zone, terminal: Terminal::default() };
+        let output = OutputSettings { format: Format::Table, zone, terminal: Terminal::default(), csv_safe: false };
         let mut out = Vec::new();
         summary::write(&report, &output, true, &mut out).unwrap();
         String::from_utf8(out).unwrap()

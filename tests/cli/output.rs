@@ -296,3 +296,16 @@ fn csv_safe_guards_the_timeline_events_too() {
     assert!(safe.contains(",'+alerting,") && safe.contains(",'-DIALOG_LEFT,"), "{safe}");
     assert_eq!(safe.replace('\'', ""), plain);
 }
+
+#[test]
+fn times_past_the_year_9999_in_the_zone_are_written_in_utc() {
+    let dir = Scratch::new("y9999");
+    let seed = std::fs::read_to_string(fixture("seed_outbound.ndjson")).unwrap();
+    let log = dir.file("day.ndjson", &seed.replace("2020-08-25 16:", "9999-12-31 23:"));
+    let csv_text = run(&["calls", "--format", "csv", "--tz", "Asia/Tokyo"], &log).1;
+    assert!(csv_text.contains(",9999-12-31T23:24:41Z,9999-12-31T23:25:01Z,9999-12-31T23:25:09Z,"), "{csv_text}");
+    let table = run(&["calls", "--tz", "Asia/Tokyo"], &log).1;
+    assert!(table.contains("9999-12-31 23:24:41Z"), "{table}");
+    let day = run(&["summary", "--by", "day", "--format", "csv", "--tz", "Pacific/Kiritimati"], &log).1;
+    assert!(!day.contains("+10000") && !day.contains("10000-"), "{day}");
+}

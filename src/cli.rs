@@ -295,7 +295,8 @@ pub struct FilterArgs {
     #[arg(long, value_name = "SIDE")]
     pub hangup_side: Option<String>,
 
-    /// Only the call containing the leg with this dialog_uuid.
+    /// Only the call containing the leg with this dialog_uuid, or with a dialog_uuid that
+    /// starts with it (at least 8 characters); spaces around it are ignored.
     #[arg(long, value_name = "UUID")]
     pub call: Option<String>,
 }

@@ -8,6 +8,7 @@ use crate::exit::UsageError;
 use crate::input::progress::Progress;
 use crate::input::{self, InputSpec};
 use crate::load::LoadOptions;
+use crate::locate::CallId;
 use crate::metrics::Outcome;
 use crate::render::Format;
 use crate::report::select::Selection;
@@ -176,7 +177,7 @@ impl Selection {
                 OutcomeArg::Open => Outcome::Open,
             }),
             hangup_side: args.hangup_side.as_deref().map(str::to_lowercase),
-            call: args.call.clone(),
+            call: args.call.as_deref().map(CallId::parse).transpose()?,
         })
     }
 }

@@ -44,7 +44,7 @@ pub fn run(
 ) -> anyhow::Result<ExitCode> {
     let ReportSettings { input, output, mut selection } =
         ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal)?;
-    let asked = selection.call.take().map(|id| CallId::parse(&id)).transpose()?;
+    let asked = selection.call.take();
     let loaded = match &asked {
         Some(id) => load_call(&input, id, err)?,
         None => super::load_reported(&input, err)?,

@@ -1,6 +1,7 @@
 //! Which calls a command reports: the filters shared by every subcommand. Pure predicates over
 //! figures; parsing the user's values happens in `config`.
 
+use crate::locate::CallId;
 use crate::metrics::{self, Outcome};
 use crate::model::{Call, Dataset};
 
@@ -21,8 +22,9 @@ pub struct Selection {
     pub outcome: Option<Outcome>,
     /// Hangup side name, lower case.
     pub hangup_side: Option<String>,
-    /// A leg uuid the call must contain.
-    pub call: Option<String>,
+    /// A leg the call must contain: its uuid or a prefix of one (or of the call id), read
+    /// by [`CallId::parse`] as `timeline --call` reads it.
+    pub call: Option<CallId>,
 }
 
 impl Selection {
@@ -37,7 +39,9 @@ impl Selection {
             && eq(&self.consultant, ds.opt_str(f.consultant))
             && eq(&self.project, ds.opt_str(f.project))
             && eq(&self.hangup_side, Some(&metrics::hangup_side(ds, f)))
-            && self.call.as_deref().is_none_or(|uuid| ds.legs_of(call).iter().any(|leg| ds.str(leg.uuid) == uuid))
+            && self.call.as_ref().is_none_or(|id| {
+                id.matches(ds.str(call.id)) || ds.legs_of(call).iter().any(|leg| id.matches(ds.str(leg.uuid)))
+            })
     }
 
     /// The matching calls, in the dataset's order (start, call_id).

@@ -309,3 +309,28 @@ fn times_past_the_year_9999_in_the_zone_are_written_in_utc() {
     let day = run(&["summary", "--by", "day", "--format", "csv", "--tz", "Pacific/Kiritimati"], &log).1;
     assert!(!day.contains("+10000") && !day.contains("10000-"), "{day}");
 }
+
+#[test]
+fn calls_and_timeline_read_call_the_same_way() {
+    let seed = fixture("seed_outbound.ndjson");
+    let seed = seed.to_str().unwrap();
+    let ids = ["bcfdaf62", "  bcfdaf62-87b7-4cd8-bd2e-b3d25a974b6d ", " c2b19c63\t"];
+    for id in ids {
+        let calls = callflow().args(["calls", seed, "--format", "csv", "--call", id]).output().unwrap();
+        let csv_text = String::from_utf8(calls.stdout).unwrap();
+        assert_eq!(csv_text.lines().count(), 2, "calls --call {id:?}: {csv_text}");
+        assert!(csv_text.contains("\nc2b19c63-f17b-4726-b3a1-5b5046e887ef,"), "{csv_text}");
+        let timeline = callflow().args(["timeline", seed, "--format", "csv", "--call", id]).output().unwrap();
+        assert_eq!(timeline.status.code(), Some(0), "timeline --call {id:?}");
+    }
+    for id in ["a", " bcfdaf6 ", ""] {
+        for command in ["calls", "timeline"] {
+            let out = callflow().args([command, seed, "--call", id]).output().unwrap();
+            assert_eq!(out.status.code(), Some(2), "{command} --call {id:?}");
+            assert!(String::from_utf8_lossy(&out.stderr).contains("is too short"), "{command} --call {id:?}");
+        }
+    }
+    let unknown = callflow().args(["calls", seed, "--format", "csv", "--call", "ffffffff"]).output().unwrap();
+    let header = format!("{}\n", callflow::cmd::calls::CSV_COLUMNS.join(","));
+    assert_eq!((unknown.status.code(), String::from_utf8(unknown.stdout).unwrap()), (Some(0), header));
+}

@@ -49,18 +49,25 @@ const COLUMNS: [Column; 10] = [
 const OTHER: &str = "Hangup\nother";
 
 fn write_table(report: &Report<'_>, output: &OutputSettings, out: &mut dyn Write) -> io::Result<()> {
-    table::write_in_pieces(report.groups.len(), table::PIECE_ROWS, |rows| piece(report, output, rows), out)
-}
-
-/// The table of the groups in `rows`, with the header.
-fn piece(report: &Report<'_>, output: &OutputSettings, rows: Range<usize>) -> Table {
-    let zone = &output.zone;
     let with_other = report.groups.iter().any(|g| g.figures.hangup_other > 0);
     let columns: Vec<&Column> = COLUMNS.iter().filter(|(name, _)| with_other || *name != OTHER).collect();
-    let key_headers: Vec<String> = report.keys.iter().map(|k| key_header(*k, zone)).collect();
+    let key_headers: Vec<String> = report.keys.iter().map(|k| key_header(*k, &output.zone)).collect();
     let mut header: Vec<&str> = key_headers.iter().map(String::as_str).collect();
     header.extend(columns.iter().map(|(name, _)| *name));
-    let mut t = table::new(&header, output.terminal.stdout);
+    let piece = |rows| piece(report, output, &header, &columns, rows);
+    table::write_in_pieces(report.groups.len(), table::PIECE_ROWS, piece, out)
+}
+
+/// The table of the groups in `rows`, under `header`.
+fn piece(
+    report: &Report<'_>,
+    output: &OutputSettings,
+    header: &[&str],
+    columns: &[&Column],
+    rows: Range<usize>,
+) -> Table {
+    let zone = &output.zone;
+    let mut t = table::new(header, output.terminal.stdout);
     for group in &report.groups[rows] {
         let keys = report.keys.iter().zip(&group.key).map(|(k, v)| table::text_cell(&key_label(*k, v, zone)));
         let figures = columns.iter().map(|(_, value)| Cell::new(value(&group.figures)));

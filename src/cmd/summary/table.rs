@@ -55,7 +55,8 @@ fn write_table(report: &Report<'_>, output: &OutputSettings, out: &mut dyn Write
     let mut header: Vec<&str> = key_headers.iter().map(String::as_str).collect();
     header.extend(columns.iter().map(|(name, _)| *name));
     let piece = |rows| piece(report, output, &header, &columns, rows);
-    table::write_in_pieces(report.groups.len(), table::PIECE_ROWS, piece, out)
+    let widths = table::content_widths(report.groups.len(), table::PIECE_ROWS, piece);
+    table::write_in_pieces(report.groups.len(), table::PIECE_ROWS, &widths, piece, out)
 }
 
 /// The table of the groups in `rows`, under `header`.

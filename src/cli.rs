@@ -330,7 +330,8 @@ pub struct FilterArgs {
     #[arg(long, value_name = "SIDE")]
     pub hangup_side: Option<String>,
 
-    /// Only the call containing the leg with this dialog_uuid.
+    /// Only the call containing the leg with this dialog_uuid, or with a dialog_uuid that
+    /// starts with it (at least 8 characters); spaces around it are ignored.
     #[arg(long, value_name = "UUID")]
     pub call: Option<String>,
 }
@@ -348,6 +349,11 @@ pub struct OutputArgs {
     #[arg(long, value_name = "ZONE", env = "CALLFLOW_TZ", hide_env_values = true)]
     pub tz: Option<String>,
 
+    /// With --format csv, write a text cell that starts with =, +, -, @, tab or carriage
+    /// return with a leading ' so that a spreadsheet shows it instead of running it as a
+    /// formula (CSV injection). Numbers are left as they are.
+    #[arg(long)]
+    pub csv_safe: bool,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub csv: CsvArgs,

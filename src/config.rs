@@ -17,6 +17,7 @@ use crate::exit::UsageError;
 use crate::input::progress::Progress;
 use crate::input::{self, InputSpec};
 use crate::load::{LoadOptions, Settling};
+use crate::locate::CallId;
 use crate::metrics::aggregate::GroupKey;
 use crate::metrics::Outcome;
 use crate::render::csv_layout::CsvLayout;
@@ -300,10 +301,11 @@ impl OutputSettings {
             FormatArg::Csv => Format::Csv,
             FormatArg::Json => Format::Json,
         };
-        let csv = csv_layout(&args.csv, columns)?;
+        let mut csv = csv_layout(&args.csv, columns)?;
         if format != Format::Csv && csv != CsvLayout::default() {
             return Err(UsageError("--delimiter, --no-header and --columns shape CSV output: add --format csv".into()));
         }
+        csv.safe = args.csv_safe;
         Ok(OutputSettings { format, zone, terminal, csv })
     }
 }
@@ -329,7 +331,7 @@ fn csv_layout(args: &CsvArgs, columns: &[&str]) -> Result<CsvLayout, UsageError>
     } else {
         Some(CsvLayout::pick(columns, &args.columns).map_err(|e| UsageError(format!("--columns: {e}")))?)
     };
-    Ok(CsvLayout { delimiter, header: !args.no_header, columns: picked })
+    Ok(CsvLayout { delimiter, header: !args.no_header, columns: picked, safe: false })
 }
 
 /// What every report command (`calls`, `summary`, `timeline`) starts from.
@@ -396,7 +398,7 @@ impl Selection {
                 OutcomeArg::Open => Outcome::Open,
             }),
             hangup_side: args.hangup_side.as_deref().map(str::to_lowercase),
-            call: args.call.clone(),
+            call: args.call.as_deref().map(CallId::parse).transpose()?,
         })
     }
 }

@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::event::LineError;
 use crate::model::{Call, Flags};
 use crate::render::counted;
+use crate::render::text::visible;
 
 /// How many bad lines are kept with their location and reason.
 pub const KEPT_BAD_LINES: usize = 100;
@@ -32,6 +33,15 @@ pub struct BadLine {
     pub line: u64,
     /// Why the line was rejected.
     pub error: LineError,
+}
+
+impl BadLine {
+    /// Writes `callflow: FILE:LINE: reason` for a reader at a terminal. The file name and the
+    /// snippet in the reason come from outside, so they are made visible, never written raw.
+    pub fn write(&self, err: &mut dyn Write) -> io::Result<()> {
+        let text = format!("{}:{}: {}", self.source, self.line, self.error);
+        writeln!(err, "callflow: {}", visible(&text))
+    }
 }
 
 /// Where every input line went. Serialized, the keys of `check --format json`.
@@ -270,7 +280,7 @@ impl Diagnostics {
     /// then a warning with how many there were among the lines `read`.
     pub fn report_bad_lines(&self, err: &mut dyn Write, color: bool, read: Read) -> io::Result<()> {
         for bad in self.bad.iter().take(SHOWN_BAD_LINES) {
-            writeln!(err, "callflow: {}:{}: {}", bad.source, bad.line, bad.error)?;
+            bad.write(err)?;
         }
         let rest = self.counts.bad_lines.saturating_sub(SHOWN_BAD_LINES as u64);
         if rest > 0 {

@@ -1,6 +1,7 @@
 //! `callflow calls`: one row per call, sorted by (start, call_id).
 
 use std::io::Write;
+use std::ops::Range;
 
 use comfy_table::{Cell, Color};
 
@@ -70,6 +71,7 @@ pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) 
     let rows = Rows { ds, calls: selection.apply(ds).collect(), output };
     super::explain_empty(selection, &Present::of(selection, ds), &output.zone, rows.calls.len(), err)?;
     render::write(output.format, &rows, out)?;
+    super::note_long_table(rows.calls.len(), output, err)?;
     Ok(super::status(input, &loaded.diagnostics))
 }
 
@@ -166,41 +168,64 @@ fn write_table<'a>(
     output: &OutputSettings,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
+    let calls: Vec<&Call> = calls.collect();
     let start = format!("Start\n({})", output.zone.name());
     let header = [&start, "Call", "Dir", "Wait", "Talk", "Total", "Hangup", "Outcome", "Consultant", "Legs"];
-    let mut t = table::new(&header, output.terminal.stdout);
-    if output.terminal.color {
-        t.enforce_styling();
+    let table_of = |rows: &mut dyn Iterator<Item = Vec<Cell>>| {
+        let mut t = table::new(&header, output.terminal.stdout);
+        if output.terminal.color {
+            t.enforce_styling();
+        }
+        t.add_rows(rows);
+        table::align_right(&mut t, &[3, 4, 5, 9]);
+        table::keep_whole(&mut t, &KEEP_WHOLE);
+        t
+    };
+    // Long columns wrap, and where depends on every row: the widths come from a probe of
+    // the distinct cells, then the rows are drawn a piece at a time at those widths. With too
+    // many distinct cells for a probe, the table is drawn at once.
+    let mut probe = table::Probe::new(header.len(), &KEEP_WHOLE);
+    for call in &calls {
+        probe.add(&row(ds, call, output));
     }
-    let duration = |s: Option<i64>| s.map(render::human_duration).unwrap_or_default();
-    let mut count = 0usize;
-    for call in calls {
-        let rec = CallRecord::new(ds, call, &output.zone);
-        let f = &call.figures;
-        t.add_row(vec![
-            Cell::new(output.zone.wall_clock(f.start)),
-            Cell::new(short_id(rec.call_id)),
-            Cell::new(match rec.direction {
-                Some(d) if d.eq_ignore_ascii_case("inbound") => "in",
-                Some(d) if d.eq_ignore_ascii_case("outbound") => "out",
-                Some(d) => d,
-                None => "",
-            }),
-            Cell::new(duration(rec.wait_s)),
-            Cell::new(duration(rec.talk_s)),
-            Cell::new(duration(rec.duration_s)),
-            paint(Cell::new(&rec.hangup_side), output.terminal.color, hangup_color(&rec.hangup_side)),
-            paint(Cell::new(rec.outcome), output.terminal.color, outcome_color(f.outcome())),
-            Cell::new(rec.consultant.unwrap_or("")),
-            Cell::new(rec.legs),
-        ]);
-        count += 1;
+    match probe.into_table(table_of(&mut std::iter::empty())) {
+        Some(probe) => {
+            let widths = table::arranged_widths(probe);
+            let piece = |rows: Range<usize>| table_of(&mut calls[rows].iter().map(|call| row(ds, call, output)));
+            table::write_in_pieces(calls.len(), table::PIECE_ROWS, &widths, piece, out)?;
+        }
+        None => writeln!(out, "{}", table_of(&mut calls.iter().map(|call| row(ds, call, output))))?,
     }
-    table::align_right(&mut t, &[3, 4, 5, 9]);
-    table::keep_whole(&mut t, &[0, 1, 3, 4, 5, 7]);
-    writeln!(out, "{t}")?;
+    let count = calls.len();
     writeln!(out, "{count} call{}", if count == 1 { "" } else { "s" })?;
     Ok(())
+}
+
+/// The columns of the table that never wrap: times, the id, durations, the outcome.
+const KEEP_WHOLE: [usize; 6] = [0, 1, 3, 4, 5, 7];
+
+/// One call's row of the table.
+fn row(ds: &Dataset, call: &Call, output: &OutputSettings) -> Vec<Cell> {
+    let rec = CallRecord::new(ds, call, &output.zone);
+    let f = &call.figures;
+    let duration = |s: Option<i64>| s.map(render::human_duration).unwrap_or_default();
+    vec![
+        Cell::new(output.zone.wall_clock(f.start)),
+        table::text_cell(short_id(rec.call_id)),
+        table::text_cell(match rec.direction {
+            Some(d) if d.eq_ignore_ascii_case("inbound") => "in",
+            Some(d) if d.eq_ignore_ascii_case("outbound") => "out",
+            Some(d) => d,
+            None => "",
+        }),
+        Cell::new(duration(rec.wait_s)),
+        Cell::new(duration(rec.talk_s)),
+        Cell::new(duration(rec.duration_s)),
+        paint(table::text_cell(&rec.hangup_side), output.terminal.color, hangup_color(&rec.hangup_side)),
+        paint(Cell::new(rec.outcome), output.terminal.color, outcome_color(f.outcome())),
+        table::text_cell(rec.consultant.unwrap_or("")),
+        Cell::new(rec.legs),
+    ]
 }
 
 /// Outcomes at a glance: answered green, missed yellow, still open cyan.

@@ -2,6 +2,7 @@
 //! the first bad lines located, and the ids of the calls with each problem. The counts and
 //! what they mean are `diagnostics::Quality`'s; this module lays them out.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -12,6 +13,7 @@ use crate::diagnostics::{BadLine, CallTally, Diagnostics, Problem, Quality};
 use crate::exit::ExitCode;
 use crate::load::{self, Sink};
 use crate::model::Dataset;
+use crate::render::text::visible;
 use crate::render::{self, counted, Format, Render};
 
 /// Call ids shown per problem in the table (JSON lists them all).
@@ -160,11 +162,13 @@ fn write_text(report: &Report<'_>, out: &mut dyn Write) -> anyhow::Result<()> {
         ("bad lines", counts.bad_lines),
         ("blank lines", counts.blank_lines),
     ];
-    let width = counts.other_by_name.keys().map(|k| k.len() + 2).max().unwrap_or(0).max(20);
+    // Names, files and ids come from the input: shown escaped, as every text view shows them.
+    let names: Vec<(Cow<'_, str>, u64)> = counts.other_by_name.iter().map(|(k, n)| (visible(k), *n)).collect();
+    let width = names.iter().map(|(k, _)| k.chars().count() + 2).max().unwrap_or(0).max(20);
     for (name, n) in rows {
         writeln!(out, "  {name:<width$} {n:>10}")?;
         if name == "other events" {
-            for (name, n) in &counts.other_by_name {
+            for (name, n) in &names {
                 writeln!(out, "    {name:<w$} {n:>10}", w = width - 2)?;
             }
         }
@@ -174,14 +178,14 @@ fn write_text(report: &Report<'_>, out: &mut dyn Write) -> anyhow::Result<()> {
         writeln!(out, "  {name:<width$} {:>10}", quality.with(problem))?;
     }
     for bad in &report.bad {
-        writeln!(out, "bad line {}:{}: {}", bad.file, bad.line, bad.reason)?;
+        writeln!(out, "bad line {}:{}: {}", visible(bad.file), bad.line, visible(&bad.reason))?;
     }
     if counts.bad_lines > report.bad.len() as u64 {
         let more = counts.bad_lines - report.bad.len() as u64;
         writeln!(out, "... and {}", counted(more, "more bad line", "more bad lines"))?;
     }
     for (problem, ids) in &report.flagged {
-        let shown: Vec<&str> = ids.iter().take(SHOWN_IDS).map(|id| &**id).collect();
+        let shown: Vec<Cow<'_, str>> = ids.iter().take(SHOWN_IDS).map(|id| visible(id)).collect();
         let more = ids.len().saturating_sub(SHOWN_IDS);
         let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
         writeln!(out, "{} calls ({}): {}{tail}", problem.name(), ids.len(), shown.join(" "))?;

@@ -8,12 +8,14 @@ pub mod timeline;
 
 use std::io::Write;
 
+use crate::config::OutputSettings;
 use crate::config::{InputSettings, Job};
 use crate::diagnostics::{Diagnostics, Read};
 use crate::exit::ExitCode;
 use crate::input::InputSpec;
 use crate::load::{self, Loaded, Settling, Sink};
 use crate::render::counted;
+use crate::render::Format;
 use crate::report::hint::{self, Present};
 use crate::report::select::Selection;
 use crate::report::timefmt::Zone;
@@ -123,6 +125,19 @@ pub fn explain_empty(
     }
     for note in hint::why_empty(selection, present, zone) {
         writeln!(err, "callflow: {note}")?;
+    }
+    Ok(())
+}
+
+/// Tables longer than this get a note on stderr: people do not read them, and CSV is cheaper.
+pub const LONG_TABLE_ROWS: usize = 1000;
+
+/// Notes on stderr that a table of `rows` rows is long, suggesting CSV or a filter; the table
+/// is still written, before the note, so that the note is what a reader at a terminal sees
+/// last. Other formats are for programs, which want every row.
+pub fn note_long_table(rows: usize, output: &OutputSettings, err: &mut dyn Write) -> std::io::Result<()> {
+    if output.format == Format::Table && rows > LONG_TABLE_ROWS {
+        writeln!(err, "callflow: note: the table has {rows} rows; --format csv or a filter suits that many better")?;
     }
     Ok(())
 }

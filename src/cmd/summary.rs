@@ -64,6 +64,7 @@ pub fn run(
     )?;
     // Charts are for people looking at a terminal, never for a file or a pipe.
     write(&report, output, output.terminal.stdout, out)?;
+    super::note_long_table(report.groups.len(), output, err)?;
     // Under --quiet a clean run is silent, so cron mails nothing; a problem still speaks.
     if output.format != Format::Table && !(output.terminal.quiet && report.quality.clean()) {
         writeln!(err, "callflow: data quality: {}", report.quality)?;
@@ -124,7 +125,11 @@ impl Render for Rows<'_, '_> {
 
     fn csv(&self, out: &mut dyn Write) -> anyhow::Result<()> {
         let zone = &self.output.zone;
-        let rows = self.report.groups.iter().map(|g| row(g, zone).iter().map(Value::csv).collect::<Vec<_>>());
+        let rows = self
+            .report
+            .groups
+            .iter()
+            .map(|g| row(g, zone).iter().map(|value| value.csv(self.output.csv.safe)).collect::<Vec<_>>());
         self.output.csv.write(&self.columns(), rows, out)
     }
 
@@ -145,10 +150,11 @@ enum Value<'v> {
 }
 
 impl Value<'_> {
-    /// The CSV field: absent values are empty, decimals keep their fixed places.
-    fn csv(&self) -> String {
+    /// The CSV field: absent values are empty, decimals keep their fixed places; text is
+    /// guarded against formula injection when `safe`.
+    fn csv(&self, safe: bool) -> String {
         match self {
-            Value::Text(text) => text.as_deref().unwrap_or("").to_owned(),
+            Value::Text(text) => render::formula_safe(text.as_deref().unwrap_or(""), safe).into_owned(),
             Value::Count(n) => n.to_string(),
             Value::Seconds(s) => s.map(|s| s.to_string()).unwrap_or_default(),
             Value::Decimal(d) => d.map(fixed_text).unwrap_or_default(),

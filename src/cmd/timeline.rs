@@ -21,6 +21,7 @@ use crate::locate::{self, CallId, LookupError};
 use crate::metrics::{self, LegFigures};
 use crate::model::{Call, Dataset, Leg};
 use crate::render::ladder::{Lane, Mark, Step};
+use crate::render::text::visible;
 use crate::render::{self, human_duration, mermaid, Render};
 use crate::report::explain::{self, Explanation, Happened};
 use crate::report::hint::Present;
@@ -43,7 +44,7 @@ pub fn run(
 ) -> anyhow::Result<ExitCode> {
     let ReportSettings { input, output, selection } = settings;
     let mut selection = selection.clone();
-    let asked = selection.call.take().map(|id| CallId::parse(&id)).transpose()?;
+    let asked = selection.call.take();
     let loaded = match &asked {
         Some(id) => load_call(input, id, err)?,
         None => super::load_reported(input, err)?,
@@ -132,7 +133,12 @@ impl Render for Timelines<'_> {
     }
 
     fn csv(&self, out: &mut dyn Write) -> anyhow::Result<()> {
-        self.output.csv.write(&CSV_COLUMNS, self.stories().flat_map(Story::csv_rows).map(CsvRow::fields), out)
+        let safe = self.output.csv.safe;
+        self.output.csv.write(
+            &CSV_COLUMNS,
+            self.stories().flat_map(|story| story.csv_rows(safe)).map(CsvRow::fields),
+            out,
+        )
     }
 
     fn json(&self, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -213,26 +219,26 @@ pub struct EventLine<'a> {
 /// One row of `--format csv`.
 #[derive(Debug)]
 struct CsvRow<'a> {
-    call_id: &'a str,
+    call_id: Cow<'a, str>,
     time: String,
     offset_s: i64,
-    dialog_uuid: &'a str,
-    dialog_type: Option<&'a str>,
+    dialog_uuid: Cow<'a, str>,
+    dialog_type: Option<Cow<'a, str>>,
     event_name: &'static str,
-    state: Option<&'a str>,
-    close_cause: Option<&'a str>,
+    state: Option<Cow<'a, str>>,
+    close_cause: Option<Cow<'a, str>>,
     duplicate: bool,
 }
 
 impl CsvRow<'_> {
     /// Every field in [`CSV_COLUMNS`] order, as serde would write them.
     fn fields(self) -> [String; 9] {
-        let text = |value: Option<&str>| value.unwrap_or("").to_owned();
+        let text = |value: Option<Cow<'_, str>>| value.map(Cow::into_owned).unwrap_or_default();
         [
-            self.call_id.to_owned(),
+            self.call_id.into_owned(),
             self.time,
             self.offset_s.to_string(),
-            self.dialog_uuid.to_owned(),
+            self.dialog_uuid.into_owned(),
             text(self.dialog_type),
             self.event_name.to_owned(),
             text(self.state),
@@ -277,17 +283,19 @@ impl<'a> Story<'a> {
         parts.join(", ")
     }
 
-    fn csv_rows(self) -> Vec<CsvRow<'a>> {
+    /// The CSV rows of its events; text cells guarded against formula injection when `safe`.
+    fn csv_rows(self, safe: bool) -> Vec<CsvRow<'a>> {
         let call_id = self.detail.call.call_id;
+        let text = move |value: &'a str| render::formula_safe(value, safe);
         let rows = self.events.into_iter().map(move |e| CsvRow {
-            call_id,
+            call_id: text(call_id),
             time: e.time,
             offset_s: e.offset_s,
-            dialog_uuid: e.dialog_uuid,
-            dialog_type: e.dialog_type,
+            dialog_uuid: text(e.dialog_uuid),
+            dialog_type: e.dialog_type.map(text),
             event_name: e.event_name,
-            state: e.state,
-            close_cause: e.close_cause,
+            state: e.state.map(text),
+            close_cause: e.close_cause.map(text),
             duplicate: e.duplicate,
         });
         rows.collect()
@@ -331,7 +339,13 @@ fn event_line<'a>(ds: &'a Dataset, call: &Call, happened: &Happened<'_>, start: 
 
 fn lane(ds: &Dataset, call: &Call, leg: &LegLine<'_>, id: String) -> Lane {
     let parent = leg.parent.and_then(|p| ds.legs_of(call).iter().position(|l| ds.str(l.uuid) == p));
-    Lane { id, side: leg.side.to_string(), party: leg.party.unwrap_or_default().to_owned(), parent }
+    // The ladder and the Mermaid diagram draw these as they are: make them safe to show here.
+    Lane {
+        id: visible(&id).into_owned(),
+        side: visible(&leg.side).into_owned(),
+        party: visible(leg.party.unwrap_or_default()).into_owned(),
+        parent,
+    }
 }
 
 fn step(ds: &Dataset, call: &Call, happened: &Happened<'_>) -> Step {
@@ -356,7 +370,7 @@ fn step(ds: &Dataset, call: &Call, happened: &Happened<'_>) -> Step {
         }
     };
     let lane = (happened.leg - call.legs.start) as usize;
-    Step { lane, offset_s: event.time() - call.figures.start, mark, label }
+    Step { lane, offset_s: event.time() - call.figures.start, mark, label: visible(&label).into_owned() }
 }
 
 /// A time of day for the text view, with the date when it is not the call's first day.

@@ -159,14 +159,14 @@ pub struct Spread {
 }
 
 impl Spread {
-    fn of(mut values: Vec<i64>) -> Spread {
-        values.sort_unstable();
+    /// The spread of values sorted in ascending order.
+    fn of(values: &[i64]) -> Spread {
         let total: i64 = values.iter().sum();
         Spread {
             total,
             mean: Fixed::ratio(total.into(), values.len() as i128, MEAN_PLACES),
-            p50: nearest_rank(&values, 50),
-            p90: nearest_rank(&values, 90),
+            p50: nearest_rank(values, 50),
+            p90: nearest_rank(values, 90),
             max: values.last().copied(),
         }
     }
@@ -207,34 +207,36 @@ pub struct Figures {
     pub duration_s_mean: Option<Fixed>,
 }
 
-/// The running totals of a group.
+/// The running totals of a group: counts and sums only. Its talk and wait times, which the
+/// percentiles need one by one, live in one [`Durations`] for all groups, so that a million
+/// groups of one call each do not cost a million small vectors.
 #[derive(Debug, Default)]
 struct Tally {
-    figures: Figures,
-    talk: Vec<i64>,
-    wait: Vec<i64>,
+    calls: u64,
+    answered: u64,
+    not_answered: u64,
+    open: u64,
+    hangup_client: u64,
+    hangup_consultant: u64,
+    hangup_none: u64,
+    hangup_other: u64,
     duration_sum: i128,
-    duration_count: i128,
+    duration_count: u64,
 }
 
 impl Tally {
     fn add(&mut self, call: &CallFacts<'_>) {
-        let f = &mut self.figures;
-        f.calls += 1;
+        self.calls += 1;
         match call.outcome {
-            Outcome::Answered => f.answered += 1,
-            Outcome::NotAnswered => f.not_answered += 1,
-            Outcome::Open => f.open += 1,
+            Outcome::Answered => self.answered += 1,
+            Outcome::NotAnswered => self.not_answered += 1,
+            Outcome::Open => self.open += 1,
         }
         match call.hangup_side.as_ref() {
-            "client" => f.hangup_client += 1,
-            "consultant" => f.hangup_consultant += 1,
-            "none" => f.hangup_none += 1,
-            _ => f.hangup_other += 1,
-        }
-        if call.outcome == Outcome::Answered {
-            self.talk.extend(call.talk_s);
-            self.wait.extend(call.wait_s);
+            "client" => self.hangup_client += 1,
+            "consultant" => self.hangup_consultant += 1,
+            "none" => self.hangup_none += 1,
+            _ => self.hangup_other += 1,
         }
         if let Some(d) = call.duration_s {
             self.duration_sum += i128::from(d);
@@ -242,14 +244,61 @@ impl Tally {
         }
     }
 
-    fn finish(self) -> Figures {
-        let mut f = self.figures;
-        let closed = f.answered + f.not_answered;
-        f.answer_rate = Fixed::ratio(f.answered.into(), closed.into(), RATE_PLACES);
-        f.talk = Spread::of(self.talk);
-        f.wait = Spread::of(self.wait);
-        f.duration_s_mean = Fixed::ratio(self.duration_sum, self.duration_count, MEAN_PLACES);
-        f
+    fn finish(self, talk: &[i64], wait: &[i64]) -> Figures {
+        let closed = self.answered + self.not_answered;
+        Figures {
+            calls: self.calls,
+            answered: self.answered,
+            not_answered: self.not_answered,
+            open: self.open,
+            answer_rate: Fixed::ratio(self.answered.into(), closed.into(), RATE_PLACES),
+            hangup_client: self.hangup_client,
+            hangup_consultant: self.hangup_consultant,
+            hangup_none: self.hangup_none,
+            hangup_other: self.hangup_other,
+            talk: Spread::of(talk),
+            wait: Spread::of(wait),
+            duration_s_mean: Fixed::ratio(self.duration_sum, self.duration_count.into(), MEAN_PLACES),
+        }
+    }
+}
+
+/// The talk or wait times of answered calls, of every group, as (group, seconds): sorted
+/// once at the end, each group's values are one sorted run.
+#[derive(Debug, Default)]
+struct Durations(Vec<(u32, i64)>);
+
+impl Durations {
+    fn push(&mut self, group: u32, seconds: Option<i64>) {
+        self.0.extend(seconds.map(|s| (group, s)));
+    }
+
+    /// Every group's values, sorted.
+    fn runs(mut self, groups: usize) -> Runs {
+        self.0.sort_unstable();
+        let mut ends = vec![0; groups];
+        for &(group, _) in &self.0 {
+            ends[group as usize] += 1;
+        }
+        let mut end = 0;
+        for count in &mut ends {
+            end += *count;
+            *count = end;
+        }
+        Runs { values: self.0.into_iter().map(|(_, seconds)| seconds).collect(), ends }
+    }
+}
+
+/// The values of all groups, each group's a sorted run ending at `ends[group]`.
+struct Runs {
+    values: Vec<i64>,
+    ends: Vec<usize>,
+}
+
+impl Runs {
+    fn of(&self, group: usize) -> &[i64] {
+        let start = if group == 0 { 0 } else { self.ends[group - 1] };
+        &self.values[start..self.ends[group]]
     }
 }
 
@@ -268,15 +317,38 @@ pub struct Group<'a> {
 /// all keys up to it, so rows of one consultant stay together under `--by consultant,day`.
 /// Without keys there is exactly one group, even for no calls.
 pub fn summarize<'a>(calls: impl IntoIterator<Item = CallFacts<'a>>, keys: &[GroupKey], zone: &Zone) -> Vec<Group<'a>> {
-    let mut tallies: HashMap<Vec<KeyValue<'a>>, Tally> = HashMap::new();
+    let mut index: HashMap<Vec<KeyValue<'a>>, u32> = HashMap::new();
+    let mut tallies: Vec<Tally> = Vec::new();
+    let (mut talk, mut wait) = (Durations::default(), Durations::default());
     if keys.is_empty() {
-        tallies.insert(Vec::new(), Tally::default());
+        index.insert(Vec::new(), 0);
+        tallies.push(Tally::default());
     }
     for call in calls {
-        let key = keys.iter().map(|&k| key_value(k, &call, zone)).collect();
-        tallies.entry(key).or_default().add(&call);
+        let key: Vec<KeyValue<'a>> = keys.iter().map(|&k| key_value(k, &call, zone)).collect();
+        let next = tallies.len() as u32;
+        let group = *index.entry(key).or_insert(next);
+        if group == next {
+            tallies.push(Tally::default());
+        }
+        tallies[group as usize].add(&call);
+        if call.outcome == Outcome::Answered {
+            talk.push(group, call.talk_s);
+            wait.push(group, call.wait_s);
+        }
     }
-    sort_groups(tallies.into_iter().map(|(key, tally)| Group { key, figures: tally.finish() }).collect())
+    let mut group_keys: Vec<Vec<KeyValue<'a>>> = vec![Vec::new(); tallies.len()];
+    for (key, group) in index {
+        group_keys[group as usize] = key;
+    }
+    let (talk, wait) = (talk.runs(tallies.len()), wait.runs(tallies.len()));
+    let groups = tallies
+        .into_iter()
+        .zip(group_keys)
+        .enumerate()
+        .map(|(group, (tally, key))| Group { key, figures: tally.finish(talk.of(group), wait.of(group)) })
+        .collect();
+    sort_groups(groups)
 }
 
 /// The value of one key for one call.
@@ -358,8 +430,24 @@ fn sort_groups(groups: Vec<Group<'_>>) -> Vec<Group<'_>> {
         order.sort_by(|&a, &b| ranks[a].cmp(&ranks[b]));
         order
     };
-    let mut slots: Vec<Option<Group<'_>>> = groups.into_iter().map(Some).collect();
-    order.into_iter().filter_map(|i| slots[i].take()).collect()
+    permute(groups, order)
+}
+
+/// `items` rearranged so that position k holds the item that was at `order[k]`, in place:
+/// a second vector of groups would double the peak memory of a big summary.
+fn permute<T>(mut items: Vec<T>, mut order: Vec<usize>) -> Vec<T> {
+    for start in 0..order.len() {
+        let mut here = start;
+        while order[here] != usize::MAX {
+            let from = std::mem::replace(&mut order[here], usize::MAX);
+            if from == start {
+                break;
+            }
+            items.swap(here, from);
+            here = from;
+        }
+    }
+    items
 }
 
 #[cfg(test)]

@@ -15,11 +15,13 @@ pub struct CsvLayout {
     pub header: bool,
     /// Indexes into the command's columns, in output order; `None` for all, in their order.
     pub columns: Option<Vec<usize>>,
+    /// Text cells that a spreadsheet would run as a formula get a leading `'` (`--csv-safe`).
+    pub safe: bool,
 }
 
 impl Default for CsvLayout {
     fn default() -> Self {
-        CsvLayout { delimiter: b',', header: true, columns: None }
+        CsvLayout { delimiter: b',', header: true, columns: None, safe: false }
     }
 }
 

@@ -7,6 +7,7 @@
 use std::io::{self, Write};
 
 use super::ladder::{offset_label, Lane, Mark, Step};
+use super::text::visible;
 
 /// Writes one diagram; `title` is a comment naming the call, `summary` a closing note.
 pub fn write(title: &str, lanes: &[Lane], steps: &[Step], summary: &str, out: &mut dyn Write) -> io::Result<()> {
@@ -49,9 +50,10 @@ fn line(lanes: &[Lane], step: &Step) -> String {
     }
 }
 
-/// The text with what Mermaid would read as syntax (`;`, `#`, line breaks) replaced.
+/// The text with what Mermaid would read as syntax (`;`, `#`) replaced, and what a terminal
+/// would act on made [`visible`] (line breaks included).
 fn clean(text: &str) -> String {
-    text.chars().map(|c| if matches!(c, ';' | '#' | '\n' | '\r') { ' ' } else { c }).collect()
+    visible(text).chars().map(|c| if matches!(c, ';' | '#') { ' ' } else { c }).collect()
 }
 
 #[cfg(test)]

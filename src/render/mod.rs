@@ -8,7 +8,9 @@ pub mod ladder;
 pub mod mermaid;
 pub mod ordered;
 pub mod table;
+pub mod text;
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use rayon::prelude::*;
@@ -60,6 +62,18 @@ pub fn write_csv_with_header<T: Serialize>(
     }
     writer.flush()?;
     Ok(())
+}
+
+/// A CSV text cell as `--csv-safe` writes it: a cell a spreadsheet would run as a formula
+/// (starting with `=`, `+`, `-`, `@`, tab or carriage return) gets a leading `'`, as OWASP
+/// recommends against CSV injection. Only text columns go through here: a number such as a
+/// negative duration is a value, not a formula. Other cells are borrowed unchanged.
+pub fn formula_safe(text: &str, safe: bool) -> Cow<'_, str> {
+    if safe && text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 /// Rows one thread renders at a time.
@@ -127,6 +141,17 @@ pub fn human_duration(seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formula_safe_prefixes_only_what_a_spreadsheet_would_run() {
+        for risky in ["=1+1", "+48123", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(formula_safe(risky, true), format!("'{risky}"));
+            assert_eq!(formula_safe(risky, false), risky);
+        }
+        for plain in ["", "pkowalski", "a=b", " =1", "'quoted"] {
+            assert!(matches!(formula_safe(plain, true), Cow::Borrowed(t) if t == plain));
+        }
+    }
 
     #[test]
     fn human_durations() {

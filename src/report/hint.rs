@@ -87,7 +87,10 @@ pub fn why_empty(selection: &Selection, present: &Present, zone: &Zone) -> Vec<S
     }
     if let Some(id) = &selection.call {
         if !present.has_call {
-            notes.push(format!("no call has a leg {id:?} (--call takes a full dialog_uuid)"));
+            let id = id.as_str();
+            notes.push(format!(
+                "no call has a leg {id:?} (--call takes a full dialog_uuid or a prefix of at least 8 characters)"
+            ));
         }
     }
     if notes.is_empty() && *selection != Selection::default() && present.calls > 0 {

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::metrics::{self, LegFigures};
 use crate::model::{Call, Dataset, Flags, Leg};
 use crate::render::csv_layout::CsvLayout;
+use crate::render::formula_safe;
 use crate::report::timefmt::{Stamp, Zone};
 
 /// One call, with the columns of `calls` in their fixed order.
@@ -77,29 +78,31 @@ impl<'a> CallRecord<'a> {
 impl CallRecord<'_> {
     /// Writes the record as one CSV row in `layout`, field by field: the same values as its
     /// JSON form, without the serde machinery per field, since a day's report is hundreds of
-    /// thousands of rows.
+    /// thousands of rows. `layout.safe` guards the text columns against formula injection.
     pub fn write_csv<W: std::io::Write>(&self, out: &mut csv::Writer<W>, layout: &CsvLayout) -> csv::Result<()> {
         let (mut wait, mut talk, mut duration, mut legs) =
             (itoa::Buffer::new(), itoa::Buffer::new(), itoa::Buffer::new(), itoa::Buffer::new());
-        let fields: [&str; 16] = [
-            self.call_id,
-            self.direction.unwrap_or(""),
-            self.start.as_str(),
-            self.answered_at.as_ref().map_or("", Stamp::as_str),
-            self.end.as_ref().map_or("", Stamp::as_str),
-            number(&mut wait, self.wait_s),
-            number(&mut talk, self.talk_s),
-            number(&mut duration, self.duration_s),
-            &self.hangup_side,
-            self.outcome,
-            self.consultant.unwrap_or(""),
-            self.project.unwrap_or(""),
-            self.client.unwrap_or(""),
-            legs.format(self.legs),
-            self.close_cause.unwrap_or(""),
-            &self.flags.names(),
+        let safe = layout.safe;
+        let flags = self.flags.names();
+        let fields: [Cow<'_, str>; 16] = [
+            formula_safe(self.call_id, safe),
+            formula_safe(self.direction.unwrap_or(""), safe),
+            self.start.as_str().into(),
+            self.answered_at.as_ref().map_or("", Stamp::as_str).into(),
+            self.end.as_ref().map_or("", Stamp::as_str).into(),
+            number(&mut wait, self.wait_s).into(),
+            number(&mut talk, self.talk_s).into(),
+            number(&mut duration, self.duration_s).into(),
+            formula_safe(&self.hangup_side, safe),
+            self.outcome.into(),
+            formula_safe(self.consultant.unwrap_or(""), safe),
+            formula_safe(self.project.unwrap_or(""), safe),
+            formula_safe(self.client.unwrap_or(""), safe),
+            legs.format(self.legs).into(),
+            formula_safe(self.close_cause.unwrap_or(""), safe),
+            flags.into(),
         ];
-        layout.write_record(out, &fields)
+        layout.write_record(out, &fields.each_ref().map(|field| field.as_bytes()))
     }
 }
 

@@ -2,6 +2,7 @@
 //! figures; parsing the user's values happens in `config`. Names match regardless of case,
 //! since a username typed from memory rarely has the log's capitals.
 
+use crate::locate::CallId;
 use crate::metrics::{self, Outcome};
 use crate::model::{Call, Dataset};
 
@@ -22,8 +23,9 @@ pub struct Selection {
     pub outcome: Option<Outcome>,
     /// Hangup side name.
     pub hangup_side: Option<String>,
-    /// A leg uuid the call must contain.
-    pub call: Option<String>,
+    /// A leg the call must contain: its uuid or a prefix of one (or of the call id), read
+    /// by [`CallId::parse`] as `timeline --call` reads it.
+    pub call: Option<CallId>,
 }
 
 impl Selection {
@@ -44,7 +46,9 @@ impl Selection {
 
     /// True when the call has the leg `--call` names, or no leg is named.
     pub fn matches_call(&self, ds: &Dataset, call: &Call) -> bool {
-        self.call.as_deref().is_none_or(|uuid| ds.legs_of(call).iter().any(|leg| ds.str(leg.uuid) == uuid))
+        self.call.as_ref().is_none_or(|id| {
+            id.matches(ds.str(call.id)) || ds.legs_of(call).iter().any(|leg| id.matches(ds.str(leg.uuid)))
+        })
     }
 
     /// True when a call starting at `start` is inside `--since`/`--until`.

@@ -50,6 +50,11 @@ impl Zone {
 
     /// The same as [`Zone::rfc3339`], written on the stack: what output rows hold, since a
     /// report writes three of them per call.
+    ///
+    /// An instant RFC 3339 cannot write in this zone is written in UTC instead, where event
+    /// times (years 0 to 9999) always fit: a local time past 9999-12-31 or before the year 0
+    /// (`+10000-01-01T08:59:59+09:00` is not RFC 3339), or an offset with seconds (local mean
+    /// time before about 1900, which RFC 3339 would round to another instant).
     pub fn stamp(&self, unix: i64) -> Stamp {
         let offset = match self {
             Zone::Utc => 0,
@@ -59,6 +64,7 @@ impl Zone {
         match civil_date(local.div_euclid(86_400)) {
             // Offsets of whole minutes and four-digit years, which is all but history.
             Some(date) if offset % 60 == 0 => Stamp::new(date, local.rem_euclid(86_400), offset, *self == Zone::Utc),
+            _ if *self != Zone::Utc => Zone::Utc.stamp(unix),
             _ => Stamp::from_str(&self.rfc3339_by_chrono(unix)),
         }
     }
@@ -71,9 +77,13 @@ impl Zone {
         }
     }
 
-    /// Local wall-clock time for tables: `2020-08-25 18:24:41`.
+    /// Local wall-clock time for tables: `2020-08-25 18:24:41`. Where [`Zone::stamp`] falls
+    /// back to UTC, so does this, marked: `9999-12-31 23:59:59Z`.
     pub fn wall_clock(&self, unix: i64) -> String {
-        self.local(unix).format("%Y-%m-%d %H:%M:%S").to_string()
+        let stamp = self.stamp(unix);
+        let text = stamp.as_str();
+        let mark = if *self != Zone::Utc && text.ends_with('Z') { "Z" } else { "" };
+        format!("{} {}{mark}", text.get(..10).unwrap_or(text), text.get(11..19).unwrap_or_default())
     }
 
     /// Local wall-clock time of an instant.
@@ -252,7 +262,35 @@ mod tests {
         ]);
         for zone in &zones {
             for &t in &instants {
-                assert_eq!(zone.stamp(t).as_str(), zone.rfc3339_by_chrono(t), "{} at {t}", zone.name());
+                let chrono = zone.rfc3339_by_chrono(t);
+                // Where chrono writes no RFC 3339 (a fifth digit of year, an offset rounded to
+                // the minute), the stamp is the UTC one.
+                let exact = DateTime::parse_from_rfc3339(&chrono).is_ok_and(|d| d.timestamp() == t);
+                let expected = if exact { chrono } else { Zone::Utc.rfc3339_by_chrono(t) };
+                assert_eq!(zone.stamp(t).as_str(), expected, "{} at {t}", zone.name());
+            }
+        }
+    }
+
+    #[test]
+    fn a_time_rfc3339_cannot_write_in_the_zone_is_written_in_utc() {
+        let last = Zone::Utc.parse_user_time("9999-12-31 23:59:59").unwrap();
+        let first = Zone::Utc.parse_user_time("0000-01-01 00:00:00").unwrap();
+        let tokyo: Zone = "Asia/Tokyo".parse().unwrap();
+        let new_york: Zone = "America/New_York".parse().unwrap();
+        assert_eq!(tokyo.rfc3339(last), "9999-12-31T23:59:59Z");
+        assert_eq!(tokyo.wall_clock(last), "9999-12-31 23:59:59Z");
+        assert_eq!(new_york.rfc3339(first), "0000-01-01T00:00:00Z");
+        // Hours earlier Tokyo is still in the year 9999, and keeps its offset.
+        assert_eq!(tokyo.rfc3339(last - 10 * 3600), "9999-12-31T22:59:59+09:00");
+        assert_eq!(tokyo.wall_clock(last - 10 * 3600), "9999-12-31 22:59:59");
+        assert_eq!(new_york.rfc3339(last), "9999-12-31T18:59:59-05:00");
+        assert_eq!(Zone::Utc.wall_clock(last), "9999-12-31 23:59:59");
+        for zone in [tokyo, new_york, warsaw(), Zone::Utc] {
+            for t in [first, first + 3600, last - 3600, last] {
+                let stamp = zone.rfc3339(t);
+                assert!(DateTime::parse_from_rfc3339(&stamp).is_ok_and(|d| d.timestamp() == t), "{stamp}");
+                assert!(stamp.len() == 20 || stamp.len() == 25, "{stamp}");
             }
         }
     }

@@ -8,6 +8,7 @@ mod generated;
 mod hostile;
 mod input;
 mod newcomer;
+mod output;
 mod props;
 mod readme;
 mod spreadsheet;

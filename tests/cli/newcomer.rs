@@ -93,7 +93,7 @@ fn a_filter_that_matches_nothing_says_what_is_near() {
         "{stderr}"
     );
     let (_, _, stderr) = run(&["calls", &day, "--call", "bcfdaf62"]);
-    assert_eq!(stderr, "callflow: no call has a leg \"bcfdaf62\" (--call takes a full dialog_uuid)\n");
+    assert_eq!(stderr, "callflow: no call has a leg \"bcfdaf62\" (--call takes a full dialog_uuid or a prefix of at least 8 characters)\n");
     // Each filter finds calls, but not together.
     let (_, _, stderr) = run(&["calls", &day, "--consultant", "ewa.zielinska", "--direction", "outbound"]);
     assert_eq!(stderr, "callflow: none of the 31 calls of the input passes all the filters together\n");

@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::ops::Range;
 
-use comfy_table::{Cell, ColumnConstraint};
+use comfy_table::{Cell, ColumnConstraint, Table};
 
 use super::{fixed_text, Report};
 use crate::config::OutputSettings;
@@ -48,15 +49,28 @@ const COLUMNS: [Column; 10] = [
 const OTHER: &str = "Hangup\nother";
 
 fn write_table(report: &Report<'_>, output: &OutputSettings, out: &mut dyn Write) -> io::Result<()> {
-    let zone = &output.zone;
     let with_other = report.groups.iter().any(|g| g.figures.hangup_other > 0);
     let columns: Vec<&Column> = COLUMNS.iter().filter(|(name, _)| with_other || *name != OTHER).collect();
-    let key_headers: Vec<String> = report.keys.iter().map(|k| key_header(*k, zone)).collect();
+    let key_headers: Vec<String> = report.keys.iter().map(|k| key_header(*k, &output.zone)).collect();
     let mut header: Vec<&str> = key_headers.iter().map(String::as_str).collect();
     header.extend(columns.iter().map(|(name, _)| *name));
-    let mut t = table::new(&header, output.terminal.stdout);
-    for group in &report.groups {
-        let keys = report.keys.iter().zip(&group.key).map(|(k, v)| Cell::new(key_label(*k, v, zone)));
+    let piece = |rows| piece(report, output, &header, &columns, rows);
+    let widths = table::content_widths(report.groups.len(), table::PIECE_ROWS, piece);
+    table::write_in_pieces(report.groups.len(), table::PIECE_ROWS, &widths, piece, out)
+}
+
+/// The table of the groups in `rows`, under `header`.
+fn piece(
+    report: &Report<'_>,
+    output: &OutputSettings,
+    header: &[&str],
+    columns: &[&Column],
+    rows: Range<usize>,
+) -> Table {
+    let zone = &output.zone;
+    let mut t = table::new(header, output.terminal.stdout);
+    for group in &report.groups[rows] {
+        let keys = report.keys.iter().zip(&group.key).map(|(k, v)| table::text_cell(&key_label(*k, v, zone)));
         let figures = columns.iter().map(|(_, value)| Cell::new(value(&group.figures)));
         t.add_row(keys.chain(figures).collect::<Vec<Cell>>());
     }
@@ -67,7 +81,7 @@ fn write_table(report: &Report<'_>, output: &OutputSettings, out: &mut dyn Write
     }
     let numbers: Vec<usize> = (report.keys.len()..header.len()).collect();
     table::align_right(&mut t, &numbers);
-    writeln!(out, "{t}")
+    t
 }
 
 /// A mean for people: rounded to whole seconds, as a duration.

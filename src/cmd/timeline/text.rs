@@ -7,6 +7,7 @@ use comfy_table::Cell;
 
 use super::{clock, header, Story};
 use crate::config::OutputSettings;
+use crate::render::text::visible;
 use crate::render::{human_duration, ladder, table};
 
 /// Where the sentences of "Why" wrap.
@@ -15,9 +16,9 @@ const WRAP: usize = 100;
 /// Writes the whole text view of one call.
 pub fn write(story: &Story<'_>, output: &OutputSettings, out: &mut dyn Write) -> anyhow::Result<()> {
     let record = &story.detail.call;
-    writeln!(out, "Call {}", record.call_id)?;
+    writeln!(out, "Call {}", visible(record.call_id))?;
     for (name, value) in header(record) {
-        writeln!(out, "  {name:<12} {value}")?;
+        writeln!(out, "  {name:<12} {}", visible(&value))?;
     }
     writeln!(out, "\nLegs (times in {})", output.zone.name())?;
     legs(story, output, out)?;
@@ -33,7 +34,7 @@ pub fn write(story: &Story<'_>, output: &OutputSettings, out: &mut dyn Write) ->
     ladder::write(&story.lanes, &story.steps, output.terminal.color, out)?;
     writeln!(out, "\nWhy")?;
     for explanation in &story.explanation {
-        for (i, line) in wrap(&explanation.text, WRAP - 4).iter().enumerate() {
+        for (i, line) in wrap(&visible(&explanation.text), WRAP - 4).iter().enumerate() {
             writeln!(out, "{}{line}", if i == 0 { "  - " } else { "    " })?;
         }
     }
@@ -52,14 +53,14 @@ fn legs(story: &Story<'_>, output: &OutputSettings, out: &mut dyn Write) -> anyh
             (None, None) => "",
         };
         t.add_row(vec![
-            Cell::new(&lane.id),
-            Cell::new(parent),
-            Cell::new(&leg.side),
-            Cell::new(leg.party.unwrap_or_default()),
+            table::text_cell(&lane.id),
+            table::text_cell(parent),
+            table::text_cell(&leg.side),
+            table::text_cell(leg.party.unwrap_or_default()),
             Cell::new(at(leg.figures.created)),
             Cell::new(at(leg.figures.answered)),
             Cell::new(at(leg.figures.closed)),
-            Cell::new(leg.record.close_cause.unwrap_or_default()),
+            table::text_cell(leg.record.close_cause.unwrap_or_default()),
             Cell::new(leg.record.ring_s.map(human_duration).unwrap_or_default()),
         ]);
     }
@@ -76,9 +77,9 @@ fn events(story: &Story<'_>, output: &OutputSettings, out: &mut dyn Write) -> an
         t.add_row(vec![
             Cell::new(clock(&output.zone, start, event.unix)),
             Cell::new(ladder::offset_label(event.offset_s)),
-            Cell::new(&story.lanes[event.lane].id),
+            table::text_cell(&story.lanes[event.lane].id),
             Cell::new(event.event_name),
-            Cell::new(event.state.or(event.close_cause).unwrap_or_default()),
+            table::text_cell(event.state.or(event.close_cause).unwrap_or_default()),
             Cell::new(if event.out_of_order { "arrived late" } else { "" }),
         ]);
     }

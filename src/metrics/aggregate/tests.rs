@@ -298,3 +298,35 @@ fn hours_follow_half_hour_offsets() {
     let t = utc("2026-03-10 04:50:00");
     assert_eq!(kolkata.rfc3339(hour_start(&kolkata, t)), "2026-03-10T10:00:00+05:30");
 }
+
+#[test]
+fn interleaved_groups_keep_their_own_times() {
+    // Calls of three consultants arrive interleaved; each group's spread is of its own calls
+    // only, whatever the order its values were gathered in.
+    let names = ["anna", "bartek", "celina"];
+    let calls: Vec<CallFacts<'static>> = (0..30)
+        .map(|i| answered("2026-03-10 09:00", 30 - i, 100 + i * 7 % 11, "client", names[i as usize % 3]))
+        .collect();
+    let groups = summarize(calls.clone(), &[GroupKey::Consultant], &Zone::Utc);
+    assert_eq!(groups.len(), 3);
+    for group in &groups {
+        let KeyValue::Name(Some(name)) = &group.key[0] else { panic!("{:?}", group.key) };
+        let mine: Vec<&CallFacts<'_>> = calls.iter().filter(|c| c.consultant == Some(name)).collect();
+        let mut talk: Vec<i64> = mine.iter().filter_map(|c| c.talk_s).collect();
+        let mut wait: Vec<i64> = mine.iter().filter_map(|c| c.wait_s).collect();
+        talk.sort_unstable();
+        wait.sort_unstable();
+        assert_eq!(group.figures.talk, Spread::of(&talk), "{name}");
+        assert_eq!(group.figures.wait, Spread::of(&wait), "{name}");
+        assert_eq!(group.figures.wait.max, wait.last().copied());
+    }
+}
+
+#[test]
+fn permute_moves_every_item_to_its_place() {
+    let items = vec!['a', 'b', 'c', 'd', 'e'];
+    assert_eq!(permute(items.clone(), vec![2, 0, 1, 4, 3]), ['c', 'a', 'b', 'e', 'd']);
+    assert_eq!(permute(items.clone(), vec![0, 1, 2, 3, 4]), items);
+    assert_eq!(permute(items, vec![4, 3, 2, 1, 0]), ['e', 'd', 'c', 'b', 'a']);
+    assert!(permute(Vec::<u8>::new(), Vec::new()).is_empty());
+}

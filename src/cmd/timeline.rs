@@ -43,8 +43,10 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let ReportSettings { input, output, mut selection } =
+    let ReportSettings { mut input, output, mut selection } =
         ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal)?;
+    // Its listings show every input event of a call, re-deliveries marked.
+    input.load.keep_redeliveries = true;
     let asked = selection.call.take().map(|id| CallId::parse(&id)).transpose()?;
     let loaded = match &asked {
         Some(id) => load_call(&input, id, err)?,

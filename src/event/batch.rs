@@ -7,6 +7,10 @@
 //! of a block once and finds each leg with one probe. Lines are numbered from 1 within the
 //! block: `load` adds each block's offset when it merges blocks back in input order, so the
 //! result is the same as a sequential read.
+//!
+//! An exact re-delivery of an event already in the block (same leg, kind, time, state and
+//! cause) is only counted, not kept: the first delivery is the one that counts, and a flood
+//! of re-deliveries must not cost memory. Whoever lists every event asks to keep them.
 
 use hashbrown::HashTable;
 
@@ -69,6 +73,10 @@ pub struct BatchLeg {
     /// Its earliest create in the block (the first read, of those in the same second): its
     /// time, and what it says, as an index into [`Batch::creates`].
     pub create: Option<(i64, u32)>,
+    /// Its first and its last event kept, as indices into [`Batch::events`].
+    pub events: (u32, u32),
+    /// The latest time of its events: an event after it repeats none of them.
+    latest: i64,
 }
 
 /// What a `dialog_create` says about its leg, its strings numbered in its block.
@@ -107,9 +115,22 @@ pub struct Batch {
     pub strings: BlockStrings,
     /// Its line accounting; bad lines numbered within the block.
     pub diagnostics: Diagnostics,
+    /// Exact re-deliveries of an event of the block, counted and not kept in `events`.
+    pub redeliveries: u64,
+    /// Keep re-deliveries in `events` too (for listings of every event); set by the owner.
+    pub keep_redeliveries: bool,
     /// `legs` by the hash of their keys.
     leg_index: HashTable<u32>,
+    /// For each event, the one of its leg kept before it, or [`NO_EVENT`].
+    previous: Vec<u32>,
 }
+
+/// Marks "no event" in event indices.
+const NO_EVENT: u32 = u32::MAX;
+
+/// How many of a leg's events in a block a new one is compared with: real legs have a few,
+/// and a re-delivery past that is still found and marked later, only not spared its memory.
+const COMPARED: usize = 64;
 
 impl Batch {
     /// An empty block whose strings and keys hash with `hasher`.
@@ -126,7 +147,9 @@ impl Batch {
         self.creates.clear();
         self.strings.clear();
         self.diagnostics = Diagnostics::default();
+        self.redeliveries = 0;
         self.leg_index.clear();
+        self.previous.clear();
     }
 
     /// Adds one call event read at line `line` of the block.
@@ -153,10 +176,22 @@ impl Batch {
         let key = LegKey::new(event.dialog_uuid, &mut self.strings, hasher);
         let at = (event.time, line);
         let leg = self.leg(key, at, hasher);
+        let (kind, time) = (event.kind, event.time);
+        let parsed = ParsedEvent { line, leg, time, kind, state, close_cause };
+        if !self.keep_redeliveries && self.is_redelivery(&parsed) {
+            // A create of a re-delivery never wins: an earlier line has its time.
+            self.creates.truncate(self.creates.len() - usize::from(create.is_some()));
+            self.redeliveries += 1;
+            return;
+        }
+        let at_event = self.events.len() as u32;
         let seen = &mut self.legs[leg as usize];
         if at < seen.first {
             seen.first = at;
         }
+        self.previous.push(if seen.count == 0 { NO_EVENT } else { seen.events.1 });
+        seen.events = (if seen.count == 0 { at_event } else { seen.events.0 }, at_event);
+        seen.latest = seen.latest.max(time);
         seen.count += 1;
         if let Some(create) = create {
             // Lines come in order: only an earlier time makes a later line's create win.
@@ -164,8 +199,29 @@ impl Batch {
                 seen.create = Some((event.time, create));
             }
         }
-        let (kind, time) = (event.kind, event.time);
-        self.events.push(ParsedEvent { line, leg, time, kind, state, close_cause });
+        self.events.push(parsed);
+    }
+
+    /// True when the block already has this very event (in an earlier line). Only an event no
+    /// later than its leg's latest can be one; it is compared with the leg's events back to
+    /// front, as lines mostly come in time order.
+    fn is_redelivery(&self, event: &ParsedEvent) -> bool {
+        let leg = &self.legs[event.leg as usize];
+        if leg.count == 0 || event.time > leg.latest {
+            return false;
+        }
+        let same = |e: &ParsedEvent| (e.time, e.kind, e.state, e.close_cause);
+        let mut at = leg.events.1;
+        for _ in 0..COMPARED {
+            if at == NO_EVENT {
+                return false;
+            }
+            if same(&self.events[at as usize]) == same(event) {
+                return true;
+            }
+            at = self.previous[at as usize];
+        }
+        false
     }
 
     /// The index of the leg with `key` in `legs`, added on first sight at `at`.
@@ -178,7 +234,7 @@ impl Batch {
         if let Some(&leg) = self.leg_index.find(hash, |&leg| legs[leg as usize].key == key) {
             return leg;
         }
-        self.legs.push(BatchLeg { key, first: at, count: 0, create: None });
+        self.legs.push(BatchLeg { key, first: at, count: 0, create: None, events: (0, 0), latest: at.0 });
         let leg = self.legs.len() as u32 - 1;
         let legs = &self.legs;
         let rehash = |&leg: &u32| match legs[leg as usize].key {

@@ -434,15 +434,16 @@ impl<'i> Search<'i> {
     }
 
     /// Feeds the kept lines through the normal loader at their own positions.
-    fn replay(self, names: Vec<String>, options: &LoadOptions) -> anyhow::Result<Loaded> {
+    fn replay(mut self, names: Vec<String>, options: &LoadOptions) -> anyhow::Result<Loaded> {
         let mut texts = vec![Vec::new(); names.len()];
         let mut padding = 0u64;
         let mut next_line = vec![1u64; names.len()];
-        for (seq, line) in &self.kept {
+        // Each kept line is freed once copied: a call with many lines is not held twice.
+        for (seq, line) in std::mem::take(&mut self.kept) {
             let (text, next) = (&mut texts[seq.source()], &mut next_line[seq.source()]);
             let blanks = seq.line() - *next;
             text.resize(text.len() + blanks as usize, b'\n');
-            text.extend_from_slice(line);
+            text.extend_from_slice(&line);
             text.push(b'\n');
             padding += blanks;
             *next = seq.line() + 1;

@@ -12,6 +12,12 @@
 //! way extends the ring. When it stops, every line has been checked against the final set. The
 //! usual cost is one turn plus the way back to the call.
 //!
+//! Hostile shapes make that cost grow with the legs: a long chain linked in reverse order
+//! learns one leg per check of the window, or per turn of the ring when links are far apart,
+//! and every growth rebuilds the searcher. So the search keeps an account of its work, and
+//! once that passes a few readings of the inputs it gives up: the caller then loads every
+//! line, which costs one reading whatever the call looks like.
+//!
 //! The lines found are then replayed through the normal loader at their own line numbers (the
 //! lines between them replayed as blank), so the call is assembled, de-duplicated and measured
 //! by exactly the code of a full load and comes out identical.
@@ -21,13 +27,13 @@
 //!
 //! This module does not decide when to use it: inputs are read more than once, so it needs
 //! regular files ([`locate`] declines stdin and pipes), and bad lines are seen only when they
-//! mention the call. The command falls back to the full load otherwise.
+//! mention the call. The command falls back to the full load otherwise, and when the search
+//! gives up.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::fmt;
 use std::io::{BufRead, Cursor};
 
-use aho_corasick::AhoCorasick;
 use anyhow::Context;
 use memchr::memmem;
 
@@ -38,12 +44,26 @@ use crate::input::{self, InputSpec, Line, LineReader};
 use crate::load::{self, LoadOptions, Loaded};
 use crate::model::{Call, Dataset, Seq};
 
+mod matcher;
 #[cfg(test)]
 mod tests;
+
+use matcher::Matcher;
 
 /// How much of the latest input is kept to be checked again when a link is learned: links
 /// point back minutes at most, which a few MiB of a busy log cover.
 const WINDOW_BYTES: usize = 8 * 1024 * 1024;
+
+/// The search gives up once its work passes this many readings of the inputs (plus
+/// [`FREE_WORK`]): one turn of the ring, the way back, and the window's checks fit.
+const PASSES: u64 = 4;
+
+/// Work every search may do whatever the size of the inputs, so that a small log never gives
+/// up for want of bytes to weigh against.
+const FREE_WORK: u64 = 64 * 1024 * 1024;
+
+/// Building the searcher costs about this many bytes of matching per byte of pattern.
+const BUILD_WEIGHT: u64 = 32;
 
 /// The shortest prefix accepted for a uuid: 8 hex digits are unique in any realistic log.
 pub const MIN_PREFIX: usize = 8;
@@ -144,8 +164,8 @@ pub fn find_call<'a>(ds: &'a Dataset, id: &CallId) -> Result<&'a Call, LookupErr
 }
 
 /// Loads only the lines of the calls with a leg matching `id`, or returns `None` when an input
-/// cannot be read twice (stdin, a pipe, a missing file): the caller then loads everything, which
-/// also reports the missing file properly.
+/// cannot be read twice (stdin, a pipe, a missing file) or the search stops paying: the caller
+/// then loads everything, which also reports the missing file properly.
 pub fn locate(inputs: &[InputSpec], id: &CallId, options: &LoadOptions) -> anyhow::Result<Option<Loaded>> {
     let rereadable = |spec: &InputSpec| match spec {
         InputSpec::Stdin => false,
@@ -155,54 +175,63 @@ pub fn locate(inputs: &[InputSpec], id: &CallId, options: &LoadOptions) -> anyho
         return Ok(None);
     }
     let names = inputs.iter().map(ToString::to_string).collect();
-    locate_in(names, |index| input::open(&inputs[index]), id, options).map(Some)
+    locate_in(names, |index| input::open(&inputs[index]), id, options)
 }
 
-/// [`locate`] over any inputs that `open` can open afresh, by index, as often as asked.
+/// [`locate`] over any inputs that `open` can open afresh, by index, as often as asked; `None`
+/// when the search gave up.
 pub fn locate_in<R: BufRead>(
     names: Vec<String>,
     mut open: impl FnMut(usize) -> anyhow::Result<R>,
     id: &CallId,
     options: &LoadOptions,
-) -> anyhow::Result<Loaded> {
-    search(names, &mut open, id, options, WINDOW_BYTES)
+) -> anyhow::Result<Option<Loaded>> {
+    let limits = Limits { window: WINDOW_BYTES, free_work: FREE_WORK };
+    Ok(search(names, &mut open, id, options, limits)?.0)
 }
 
-/// The search with a window of `window` bytes (tests shrink it to exercise the ring).
+/// How far a search may go: tests shrink both to exercise the ring and the budget.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// Bytes of recent lines checked again when the set grows.
+    window: usize,
+    /// Work allowed whatever the size of the inputs.
+    free_work: u64,
+}
+
+/// What a search did, in bytes: the bound on its work is observable.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Cost {
+    /// Bytes of the inputs (each line once).
+    input: u64,
+    /// Bytes of lines matched against the wanted uuids, every lap and every check of the
+    /// window counted, plus the weighed cost of building the searcher.
+    work: u64,
+    /// Turns of the ring begun.
+    laps: u32,
+    /// It stopped because the work passed its budget.
+    gave_up: bool,
+}
+
+impl Cost {
+    fn over(&self, free_work: u64) -> bool {
+        self.work > PASSES * self.input + free_work
+    }
+}
+
+/// The search, and what it cost; no call when it gave up.
 fn search<R: BufRead>(
     names: Vec<String>,
     open: &mut impl FnMut(usize) -> anyhow::Result<R>,
     id: &CallId,
     options: &LoadOptions,
-    window: usize,
-) -> anyhow::Result<Loaded> {
-    let mut search = Search::new(id, window)?;
+    limits: Limits,
+) -> anyhow::Result<(Option<Loaded>, Cost)> {
+    let mut search = Search::new(id, limits)?;
     search.run(&names, open, options)?;
-    search.replay(names, options)
-}
-
-/// Finds any of a few uuids in a line's bytes. The SIMD "Teddy" searcher suits a handful of
-/// patterns made of common bytes (hex digits and dashes) far better than an automaton with a
-/// rare-byte prefilter; the automaton remains for machines or pattern sets Teddy cannot take.
-enum Matcher {
-    Packed(aho_corasick::packed::Searcher),
-    Automaton(AhoCorasick),
-}
-
-impl Matcher {
-    fn new<'p>(patterns: impl IntoIterator<Item = &'p str> + Clone) -> anyhow::Result<Self> {
-        match aho_corasick::packed::Searcher::new(patterns.clone()) {
-            Some(packed) => Ok(Matcher::Packed(packed)),
-            None => Ok(Matcher::Automaton(AhoCorasick::new(patterns).context("cannot build the uuid search")?)),
-        }
-    }
-
-    fn is_match(&self, line: &[u8]) -> bool {
-        match self {
-            Matcher::Packed(packed) => packed.find(line).is_some(),
-            Matcher::Automaton(automaton) => automaton.is_match(line),
-        }
-    }
+    let cost = search.cost;
+    let loaded = if cost.gave_up { None } else { Some(search.replay(names, options)?) };
+    Ok((loaded, cost))
 }
 
 /// The state of one search: what is wanted, and what was found.
@@ -223,14 +252,15 @@ struct Search<'i> {
     /// The lines just read, checked again when the set grows.
     window: VecDeque<(Seq, Vec<u8>)>,
     window_bytes: usize,
-    window_limit: usize,
+    limits: Limits,
+    cost: Cost,
     /// The lap of the last growth, and the first position not checked again then: lines
     /// before it have not been checked against the final set.
     unchecked_before: Option<(u32, Seq)>,
 }
 
 impl<'i> Search<'i> {
-    fn new(id: &'i CallId, window_limit: usize) -> anyhow::Result<Self> {
+    fn new(id: &'i CallId, limits: Limits) -> anyhow::Result<Self> {
         let mut search = Search {
             id,
             wanted: HashSet::new(),
@@ -241,14 +271,16 @@ impl<'i> Search<'i> {
             bad: BTreeMap::new(),
             window: VecDeque::new(),
             window_bytes: 0,
-            window_limit,
+            limits,
+            cost: Cost::default(),
             unchecked_before: None,
         };
         search.rebuild()?;
         Ok(search)
     }
 
-    /// Reads the inputs as a ring until every line has been checked against the final set.
+    /// Reads the inputs as a ring until every line has been checked against the final set, or
+    /// the work passes its budget ([`Cost::gave_up`]).
     fn run<R: BufRead>(
         &mut self,
         names: &[String],
@@ -258,6 +290,7 @@ impl<'i> Search<'i> {
         let first = Seq::new(0, 1);
         let mut lap = 0u32;
         loop {
+            self.cost.laps += 1;
             self.forget_window();
             for (source, name) in names.iter().enumerate() {
                 let mut lines = LineReader::new(open(source)?, options.max_line_bytes);
@@ -266,11 +299,20 @@ impl<'i> Search<'i> {
                     if matches!(self.unchecked_before, Some((grown, before)) if grown < lap && seq >= before) {
                         return Ok(());
                     }
+                    if lap == 0 {
+                        self.cost.input += match line {
+                            Line::Text(text) => text.len() as u64 + 1,
+                            Line::TooLong(len) => len as u64 + 1,
+                        };
+                    }
                     if let Line::Text(text) = line {
                         if self.examine(seq, text)? {
                             self.recheck_window(lap, seq)?;
                         }
                         self.remember(seq, text);
+                    }
+                    if self.giving_up() {
+                        return Ok(());
                     }
                 }
             }
@@ -286,10 +328,13 @@ impl<'i> Search<'i> {
     fn recheck_window(&mut self, lap: u32, seq: Seq) -> anyhow::Result<()> {
         let window = std::mem::take(&mut self.window);
         let mut grew = true;
-        while grew {
+        while grew && !self.giving_up() {
             grew = false;
             for (at, text) in &window {
                 grew |= self.examine(*at, text)?;
+                if self.giving_up() {
+                    break;
+                }
             }
         }
         self.unchecked_before = Some((lap, window.front().map_or(seq, |(at, _)| *at)));
@@ -300,10 +345,10 @@ impl<'i> Search<'i> {
     /// Adds a line to the window, dropping (and reusing) the oldest beyond its size.
     fn remember(&mut self, seq: Seq, text: &[u8]) {
         let mut buf = Vec::new();
-        if text.len() > self.window_limit {
+        if text.len() > self.limits.window {
             return self.forget_window();
         }
-        while self.window_bytes + text.len() > self.window_limit {
+        while self.window_bytes + text.len() > self.limits.window {
             let Some((_, old)) = self.window.pop_front() else { break };
             self.window_bytes -= old.len();
             buf = old;
@@ -323,6 +368,7 @@ impl<'i> Search<'i> {
     /// Parses the line if its bytes may mention the call, and learns from it. True when the
     /// wanted set grew.
     fn examine(&mut self, seq: Seq, line: &[u8]) -> anyhow::Result<bool> {
+        self.cost.work += line.len() as u64 + 1;
         let named = self.matcher.is_match(line);
         if !named && !self.may_hide_a_uuid(line) {
             return Ok(false);
@@ -363,8 +409,16 @@ impl<'i> Search<'i> {
 
     fn rebuild(&mut self) -> anyhow::Result<()> {
         let patterns = self.wanted.iter().map(String::as_str).chain([self.id.as_str()]);
+        let bytes: usize = patterns.clone().map(str::len).sum();
+        self.cost.work += BUILD_WEIGHT * bytes as u64;
         self.matcher = Matcher::new(patterns)?;
         Ok(())
+    }
+
+    /// True once the work passed its budget: the search has stopped paying.
+    fn giving_up(&mut self) -> bool {
+        self.cost.gave_up |= self.cost.over(self.limits.free_work);
+        self.cost.gave_up
     }
 
     /// True when the line has a JSON escape that could spell a wanted uuid differently.
@@ -380,15 +434,16 @@ impl<'i> Search<'i> {
     }
 
     /// Feeds the kept lines through the normal loader at their own positions.
-    fn replay(self, names: Vec<String>, options: &LoadOptions) -> anyhow::Result<Loaded> {
+    fn replay(mut self, names: Vec<String>, options: &LoadOptions) -> anyhow::Result<Loaded> {
         let mut texts = vec![Vec::new(); names.len()];
         let mut padding = 0u64;
         let mut next_line = vec![1u64; names.len()];
-        for (seq, line) in &self.kept {
+        // Each kept line is freed once copied: a call with many lines is not held twice.
+        for (seq, line) in std::mem::take(&mut self.kept) {
             let (text, next) = (&mut texts[seq.source()], &mut next_line[seq.source()]);
             let blanks = seq.line() - *next;
             text.resize(text.len() + blanks as usize, b'\n');
-            text.extend_from_slice(line);
+            text.extend_from_slice(&line);
             text.push(b'\n');
             padding += blanks;
             *next = seq.line() + 1;

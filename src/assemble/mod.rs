@@ -10,6 +10,11 @@
 //! - [`plan`] links legs into calls and orders calls and legs;
 //! - [`place`] puts the events in that order and marks re-deliveries.
 //!
+//! A re-delivery recognised on the way in costs nothing but its count: blocks come without
+//! the re-deliveries of their own events, and an event that repeats its leg's last one is
+//! dropped here. The rest are marked in [`place`]; either way the count is the same, since
+//! the first delivery is always the one kept. A listing of every event asks to keep them all.
+//!
 //! Figures are computed by `metrics`; this module only builds the structure they read.
 
 use std::collections::HashMap;
@@ -17,7 +22,7 @@ use std::collections::HashMap;
 use hashbrown::HashTable;
 use rayon::prelude::*;
 
-use crate::event::batch::{create_wins, Batch, KeyHasher, LegKey, ParsedCreate};
+use crate::event::batch::{create_wins, Batch, KeyHasher, LegKey, ParsedCreate, ParsedEvent};
 use crate::event::uuid::{self, Bits};
 use crate::event::{CallEvent, EventKind};
 use crate::metrics;
@@ -54,6 +59,12 @@ pub struct Assembler {
     event_legs: Vec<u32>,
     /// The legs of the block being added, reused from block to block.
     block_legs: Vec<u32>,
+    /// The events of the block being added that are dropped, reused likewise.
+    block_dropped: Vec<u32>,
+    /// Re-deliveries counted and not kept, by the blocks and here.
+    redeliveries: u64,
+    /// Keep every re-delivery (marked) instead of dropping those recognised early.
+    keep_redeliveries: bool,
     /// The uuid of legs keyed by their bits until `finish` writes their text: a symbol no
     /// interned string can have.
     unnamed: Sym,
@@ -75,6 +86,10 @@ struct Seen {
     count: u32,
     /// Its latest close, if it has one.
     closed: Option<i64>,
+    /// The index in `events` of its latest event kept; meaningful once `count > 0`.
+    last: u32,
+    /// The low 32 bits of that event's time: a cheap first test of a repeat.
+    last_time: u32,
 }
 
 impl Seen {
@@ -112,6 +127,9 @@ impl Assembler {
             events: Vec::new(),
             event_legs: Vec::new(),
             block_legs: Vec::new(),
+            block_dropped: Vec::new(),
+            redeliveries: 0,
+            keep_redeliveries: false,
             unnamed,
             latest: None,
         }
@@ -143,14 +161,19 @@ impl Assembler {
         }
     }
 
+    /// An assembler that keeps every re-delivery, marked, for listings of every input event.
+    pub fn keeping_redeliveries() -> Self {
+        Assembler { keep_redeliveries: true, ..Assembler::new() }
+    }
+
     /// The hasher parser threads must key legs with, for blocks given to this assembler.
     pub fn key_hasher(&self) -> &KeyHasher {
         &self.hasher
     }
 
-    /// Number of call events collected so far (duplicates included).
+    /// Number of call events collected so far (duplicates included, kept or not).
     pub fn event_count(&self) -> usize {
-        self.events.len()
+        self.events.len() + self.redeliveries as usize
     }
 
     /// Adds one borrowed call event read at `seq`. Events come in input order (`seq`
@@ -158,6 +181,7 @@ impl Assembler {
     /// pushed is the one kept.
     pub fn push(&mut self, event: &CallEvent<'_>, seq: Seq) {
         let mut block = Batch::new(&self.hasher);
+        block.keep_redeliveries = self.keep_redeliveries;
         block.push(&event.view(), seq.line(), &self.hasher);
         self.push_block(&block, seq.source(), 0);
     }
@@ -168,12 +192,21 @@ impl Assembler {
     pub fn push_block(&mut self, block: &Batch, source: usize, line_offset: u64) {
         let syms = self.strings.intern_block(&block.strings);
         let seq = |line: u64| Seq::new(source, line_offset + line);
-        let mut legs = std::mem::take(&mut self.block_legs);
+        let sym = |local: Option<Local>| local.map(|local| syms[local as usize]);
+        let held = |e: &ParsedEvent| LegEvent::new(e.time, seq(e.line), e.kind, sym(e.state), sym(e.close_cause));
+        let base = self.events.len() as u32;
+        let (mut legs, mut dropped) = (std::mem::take(&mut self.block_legs), std::mem::take(&mut self.block_dropped));
         legs.clear();
+        dropped.clear();
         for block_leg in &block.legs {
             let leg = self.leg_for(block_leg.key, &syms);
             if let Some((time, create)) = block_leg.create {
                 self.create(leg, time, &block.creates[create as usize], &syms);
+            }
+            let first_event = block_leg.events.0;
+            let repeats = self.repeats_last(leg, &held(&block.events[first_event as usize]));
+            if repeats {
+                dropped.push(first_event);
             }
             let seen = &mut self.seen[leg as usize];
             let first = (block_leg.first.0, seq(block_leg.first.1));
@@ -181,13 +214,24 @@ impl Assembler {
                 seen.first = first;
             }
             seen.count += block_leg.count;
+            // Where its last event lands, unless events are dropped (put right below); a leg whose
+            // only event repeated its last keeps that last.
+            let last = block_leg.events.1;
+            if !(repeats && last == first_event) {
+                (seen.last, seen.last_time) = (base + last, block.events[last as usize].time as u32);
+            }
             legs.push(leg);
         }
-        let sym = |local: Option<Local>| local.map(|local| syms[local as usize]);
-        self.events.extend(block.events.iter().map(|event| {
-            LegEvent::new(event.time, seq(event.line), event.kind, sym(event.state), sym(event.close_cause))
-        }));
-        self.event_legs.extend(block.events.iter().map(|event| legs[event.leg as usize]));
+        self.redeliveries += block.redeliveries + dropped.len() as u64;
+        if dropped.is_empty() {
+            self.events.extend(block.events.iter().map(held));
+            self.event_legs.extend(block.events.iter().map(|event| legs[event.leg as usize]));
+        } else {
+            let kept = || (0..).zip(&block.events).filter(|(at, _)| dropped.binary_search(at).is_err());
+            self.events.extend(kept().map(|(_, event)| held(event)));
+            self.event_legs.extend(kept().map(|(_, event)| legs[event.leg as usize]));
+            self.place_lasts(block, &legs, &dropped, base);
+        }
         for event in &block.events {
             self.latest = Some(self.latest.map_or(event.time, |latest| latest.max(event.time)));
             if event.kind == EventKind::Close {
@@ -195,7 +239,35 @@ impl Assembler {
                 *closed = Some(closed.map_or(event.time, |at| at.max(event.time)));
             }
         }
-        self.block_legs = legs;
+        (self.block_legs, self.block_dropped) = (legs, dropped);
+    }
+
+    /// True when `event`, a leg's first in a block, repeats the last event kept of the leg
+    /// (then it is taken off the leg's count): a flood of one event across blocks costs its
+    /// count only. A block has no re-delivery of its own events, so only a leg's first event
+    /// in it can be one.
+    fn repeats_last(&mut self, leg: u32, event: &LegEvent) -> bool {
+        let seen = &mut self.seen[leg as usize];
+        // The time held beside the index spares a look at the event, nearly always.
+        if self.keep_redeliveries || seen.count == 0 || seen.last_time != event.time() as u32 {
+            return false;
+        }
+        let same = |e: &LegEvent| (e.kind(), e.time(), e.state, e.close_cause);
+        let repeats = same(&self.events[seen.last as usize]) == same(event);
+        seen.count -= u32::from(repeats);
+        repeats
+    }
+
+    /// Points each leg of the block at its last event kept, now that `dropped` (indices into
+    /// the block's events, in order) are not kept.
+    fn place_lasts(&mut self, block: &Batch, legs: &[u32], dropped: &[u32], base: u32) {
+        for (block_leg, &leg) in block.legs.iter().zip(legs) {
+            let last = block_leg.events.1;
+            // A leg whose only event was dropped still points at the one it repeated.
+            if dropped.binary_search(&last).is_err() {
+                self.seen[leg as usize].last = base + last - dropped.partition_point(|&at| at < last) as u32;
+            }
+        }
     }
 
     /// Keeps what a create says about `leg` when it [`create_wins`] over the one kept.
@@ -243,7 +315,15 @@ impl Assembler {
     fn new_leg(&mut self, uuid: Sym, bits: Bits) -> u32 {
         let none = (0, Seq::new(0, 0));
         self.legs.push(Leg { uuid, info: None, events: Span::default() });
-        self.seen.push(Seen { info_time: 0, parent: NO_LEG, first: none, count: 0, closed: None });
+        self.seen.push(Seen {
+            info_time: 0,
+            parent: NO_LEG,
+            first: none,
+            count: 0,
+            closed: None,
+            last: 0,
+            last_time: 0,
+        });
         self.bits.push(bits);
         self.legs.len() as u32 - 1
     }
@@ -251,7 +331,18 @@ impl Assembler {
     /// Links, orders and de-duplicates everything collected, and computes the figures.
     pub fn finish(self, sources: Vec<String>) -> Dataset {
         let Assembler {
-            mut strings, known, by_uuid, by_text, bits, mut legs, seen, events, event_legs, unnamed, ..
+            mut strings,
+            known,
+            by_uuid,
+            by_text,
+            bits,
+            mut legs,
+            seen,
+            events,
+            event_legs,
+            unnamed,
+            redeliveries,
+            ..
         } = self;
         // Keys are not needed from here on, and legs keyed by bits get their text only now:
         // their lookup tables are gone before it takes room.
@@ -261,7 +352,8 @@ impl Assembler {
         let plan = link::plan_calls(&legs, &seen, &strings);
         let counts: Vec<u32> = seen.iter().map(|s| s.count).collect();
         drop(seen);
-        let (events, spans, duplicates) = order::place_events(events, event_legs, &counts, &plan);
+        let (events, spans, marked) = order::place_events(events, event_legs, &counts, &plan);
+        let duplicates = marked + redeliveries;
         drop(counts);
         let legs = order_legs(legs, &plan, &spans);
         let calls = build_calls(&plan, &legs, &events, &known);
@@ -368,114 +460,4 @@ fn build_calls(plan: &link::Plan, legs: &[Leg], events: &[LegEvent], known: &Kno
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::event::{CreateFields, EventKind};
-    use crate::model::Flags;
-    use std::borrow::Cow;
-
-    fn create<'a>(uuid: &'a str, parent: Option<&'a str>, time: i64) -> CallEvent<'a> {
-        CallEvent {
-            dialog_uuid: Cow::Borrowed(uuid),
-            kind: EventKind::Create,
-            time,
-            state: Some(Cow::Borrowed("ringing")),
-            close_cause: None,
-            create: Some(CreateFields { parent: parent.map(Cow::Borrowed), ..CreateFields::default() }),
-        }
-    }
-
-    fn close(uuid: &str, time: i64) -> CallEvent<'_> {
-        CallEvent {
-            dialog_uuid: Cow::Borrowed(uuid),
-            kind: EventKind::Close,
-            time,
-            state: None,
-            close_cause: Some(Cow::Borrowed("HANGUP")),
-            create: None,
-        }
-    }
-
-    fn assemble(events: &[CallEvent<'_>]) -> Dataset {
-        let mut asm = Assembler::new();
-        for (i, event) in events.iter().enumerate() {
-            asm.push(event, Seq::new(0, i as u64 + 1));
-        }
-        asm.finish(vec!["test".into()])
-    }
-
-    fn call_ids(ds: &Dataset) -> Vec<(&str, u32, Flags)> {
-        ds.calls.iter().map(|c| (ds.str(c.id), c.figures.legs, c.figures.flags)).collect()
-    }
-
-    #[test]
-    fn links_chains_whatever_the_order() {
-        let events = [create("c", Some("b"), 30), create("a", None, 10), create("b", Some("a"), 20)];
-        let ds = assemble(&events);
-        assert_eq!(call_ids(&ds), [("a", 3, Flags::OPEN)]);
-        let legs: Vec<&str> = ds.legs_of(&ds.calls[0]).iter().map(|l| ds.str(l.uuid)).collect();
-        assert_eq!(legs, ["a", "b", "c"]);
-    }
-
-    #[test]
-    fn cycles_and_missing_parents_are_flagged_not_lost() {
-        let ds = assemble(&[create("x", Some("y"), 5), create("y", Some("x"), 6), create("k", Some("gone"), 1)]);
-        assert_eq!(
-            call_ids(&ds),
-            [("gone", 1, Flags::OPEN | Flags::MISSING_ROOT), ("x", 2, Flags::OPEN | Flags::LINK_CYCLE)]
-        );
-        let ds = assemble(&[create("self", Some("self"), 1), close("self", 2)]);
-        assert_eq!(call_ids(&ds), [("self", 1, Flags::empty())]);
-    }
-
-    #[test]
-    fn a_legs_earliest_create_gives_its_info_and_the_first_read_wins_a_tie() {
-        let typed = |time: i64, kind: &'static str| {
-            let mut event = create("a", None, time);
-            if let Some(fields) = event.create.as_mut() {
-                fields.dialog_type = Some(Cow::Borrowed(kind));
-            }
-            event
-        };
-        let events = [typed(5, "LATE"), typed(3, "EARLY"), typed(3, "TIE"), typed(4, "MIDDLE")];
-        let kept = |ds: &Dataset| ds.legs[0].info.and_then(|info| info.dialog_type).map(|t| ds.str(t).to_owned());
-        // One block per event, as `push` makes them, and all of them in one block.
-        assert_eq!(kept(&assemble(&events)).as_deref(), Some("EARLY"));
-        let mut asm = Assembler::new();
-        let mut block = Batch::new(asm.key_hasher());
-        for (line, event) in events.iter().enumerate() {
-            block.push(&event.view(), line as u64 + 1, asm.key_hasher());
-        }
-        asm.push_block(&block, 0, 0);
-        assert_eq!(kept(&asm.finish(vec!["test".into()])).as_deref(), Some("EARLY"));
-    }
-
-    #[test]
-    fn exact_redeliveries_are_marked_once() {
-        let events = [create("a", None, 1), close("a", 9), create("a", None, 1), close("a", 9), close("a", 9)];
-        let ds = assemble(&events);
-        assert_eq!(ds.duplicates, 3);
-        let kept: Vec<(EventKind, bool)> = ds.events.iter().map(|e| (e.kind(), e.duplicate())).collect();
-        assert_eq!(
-            kept,
-            [
-                (EventKind::Create, false),
-                (EventKind::Create, true),
-                (EventKind::Close, false),
-                (EventKind::Close, true),
-                (EventKind::Close, true)
-            ]
-        );
-        assert_eq!(ds.calls[0].figures.flags, Flags::empty());
-    }
-
-    #[test]
-    fn state_after_close_and_event_before_create_are_flagged() {
-        let late = CallEvent { kind: EventKind::State, state: Some(Cow::Borrowed("talking")), ..close("a", 12) };
-        let ds = assemble(&[create("a", None, 5), close("a", 10), late]);
-        assert_eq!(ds.calls[0].figures.flags, Flags::STATE_AFTER_CLOSE);
-        let early = CallEvent { kind: EventKind::State, state: Some(Cow::Borrowed("alerting")), ..close("b", 1) };
-        let ds = assemble(&[create("b", None, 5), early, close("b", 10)]);
-        assert_eq!(ds.calls[0].figures.flags, Flags::EVENT_BEFORE_CREATE);
-    }
-}
+mod tests;

@@ -92,6 +92,9 @@ pub struct Settled {
     pub calls: Option<Assembler>,
     /// Events dropped as late.
     pub late: u64,
+    /// Re-deliveries dropped as they arrived since the last pass (the finished calls count
+    /// only those they mark themselves).
+    pub redeliveries: u64,
     /// The earliest event of the calls still in flight, if any.
     pub in_flight_from: Option<i64>,
 }
@@ -118,9 +121,10 @@ impl Assembler {
             .map(|first| first.0)
             .min();
         let any_settled = fates.contains(&Fate::Settle);
+        let redeliveries = std::mem::take(&mut self.redeliveries);
         let kept = self.split(&fates);
         let settled = std::mem::replace(self, kept);
-        Settled { calls: any_settled.then_some(settled), late, in_flight_from }
+        Settled { calls: any_settled.then_some(settled), late, redeliveries, in_flight_from }
     }
 
     /// The fate of each leg: that of its call.
@@ -237,8 +241,14 @@ impl Assembler {
         self.legs.truncate(at);
         self.seen.truncate(at);
         self.bits.truncate(at);
+        // Each kept leg's last event, which a repeat is compared with, has a new index.
+        for (at, (&leg, event)) in kept.event_legs.iter().zip(&kept.events).enumerate() {
+            let seen = &mut kept.seen[leg as usize];
+            (seen.last, seen.last_time) = (at as u32, event.time() as u32);
+        }
         kept.index_legs();
         kept.latest = self.latest;
+        kept.keep_redeliveries = self.keep_redeliveries;
         kept
     }
 }

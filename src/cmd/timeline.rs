@@ -3,10 +3,12 @@
 //! order, a ladder diagram, and the sentences that explain its figures.
 //!
 //! With `--call`, the call is found by `locate` without parsing every line, unless an input
-//! cannot be read twice or `--strict` asks about every line; then everything is loaded. The
+//! cannot be read twice, `--strict` asks about every line, or the search stops paying; then
+//! everything is loaded. The
 //! figures come from `record` and the sentences from `explain`; nothing is computed here.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::io::Write;
 
 use chrono::Datelike;
@@ -43,6 +45,10 @@ pub fn run(
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let ReportSettings { input, output, selection } = settings;
+    // Its listings show every input event of a call, re-deliveries marked.
+    let mut input = input.clone();
+    input.load.keep_redeliveries = true;
+    let input = &input;
     let mut selection = selection.clone();
     let asked = selection.call.take();
     let loaded = match &asked {
@@ -257,7 +263,8 @@ impl<'a> Story<'a> {
         let events = happened.iter().map(|h| event_line(ds, call, h, start, zone)).collect();
         let uuids: Vec<&str> = legs.iter().map(|leg| leg.record.dialog_uuid).collect();
         let ids = explain::short_ids(&uuids);
-        let lanes = legs.iter().zip(ids).map(|(leg, id)| lane(ds, call, leg, id)).collect();
+        let index: HashMap<&str, usize> = uuids.iter().enumerate().map(|(i, uuid)| (*uuid, i)).collect();
+        let lanes = legs.iter().zip(ids).map(|(leg, id)| lane(&index, leg, id)).collect();
         let steps = happened.iter().filter(|h| !h.event.duplicate()).map(|h| step(ds, call, h)).collect();
         Story {
             detail: CallDetail::new(ds, call, zone),
@@ -337,9 +344,11 @@ fn event_line<'a>(ds: &'a Dataset, call: &Call, happened: &Happened<'_>, start: 
     }
 }
 
-fn lane(ds: &Dataset, call: &Call, leg: &LegLine<'_>, id: String) -> Lane {
-    let parent = leg.parent.and_then(|p| ds.legs_of(call).iter().position(|l| ds.str(l.uuid) == p));
-    // The ladder and the Mermaid diagram draw these as they are: make them safe to show here.
+/// The leg's lane; `index` gives each leg's lane by its uuid, so a call of many legs costs no
+/// search per leg. The ladder and the Mermaid diagram draw the names as they are: they are made
+/// safe to show here.
+fn lane(index: &HashMap<&str, usize>, leg: &LegLine<'_>, id: String) -> Lane {
+    let parent = leg.parent.and_then(|p| index.get(p).copied());
     Lane {
         id: visible(&id).into_owned(),
         side: visible(&leg.side).into_owned(),

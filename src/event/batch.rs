@@ -7,6 +7,10 @@
 //! of a block once and finds each leg with one probe. Lines are numbered from 1 within the
 //! block: `load` adds each block's offset when it merges blocks back in input order, so the
 //! result is the same as a sequential read.
+//!
+//! An exact re-delivery of an event already in the block (same leg, kind, time, state and
+//! cause) is only counted, not kept: the first delivery is the one that counts, and a flood
+//! of re-deliveries must not cost memory. Whoever lists every event asks to keep them.
 
 use hashbrown::HashTable;
 
@@ -69,6 +73,12 @@ pub struct BatchLeg {
     /// Its create that [`create_wins`] in the block: its time, and what it says, as an index
     /// into [`Batch::creates`].
     pub create: Option<(i64, u32)>,
+    /// Its first and its last event kept, as indices into [`Batch::events`].
+    pub events: (u32, u32),
+    /// The latest time of its events: an event after it repeats none of them.
+    latest: i64,
+    /// Its events are in [`Batch::event_index`]: it has too many to compare one by one.
+    indexed: bool,
 }
 
 /// Whether a leg's `dialog_create` at `candidate` replaces the one kept, made at `kept`: the
@@ -98,9 +108,24 @@ pub struct Batch {
     pub strings: BlockStrings,
     /// Its line accounting; bad lines numbered within the block.
     pub diagnostics: Diagnostics,
+    /// Exact re-deliveries of an event of the block, counted and not kept in `events`.
+    pub redeliveries: u64,
+    /// Keep re-deliveries in `events` too (for listings of every event); set by the owner.
+    pub keep_redeliveries: bool,
     /// `legs` by the hash of their keys.
     leg_index: HashTable<u32>,
+    /// For each event, the one of its leg kept before it, or [`NO_EVENT`].
+    previous: Vec<u32>,
+    /// The events of legs with many in the block, by the hash of what makes them the same.
+    event_index: HashTable<u32>,
 }
+
+/// Marks "no event" in event indices.
+const NO_EVENT: u32 = u32::MAX;
+
+/// A leg's events in a block are compared one by one with a new one up to this many (real
+/// legs have a few); past it they are indexed by hash, so a hostile block costs no more.
+const COMPARED: u32 = 32;
 
 impl Batch {
     /// An empty block whose strings and keys hash with `hasher`.
@@ -117,7 +142,10 @@ impl Batch {
         self.creates.clear();
         self.strings.clear();
         self.diagnostics = Diagnostics::default();
+        self.redeliveries = 0;
         self.leg_index.clear();
+        self.previous.clear();
+        self.event_index.clear();
     }
 
     /// Adds one call event read at line `line` of the block.
@@ -134,18 +162,71 @@ impl Batch {
         let key = LegKey::new(event.dialog_uuid, &mut self.strings, hasher);
         let at = (event.time, line);
         let leg = self.leg(key, at, hasher);
+        let (kind, time) = (event.kind, event.time);
+        let parsed = ParsedEvent { line, leg, time, kind, state, close_cause };
+        if !self.keep_redeliveries && self.is_redelivery(&parsed, hasher) {
+            // A create of a re-delivery never wins: an earlier line has its time.
+            self.creates.truncate(self.creates.len() - usize::from(create.is_some()));
+            self.redeliveries += 1;
+            return;
+        }
+        let at_event = self.events.len() as u32;
         let seen = &mut self.legs[leg as usize];
         if at < seen.first {
             seen.first = at;
         }
+        self.previous.push(if seen.count == 0 { NO_EVENT } else { seen.events.1 });
+        seen.events = (if seen.count == 0 { at_event } else { seen.events.0 }, at_event);
+        seen.latest = seen.latest.max(time);
         seen.count += 1;
         if let Some(create) = create {
             if create_wins(event.time, seen.create.map(|(kept, _)| kept)) {
                 seen.create = Some((event.time, create));
             }
         }
-        let (kind, time) = (event.kind, event.time);
-        self.events.push(ParsedEvent { line, leg, time, kind, state, close_cause });
+        let index = !self.keep_redeliveries && (seen.indexed || seen.count == COMPARED);
+        seen.indexed |= index;
+        self.events.push(parsed);
+        if index {
+            self.index_events(leg, hasher);
+        }
+    }
+
+    /// Puts the events of `leg` not yet in [`Batch::event_index`] there: all of them when it
+    /// reaches [`COMPARED`], then each new one.
+    fn index_events(&mut self, leg: u32, hasher: &KeyHasher) {
+        let leg = &self.legs[leg as usize];
+        let all = leg.count == COMPARED;
+        let events = &self.events;
+        let rehash = |&at: &u32| hasher.hash_one(same_event(&events[at as usize]));
+        let mut at = leg.events.1;
+        while at != NO_EVENT {
+            self.event_index.insert_unique(rehash(&at), at, rehash);
+            at = if all { self.previous[at as usize] } else { NO_EVENT };
+        }
+    }
+
+    /// True when the block already has this very event (in an earlier line). Only an event no
+    /// later than its leg's latest can be one; it is compared with the leg's events back to
+    /// front (lines mostly come in time order), or looked up when they are many.
+    fn is_redelivery(&self, event: &ParsedEvent, hasher: &KeyHasher) -> bool {
+        let leg = &self.legs[event.leg as usize];
+        if leg.count == 0 || event.time > leg.latest {
+            return false;
+        }
+        let events = &self.events;
+        if leg.indexed {
+            let hash = hasher.hash_one(same_event(event));
+            return self.event_index.find(hash, |&at| same_event(&events[at as usize]) == same_event(event)).is_some();
+        }
+        let mut at = leg.events.1;
+        while at != NO_EVENT {
+            if same_event(&events[at as usize]) == same_event(event) {
+                return true;
+            }
+            at = self.previous[at as usize];
+        }
+        false
     }
 
     /// The index of the leg with `key` in `legs`, added on first sight at `at`.
@@ -158,7 +239,15 @@ impl Batch {
         if let Some(&leg) = self.leg_index.find(hash, |&leg| legs[leg as usize].key == key) {
             return leg;
         }
-        self.legs.push(BatchLeg { key, first: at, count: 0, create: None });
+        self.legs.push(BatchLeg {
+            key,
+            first: at,
+            count: 0,
+            create: None,
+            events: (0, 0),
+            latest: at.0,
+            indexed: false,
+        });
         let leg = self.legs.len() as u32 - 1;
         let legs = &self.legs;
         let rehash = |&leg: &u32| match legs[leg as usize].key {
@@ -178,6 +267,11 @@ impl Batch {
             Err(error) => self.diagnostics.bad_line(source, line, error),
         }
     }
+}
+
+/// What makes two events of a block the same event: an exact re-delivery has it all.
+fn same_event(event: &ParsedEvent) -> (u32, i64, EventKind, Option<Local>, Option<Local>) {
+    (event.leg, event.time, event.kind, event.state, event.close_cause)
 }
 
 /// Parses every line of a block. `source` names the input in bad-line reports.
@@ -247,5 +341,27 @@ mod tests {
         assert_eq!(text(close.close_cause), Some("HANGUP"));
         let again = parse_batch(&Block::Lines(block.as_bytes().to_vec()), "x", 1000, &hasher);
         assert_eq!(again.legs[0].key, created.key, "keys hash the same in every block of a run");
+    }
+
+    #[test]
+    fn a_block_keeps_each_event_once_however_many_its_leg_has() {
+        let hasher = KeyHasher::new();
+        let line = |state: usize, second: usize| {
+            format!(
+                r#"{{"event_type":"user_dialog","event_name":"dialog_state_update","event_time":"2026-03-10 10:00:{:02}","dialog_uuid":"abc00000-0000-4000-8000-000000000001","state":"s{state}"}}"#,
+                second % 60
+            )
+        };
+        // A few events, then more than are compared one by one; in order, and cycling back.
+        for distinct in [3, COMPARED as usize + 1, 200] {
+            let lines: Vec<String> = (0..10 * distinct).map(|i| line(i % distinct, i % distinct / 7)).collect();
+            let block = Block::Lines(lines.join("\n").into_bytes());
+            let parsed = parse_batch(&block, "x", 1000, &hasher);
+            assert_eq!((parsed.events.len(), parsed.redeliveries), (distinct, 9 * distinct as u64));
+            let mut kept = Batch::new(&hasher);
+            kept.keep_redeliveries = true;
+            parse_batch_into(&block, "x", 1000, &hasher, &mut kept);
+            assert_eq!((kept.events.len(), kept.redeliveries), (10 * distinct, 0));
+        }
     }
 }

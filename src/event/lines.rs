@@ -39,6 +39,17 @@ pub fn parse_block_lines(block: &[u8], max_len: usize, mut each: impl FnMut(Resu
         let (positions, suspects) = (tokens.positions(), tokens.suspects());
         let (mut start, mut first, mut suspect, mut escape) = (0, 0, 0, 0);
         while start < block.len() {
+            // A run of empty lines is a run of `\n` tokens: each line is blank, and costs no more.
+            let empty = newlines_at(&block[start..]);
+            if empty > 0 {
+                debug_assert_eq!((positions[first] as usize, tokens.kinds()[first]), (start, b'\n'));
+                (0..empty).for_each(|_| each(Ok(LineView::Blank)));
+                (start, first) = (start + empty, first + empty);
+                while suspects.get(suspect).is_some_and(|&at| (at as usize) < start) {
+                    suspect += 1;
+                }
+                continue;
+            }
             // The line's `\n` token: the end stands for one after the last line.
             let last = first + memchr::memchr(b'\n', &tokens.kinds()[first..]).unwrap_or(0);
             let mut wire = Wire::default();
@@ -73,6 +84,12 @@ pub fn parse_block_lines(block: &[u8], max_len: usize, mut each: impl FnMut(Resu
             (start, first) = (end + 1, next);
         }
     });
+}
+
+/// How many `\n` bytes `bytes` starts with, eight at a time while they last.
+fn newlines_at(bytes: &[u8]) -> usize {
+    let words = bytes.chunks_exact(8).take_while(|word| *word == b"\n\n\n\n\n\n\n\n").count();
+    8 * words + bytes[8 * words..].iter().take_while(|&&b| b == b'\n').count()
 }
 
 /// The general path's result for one line, handed on borrowed.
@@ -144,6 +161,15 @@ mod tests {
             for block in [format!("{good}\n{odd}\n{good}\n"), format!("{odd}\n{good}"), format!("{good}\n{odd}")] {
                 assert_eq!(by_block(block.as_bytes(), 1000), by_line(block.as_bytes(), 1000), "{block:?}");
             }
+        }
+        // Runs of empty lines, at the start, between lines, at the end, beside other blanks.
+        for block in [
+            format!("\n\n\n{good}\n\n\n\n{good}\n\n"),
+            format!("{good}\n\n\r\n\n \n\n{good}"),
+            format!("{good}\n{}{good}\n{}", "\n".repeat(5000), "\n".repeat(70)),
+            "\n".repeat(10),
+        ] {
+            assert_eq!(by_block(block.as_bytes(), 1000), by_line(block.as_bytes(), 1000), "{block:?}");
         }
         let invalid_utf8 = [good.as_bytes(), b"\n{\"a\":\"\xff\"}\n", good.as_bytes()].concat();
         assert_eq!(by_block(&invalid_utf8, 1000), by_line(&invalid_utf8, 1000));

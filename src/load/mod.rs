@@ -35,6 +35,9 @@ pub struct LoadOptions {
     pub block_bytes: usize,
     /// Where to report bytes read and events found, if anywhere.
     pub progress: Option<Progress>,
+    /// Keep every exact re-delivery, marked, for listings of every input event; otherwise
+    /// those recognised early are only counted, so a flood of them costs no memory.
+    pub keep_redeliveries: bool,
 }
 
 impl Default for LoadOptions {
@@ -44,6 +47,7 @@ impl Default for LoadOptions {
             threads: 0,
             block_bytes: input::BLOCK_SIZE,
             progress: None,
+            keep_redeliveries: false,
         }
     }
 }
@@ -194,14 +198,15 @@ fn run(
     };
     let (done_tx, done_rx) = bounded::<(u64, usize, Batch)>(threads * 2);
     let (parsed_tx, parsed_rx) = bounded::<Batch>(threads * 4);
-    let mut merger = Merger::new(Assembler::new(), &names, parsed_tx, streaming);
+    let assembler = if options.keep_redeliveries { Assembler::keeping_redeliveries() } else { Assembler::new() };
+    let mut merger = Merger::new(assembler, &names, parsed_tx, streaming);
     let hasher = merger.assembler.key_hasher().clone();
     let inputs = Mutex::new(Inputs::new(openers, &names, options));
     let merged = thread::scope(|scope| {
         for _ in 0..threads {
             let (done, parsed) = (done_tx.clone(), parsed_rx.clone());
             let (inputs, names, hasher) = (&inputs, &names, &hasher);
-            scope.spawn(move || parse_jobs(scope, inputs, done, parsed, names, options.max_line_bytes, hasher));
+            scope.spawn(move || parse_jobs(scope, inputs, done, parsed, names, options, hasher));
         }
         drop((done_tx, parsed_rx));
         // A sink that fails (a closed pipe) stops the reading: the channel closes with the loop.
@@ -360,7 +365,7 @@ fn parse_jobs<'scope, 'a: 'scope>(
     done: Sender<(u64, usize, Batch)>,
     recycled: Receiver<Batch>,
     names: &[String],
-    max_line: usize,
+    options: &LoadOptions,
     hasher: &KeyHasher,
 ) {
     let mut spare = None;
@@ -368,7 +373,8 @@ fn parse_jobs<'scope, 'a: 'scope>(
         let job = inputs.lock().unwrap_or_else(PoisonError::into_inner).next_job(scope, spare.take());
         let Some(job) = job else { return };
         let mut parsed = recycled.try_recv().unwrap_or_else(|_| Batch::new(hasher));
-        batch::parse_batch_into(&job.block, &names[job.source], max_line, hasher, &mut parsed);
+        parsed.keep_redeliveries = options.keep_redeliveries;
+        batch::parse_batch_into(&job.block, &names[job.source], options.max_line_bytes, hasher, &mut parsed);
         if let Block::Lines(buf) = job.block {
             spare = Some(buf);
         }
@@ -433,7 +439,8 @@ impl<'s, 'n> Merger<'s, 'n> {
     fn merge(&mut self, source: usize, mut parsed: Batch) {
         let offset = self.lines_before[source];
         self.assembler.push_block(&parsed, source, offset);
-        self.pushed += parsed.events.len() as u64;
+        // Re-deliveries the parser thread already dropped count as pushed too.
+        self.pushed += parsed.events.len() as u64 + parsed.redeliveries;
         self.lines_before[source] += parsed.lines;
         self.diagnostics.absorb(std::mem::take(&mut parsed.diagnostics), offset);
         // A full queue just means enough wait already; this one is freed.
@@ -464,6 +471,7 @@ impl<'s, 'n> Merger<'s, 'n> {
     fn hand_on(&mut self, take: Take, now: i64, horizon: Option<i64>) -> anyhow::Result<()> {
         let settled = self.assembler.settle(take, &mut self.gone, now);
         self.diagnostics.counts.late += settled.late;
+        self.duplicates += settled.redeliveries;
         let Some(calls) = settled.calls else { return Ok(()) };
         let dataset = calls.finish(self.names.to_vec());
         self.duplicates += dataset.duplicates;
@@ -538,6 +546,44 @@ mod tests {
             for block_bytes in [1, 100, 4096] {
                 let options = LoadOptions { threads, block_bytes, ..LoadOptions::default() };
                 assert_eq!(outcome(&options), reference, "{threads} threads, {block_bytes}-byte blocks");
+            }
+        }
+    }
+
+    #[test]
+    fn redeliveries_count_the_same_whether_kept_or_dropped_on_the_way_in() {
+        let config =
+            callflow_generate::Config { duplicates: 0.05, reorder: 0.05, ..callflow_generate::Config::new(300, 3) };
+        let mut day = Vec::new();
+        callflow_generate::generate(&config, &mut day).unwrap();
+        let run = |options: &LoadOptions| {
+            let mut inputs: Vec<(String, std::io::Cursor<Vec<u8>>)> =
+                fixtures().into_iter().map(|(name, bytes)| (name, std::io::Cursor::new(bytes))).collect();
+            inputs.push(("day".to_string(), std::io::Cursor::new(day.clone())));
+            described(load_readers(inputs, options).unwrap())
+        };
+        let kept = run(&LoadOptions { keep_redeliveries: true, threads: 1, ..LoadOptions::default() });
+        assert!(kept.1.duplicates > 100 && kept.1.balanced(), "{:?}", kept.1);
+        for (threads, block_bytes) in [(1, 100), (3, 4096), (2, 1 << 20)] {
+            let options = LoadOptions { threads, block_bytes, ..LoadOptions::default() };
+            assert_eq!(run(&options), kept, "{threads} threads, {block_bytes}-byte blocks");
+        }
+    }
+
+    #[test]
+    fn a_flood_of_redelivered_events_holds_each_at_most_once_a_block() {
+        let talking = r#"{"event_type":"user_dialog","event_name":"dialog_state_update","event_time":"2026-03-10 10:00:00","dialog_uuid":"abc00000-0000-4000-8000-000000000001","state":"talking"}"#;
+        let one = format!("{talking}\n").repeat(50_000);
+        let two = format!("{talking}\n{}\n", talking.replace("talking", "answered")).repeat(25_000);
+        for (threads, block_bytes) in [(1, 4096), (2, 65_536)] {
+            let options = LoadOptions { threads, block_bytes, ..LoadOptions::default() };
+            let blocks = two.len().div_ceil(block_bytes);
+            for (flood, distinct, most) in [(&one, 1, 1), (&two, 2, 2 * blocks)] {
+                let loaded = load_readers([("flood".to_string(), flood.as_bytes())], &options).unwrap();
+                let held = loaded.dataset.events.len();
+                assert!(held <= most, "{held} events held, {threads} threads, {block_bytes}-byte blocks");
+                let counts = &loaded.diagnostics.counts;
+                assert_eq!((counts.lines, counts.events, counts.duplicates), (50_000, distinct, 50_000 - distinct));
             }
         }
     }

@@ -28,11 +28,17 @@ fn located(inputs: &[(&str, &str)], id: &str) -> Loaded {
     located_with_window(inputs, id, WINDOW_BYTES)
 }
 
-/// With a window of 0 bytes, every link learned late costs a lap of the ring.
+/// With a window of 0 bytes, every link learned late costs a lap of the ring. None of these
+/// small searches may give up.
 fn located_with_window(inputs: &[(&str, &str)], id: &str, window: usize) -> Loaded {
+    let (found, cost) = searched(inputs, id, Limits { window, free_work: FREE_WORK });
+    found.unwrap_or_else(|| panic!("the search for {id} gave up: {cost:?}"))
+}
+
+fn searched(inputs: &[(&str, &str)], id: &str, limits: Limits) -> (Option<Loaded>, Cost) {
     let names = inputs.iter().map(|(name, _)| name.to_string()).collect();
     let mut open = |index: usize| Ok(Cursor::new(inputs[index].1.as_bytes()));
-    search(names, &mut open, &CallId::parse(id).unwrap(), &LoadOptions::default(), window).unwrap()
+    search(names, &mut open, &CallId::parse(id).unwrap(), &LoadOptions::default(), limits).unwrap()
 }
 
 /// Everything a timeline shows of a call: its record, its legs, and every event with its
@@ -131,6 +137,49 @@ fn links_learned_late_are_followed_back_around_the_ring() {
     }
 }
 
+/// A chain of `legs` legs, each the parent of the next, written child first, each leg's
+/// lines followed by `padding` lines of another call: every leg is learned only after its
+/// lines have gone by.
+fn reversed_chain(legs: usize, padding: usize) -> String {
+    let uuid = |i: usize| format!("abc00000-0000-4000-8000-{i:012x}");
+    let mut text = String::new();
+    for i in (0..legs).rev() {
+        let time = format!("10:{:02}:{:02}", i / 60 % 60, i % 60);
+        text += &create(&uuid(i), &uuid(i.saturating_sub(1)), &time);
+        text += "\n";
+        text += &close(&uuid(i), &time);
+        text += "\n";
+        for _ in 0..padding {
+            text += &close("fff00000-0000-4000-8000-000000000000", &time);
+            text += "\n";
+        }
+    }
+    text
+}
+
+#[test]
+fn a_reversed_chain_gives_up_after_a_few_passes_instead_of_one_per_leg() {
+    let text = reversed_chain(300, 4);
+    let inputs = [("chain", text.as_str())];
+    let root = "abc00000-0000-4000-8000-000000000000";
+    // Windows too small to hold a leg, then one that holds all: a lap per leg, then a check of
+    // the window per leg.
+    for window in [0, 1000, WINDOW_BYTES] {
+        let (found, cost) = searched(&inputs, root, Limits { window, free_work: 0 });
+        assert!(found.is_none() && cost.gave_up, "window {window}: {cost:?}");
+        // It stops within a line, or a build of the searcher, of its budget.
+        let overshoot = 1000 + BUILD_WEIGHT * 37 * 301;
+        assert!(cost.work <= PASSES * cost.input + overshoot, "window {window}: {cost:?}");
+        assert!(cost.laps <= PASSES as u32 + 1, "window {window}: {cost:?}");
+    }
+    // With its usual allowance, a short chain in a small log is searched to the end.
+    let text = reversed_chain(40, 4);
+    let inputs = [("chain", text.as_str())];
+    let found = located(&inputs, root);
+    assert_eq!(found.dataset.legs.len(), 40);
+    assert_eq!(story(&found, root), story(&full(&inputs), root));
+}
+
 #[test]
 fn a_uuid_spelled_with_escapes_is_still_found() {
     let seed = FIXTURES[0].1;
@@ -149,10 +198,11 @@ fn a_uuid_spelled_with_escapes_is_still_found() {
 #[test]
 fn only_escapes_of_ascii_characters_can_hide_a_plain_uuid() {
     let id = CallId::parse("c2b19c63").unwrap();
-    let search = Search::new(&id, 0).unwrap();
+    let limits = Limits { window: 0, free_work: FREE_WORK };
+    let search = Search::new(&id, limits).unwrap();
     assert!(search.may_hide_a_uuid(br#"{"dialog_uuid":"\u0063"}"#));
     assert!(!search.may_hide_a_uuid(r#"{"self_name":"Pawe\u0142 \"x\""}"#.as_bytes()));
-    let mut odd = Search::new(&id, 0).unwrap();
+    let mut odd = Search::new(&id, limits).unwrap();
     odd.want("weird/uuid");
     assert!(odd.may_hide_a_uuid(br#"{"a":"\/"}"#));
 }

@@ -240,13 +240,14 @@ pub struct Dataset {
     pub known: Known,
     /// Display names of the inputs, indexed by [`Seq::source`].
     pub sources: Vec<String>,
-    /// All call events, grouped by leg, legs grouped by call.
+    /// All call events kept, grouped by leg, legs grouped by call.
     pub events: Vec<LegEvent>,
     /// All legs, grouped by call.
     pub legs: Vec<Leg>,
     /// All calls, sorted by (start, call_id).
     pub calls: Vec<Call>,
-    /// How many events were exact re-deliveries (marked, not counted in figures).
+    /// How many events were exact re-deliveries: marked in `events`, or dropped on the way in;
+    /// none counts in the figures.
     pub duplicates: u64,
 }
 

@@ -3,7 +3,9 @@
 //! Each leg's column carries a lifeline that shows its state between events (dotted while it
 //! rings, double while it talks, absent before its first event and after its close), and a
 //! mark with a short label on the rows of its own events. The leg that hung up is marked `╳`.
-//! Columns share the width so that 2 to 6 legs fit in 100 columns. Colour is a parameter,
+//! Columns share the width so that 2 to 6 legs fit in 100 columns. Only the first
+//! [`MAX_LANES`] legs are drawn, and one line counts the legs and events left out: a row per
+//! event and a column per leg would grow with their product. Colour is a parameter,
 //! decided by `config`; this module only draws what it is given and knows nothing of datasets.
 
 use std::io::{self, Write};
@@ -12,6 +14,9 @@ use super::human_duration;
 
 /// The whole width the ladder aims to fit.
 pub const WIDTH: usize = 100;
+
+/// The most legs drawn as columns; the tables beside the ladder list every leg and event.
+pub const MAX_LANES: usize = 12;
 
 /// Rows are events, not seconds; a quiet stretch this long or longer gets an extra row of
 /// lifelines for each threshold it passes, so long talks and rings look long.
@@ -123,8 +128,11 @@ pub fn offset_label(offset_s: i64) -> String {
     format!("+{}", human_duration(offset_s))
 }
 
-/// Draws the ladder, then a legend of its marks.
+/// Draws the ladder of the first [`MAX_LANES`] legs, then a legend of its marks.
 pub fn write(lanes: &[Lane], steps: &[Step], color: bool, out: &mut dyn Write) -> io::Result<()> {
+    let (all_lanes, all_steps) = (lanes, steps);
+    let lanes = &lanes[..lanes.len().min(MAX_LANES)];
+    let steps: Vec<&Step> = steps.iter().filter(|step| step.lane < lanes.len()).collect();
     let offsets: Vec<String> = steps.iter().map(|s| offset_label(s.offset_s)).collect();
     let gutter = offsets.iter().map(|o| o.chars().count()).max().unwrap_or(0).max(3) + 2;
     let grid = Grid { gutter, lane_width: ((WIDTH - gutter) / lanes.len().max(1)).clamp(12, 24), color };
@@ -157,8 +165,19 @@ pub fn write(lanes: &[Lane], steps: &[Step], color: bool, out: &mut dyn Write) -
             *state = step.mark.lifeline(&step.label);
         }
     }
+    if all_lanes.len() > lanes.len() {
+        let (legs, events) = (all_lanes.len() - lanes.len(), all_steps.len() - steps.len());
+        let note = format!("… {} left out of the ladder; the tables list them all", left_out(legs, events));
+        writeln!(out, "{}{note}", " ".repeat(grid.gutter))?;
+    }
     writeln!(out)?;
     writeln!(out, "{}", legend(color))
+}
+
+/// `3 more legs and their 9 events`.
+fn left_out(legs: usize, events: usize) -> String {
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!("{} and their {}", plural(legs, "more leg", "more legs"), plural(events, "event", "events"))
 }
 
 /// The ladder's geometry and colour choice.
@@ -279,6 +298,20 @@ mod tests {
         assert!(text.lines().all(|l| l.chars().count() <= WIDTH), "{text}");
         assert!(text.contains("+1h 00m 05s"), "{text}");
         assert!(text.contains("a.very.long.… a.very"), "{text}");
+    }
+
+    #[test]
+    fn only_the_first_legs_are_drawn_and_the_rest_are_counted() {
+        let lanes: Vec<Lane> = (0..1000).map(|i| lane(&format!("leg{i:04}"), "consultant", "pk")).collect();
+        let steps: Vec<Step> = (0..3000).map(|i| step(i / 3, i as i64 / 3, Mark::Ringing, "ringing")).collect();
+        let text = draw(&lanes, &steps, false);
+        assert!(text.contains("leg0011") && !text.contains("leg0012"), "{text}");
+        assert!(text.contains("… 988 more legs and their 2964 events left out of the ladder"), "{text}");
+        // Three header rows, a row per drawn event and its gaps, the note, the legend.
+        assert!(text.lines().count() < 3 + 36 * 2 + 3, "{text}");
+        assert!(text.lines().all(|line| line.chars().count() <= 6 + MAX_LANES * 24), "{text}");
+        let few = draw(&lanes[..12], &steps[..36], false);
+        assert!(!few.contains("left out"), "{few}");
     }
 
     #[test]

@@ -320,7 +320,9 @@ mod tests {
     use crate::load::{self, LoadOptions};
 
     fn texts(fixture: &str) -> Vec<String> {
-        let loaded = load::load_readers([("f".to_string(), Cursor::new(fixture))], &LoadOptions::default()).unwrap();
+        // As `timeline` loads: every re-delivery kept, to be counted here.
+        let options = LoadOptions { keep_redeliveries: true, ..LoadOptions::default() };
+        let loaded = load::load_readers([("f".to_string(), Cursor::new(fixture))], &options).unwrap();
         let ds = &loaded.dataset;
         explain(ds, &ds.calls[0], &Zone::Utc).into_iter().map(|e| e.text).collect()
     }

@@ -209,3 +209,45 @@ fn interrupted(args: &[&str]) -> Vec<u8> {
     assert_eq!(out.status.code(), Some(130));
     out.stdout
 }
+
+/// A call of `legs` legs, each the parent of the next, written last leg first: finding the
+/// root's children from a file once took a check of the recent lines per leg.
+fn reversed_chain(legs: usize) -> String {
+    let uuid = |i: usize| format!("abc00000-0000-4000-8000-{i:012x}");
+    let mut text = String::new();
+    for i in (0..legs).rev() {
+        let time = format!("2026-03-10 10:{:02}:{:02}", i / 60 % 60, i % 60);
+        text += &format!(
+            r#"{{"event_type":"user_dialog","event_name":"dialog_create","event_time":"{time}","dialog_uuid":"{}","dialog_type":"CONSULTANT","state":"ringing","initial_application_info":{{"data":{{"caller_dialog_uuid":"{}"}}}}}}"#,
+            uuid(i),
+            uuid(i.saturating_sub(1))
+        );
+        text += &format!(
+            "\n{{\"event_type\":\"user_dialog\",\"event_name\":\"dialog_close\",\"event_time\":\"{time}\",\"dialog_uuid\":\"{}\",\"close_cause\":\"HANGUP\"}}\n",
+            uuid(i)
+        );
+    }
+    text
+}
+
+#[test]
+fn a_call_of_many_legs_linked_backwards_reads_from_a_file_as_from_stdin_with_a_bounded_ladder() {
+    let dir = scratch("chain");
+    let path = dir.join("chain.ndjson");
+    let text = reversed_chain(2000);
+    std::fs::write(&path, &text).unwrap();
+    let root = "abc00000-0000-4000-8000-000000000000";
+    let from_file = callflow().args(["timeline", "--call", root]).arg(&path).output().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let from_stdin = callflow().args(["timeline", "--call", root]).write_stdin(text).output().unwrap();
+    assert_eq!(from_file.status.code(), Some(0), "{}", String::from_utf8_lossy(&from_file.stderr));
+    let shown = String::from_utf8(from_file.stdout).unwrap();
+    assert_eq!(shown, String::from_utf8(from_stdin.stdout).unwrap());
+    assert!(shown.contains("… 1988 more legs and their 3976 events left out of the ladder"), "{shown}");
+    // The tables still list every leg, with both its events.
+    let (legs, rest) = shown.split_once("\nLegs (").unwrap().1.split_once("\nEvents (").unwrap();
+    let events = rest.split_once("\nLadder").unwrap().0;
+    assert_eq!(legs.lines().filter(|line| line.contains(" consultant ")).count(), 2000);
+    assert_eq!(events.lines().filter(|line| line.contains(" abc0…")).count(), 4000);
+    assert!(shown.lines().all(|line| line.chars().count() <= 400));
+}

@@ -2,6 +2,7 @@
 //! records for CSV and JSON, cells for tables); this module only writes them. It never
 //! computes a figure and never decides which rows to show.
 
+pub mod atomic;
 pub mod chart;
 pub mod csv_layout;
 pub mod ladder;

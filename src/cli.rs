@@ -287,6 +287,23 @@ pub struct InputArgs {
     /// call to the end of the input, for files given out of order.
     #[arg(long, value_name = "DURATION", default_value = "60s")]
     pub settle: String,
+    /// Carry the calls still in flight at the end to the next run through this state file,
+    /// and read the ones the previous run left: over logs cut by time, each call is reported
+    /// once, by the run in which all its legs closed. Crash-safe and locked; see the README.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// With --state, a call still open this long (log time) after its start is reported as
+    /// open and no longer carried.
+    #[arg(long, value_name = "DURATION", default_value = "24h", requires = "state")]
+    pub max_open: String,
+    /// Also fail the run (exit 1, and no -o file) when any of these is found: bad lines,
+    /// incomplete, open or suspicious calls, late events (comma-separated).
+    #[arg(long, value_enum, value_name = "LIST", value_delimiter = ',')]
+    pub fail_on: Vec<FailOn>,
+    /// Write the report to FILE instead of stdout, whole or not at all: it appears (replacing
+    /// FILE) only when the run succeeds.
+    #[arg(short = 'o', long = "output", value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
     /// Parser threads (default: one per available core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
@@ -297,15 +314,16 @@ pub struct InputArgs {
 #[command(next_help_heading = "Filters")]
 pub struct FilterArgs {
     /// Only calls starting at or after TIME: `2026-03-29`, `2026-03-29 08:00` or RFC 3339,
-    /// read in --tz.
-    #[arg(long, value_name = "TIME")]
+    /// read in --tz; `today` or `yesterday` (their midnight); or a duration ago (`-2h`).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub since: Option<String>,
 
     /// Only calls starting before TIME (same forms as --since).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub until: Option<String>,
 
-    /// Only calls starting on this local day in --tz: shorthand for --since DAY --until DAY+1.
+    /// Only calls starting on this local day in --tz (`YYYY-MM-DD`, `today` or `yesterday`):
+    /// shorthand for --since DAY --until DAY+1.
     #[arg(long, value_name = "DATE", conflicts_with_all = ["since", "until"])]
     pub day: Option<String>,
 
@@ -388,6 +406,21 @@ pub enum FormatArg {
     Csv,
     /// One JSON object per line.
     Json,
+}
+
+/// What `--fail-on` can fail a run on.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    /// A line that is not a usable event.
+    Bad,
+    /// A call missing a leg's create or its root leg.
+    Incomplete,
+    /// A call with a leg never closed (reported open).
+    Open,
+    /// An event that came after its call was reported.
+    Late,
+    /// A call with a state after the close, an event before the create or a link cycle.
+    Suspicious,
 }
 
 /// `--direction` values.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::CommandFactory;
 
 use crate::cli::{
-    ByArg, CheckFormat, Cli, ColorArg, Command, CsvArgs, FilterArgs, FormatArg, GlobalArgs, InputArgs, ManArgs,
+    ByArg, CheckFormat, Cli, ColorArg, Command, CsvArgs, FailOn, FilterArgs, FormatArg, GlobalArgs, InputArgs, ManArgs,
     OutcomeArg, OutputArgs,
 };
 use crate::cmd::calls::CSV_COLUMNS;
@@ -223,6 +223,21 @@ pub struct InputSettings {
     pub color_stderr: bool,
     /// stdin is read from a terminal: say so before waiting, or the run looks hung.
     pub stdin_from_terminal: bool,
+    /// `--state`: where calls in flight are carried between runs.
+    pub state: Option<StateSettings>,
+    /// What else fails the run (`--fail-on`); `--strict` is `bad` here.
+    pub fail_on: Vec<FailOn>,
+    /// `-o`: the report goes to this file, whole, and only when the run succeeds.
+    pub output_file: Option<std::path::PathBuf>,
+}
+
+/// How `--state` carries calls between runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateSettings {
+    /// The state file.
+    pub path: std::path::PathBuf,
+    /// Seconds of log time a call may stay open before it is reported open and dropped.
+    pub max_open: i64,
 }
 
 impl InputSettings {
@@ -245,10 +260,31 @@ impl InputSettings {
             progress: (terminal.stderr && !terminal.quiet && large).then(|| Progress::new(total)),
             ..LoadOptions::default()
         };
+        let state = args
+            .state
+            .as_ref()
+            .map(|path| {
+                Ok::<_, UsageError>(StateSettings {
+                    path: path.clone(),
+                    max_open: seconds("--max-open", &args.max_open)?,
+                })
+            })
+            .transpose()?;
         let settling = match args.settle.trim() {
+            // Carrying calls needs the streamed path: it holds every call to the end then.
+            "off" if state.is_some() => Some(Settling {
+                grace: i64::MAX / 4,
+                every_events: usize::MAX,
+                min_events: usize::MAX,
+                ..Settling::default()
+            }),
             "off" => None,
             grace => Some(Settling { grace: seconds("--settle", grace)?, ..Settling::default() }),
         };
+        let mut fail_on = args.fail_on.clone();
+        if args.strict && !fail_on.contains(&FailOn::Bad) {
+            fail_on.push(FailOn::Bad);
+        }
         let stdin_from_terminal =
             terminal.stdin && !terminal.quiet && inputs.iter().any(|i| matches!(i, InputSpec::Stdin));
         Ok(InputSettings {
@@ -258,6 +294,9 @@ impl InputSettings {
             settling,
             color_stderr: terminal.color_stderr,
             stdin_from_terminal,
+            state,
+            fail_on,
+            output_file: args.output.clone(),
         })
     }
 }
@@ -273,6 +312,30 @@ pub fn seconds(flag: &str, text: &str) -> Result<i64, UsageError> {
         .ok()
         .and_then(|duration| i64::try_from(duration.as_secs()).ok())
         .ok_or_else(|| UsageError(format!("cannot read {flag} {text:?}: use a duration such as 90s, 5m or 2h")))
+}
+
+/// The local date `text` names in `zone`: `YYYY-MM-DD`, `today` or `yesterday` (as of `now`);
+/// `None` for anything else.
+fn named_day(text: &str, zone: &Zone, now: i64) -> Result<Option<chrono::NaiveDate>, UsageError> {
+    let today = zone.local(now).date();
+    Ok(match text.trim() {
+        "today" => Some(today),
+        "yesterday" => Some(today.pred_opt().ok_or_else(|| UsageError("yesterday is out of range".into()))?),
+        other => chrono::NaiveDate::parse_from_str(other, "%Y-%m-%d").ok(),
+    })
+}
+
+/// A `--since`/`--until` time: a date or time in `zone`, RFC 3339, `today` or `yesterday`
+/// (their midnight), or a duration back from `now` (`-2h`, `-30m`).
+fn user_time(text: &str, zone: &Zone, now: i64) -> Result<i64, UsageError> {
+    let trimmed = text.trim();
+    if let Some(ago) = trimmed.strip_prefix('-') {
+        return Ok(now - seconds("--since/--until", ago)?);
+    }
+    if let Some(day) = named_day(trimmed, zone, now)?.filter(|_| matches!(trimmed, "today" | "yesterday")) {
+        return zone.instant(day.and_time(chrono::NaiveTime::MIN));
+    }
+    zone.parse_user_time(trimmed)
 }
 
 /// How output is written.
@@ -367,17 +430,24 @@ impl ReportSettings {
 impl Selection {
     /// From the filter arguments; times are read in `zone`.
     pub fn from_args(args: &FilterArgs, zone: Zone) -> Result<Self, UsageError> {
+        Selection::from_args_at(args, zone, chrono::Utc::now().timestamp())
+    }
+
+    /// [`Selection::from_args`] with `now` as the time `today`, `yesterday` and `-2h` count
+    /// from.
+    pub fn from_args_at(args: &FilterArgs, zone: Zone, now: i64) -> Result<Self, UsageError> {
         let (since, until) = match &args.day {
             Some(day) => {
-                let date = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
-                    .map_err(|_| UsageError(format!("cannot read --day {day:?}: use YYYY-MM-DD")))?;
+                let date = named_day(day, &zone, now)?.ok_or_else(|| {
+                    UsageError(format!("cannot read --day {day:?}: use YYYY-MM-DD, today or yesterday"))
+                })?;
                 let next = date.succ_opt().ok_or_else(|| UsageError(format!("--day {day:?} is out of range")))?;
                 let midnight = chrono::NaiveTime::MIN;
                 (Some(zone.instant(date.and_time(midnight))?), Some(zone.instant(next.and_time(midnight))?))
             }
             None => (
-                args.since.as_deref().map(|t| zone.parse_user_time(t)).transpose()?,
-                args.until.as_deref().map(|t| zone.parse_user_time(t)).transpose()?,
+                args.since.as_deref().map(|t| user_time(t, &zone, now)).transpose()?,
+                args.until.as_deref().map(|t| user_time(t, &zone, now)).transpose()?,
             ),
         };
         if let (Some(since), Some(until)) = (since, until) {
@@ -429,6 +499,23 @@ mod tests {
         assert!(!tty.choose(&with(ColorArg::Auto)).color_stderr);
         assert!(!tty.choose(&with(ColorArg::Never)).color);
         assert!(Terminal::default().choose(&with(ColorArg::Always)).color);
+    }
+
+    #[test]
+    fn days_and_times_by_name_count_from_now_in_the_zone() {
+        let zone: Zone = "Europe/Warsaw".parse().unwrap();
+        // 2026-03-30 00:30 in Warsaw is still the 29th in UTC.
+        let now = zone.parse_user_time("2026-03-30 00:30").unwrap();
+        let day = |name: &str| FilterArgs { day: Some(name.into()), ..FilterArgs::default() };
+        let since =
+            |args: FilterArgs| Selection::from_args_at(&args, zone, now).unwrap().since.map(|t| zone.rfc3339(t));
+        assert_eq!(since(day("today")).as_deref(), Some("2026-03-30T00:00:00+02:00"));
+        assert_eq!(since(day("yesterday")).as_deref(), Some("2026-03-29T00:00:00+01:00"));
+        let ago = FilterArgs { since: Some("-2h".into()), until: Some("today".into()), ..FilterArgs::default() };
+        let sel = Selection::from_args_at(&ago, zone, now).unwrap();
+        assert_eq!(sel.since, Some(now - 7200));
+        assert_eq!(sel.until.map(|t| zone.rfc3339(t)).as_deref(), Some("2026-03-30T00:00:00+02:00"));
+        assert!(Selection::from_args_at(&day("tomorrow-ish"), zone, now).is_err());
     }
 
     #[test]

@@ -58,6 +58,9 @@ pub struct LineCounts {
     pub late: u64,
     /// Valid events of other kinds.
     pub other_events: u64,
+    /// Events of calls carried in from the previous run (`--state`): read again, not lines of
+    /// this run's inputs, so counted apart.
+    pub carried: u64,
     /// Of those, how many per `event_name`.
     #[serde(rename = "other_events_by_name")]
     pub other_by_name: BTreeMap<String, u64>,

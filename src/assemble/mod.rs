@@ -33,7 +33,7 @@ mod link;
 mod order;
 mod settle;
 
-pub use settle::{Gone, Settled, Take};
+pub use settle::{CarriedEvent, Gone, Settled, Take};
 
 /// Marks "no leg" in leg indices.
 const NO_LEG: u32 = u32::MAX;
@@ -133,6 +133,11 @@ impl Assembler {
             unnamed,
             latest: None,
         }
+    }
+
+    /// Starts the log time at `log_time`, where a previous run left it.
+    pub fn start_at(&mut self, log_time: i64) {
+        self.latest = Some(self.latest.map_or(log_time, |latest| latest.max(log_time)));
     }
 
     /// The log time: the latest `event_time` pushed so far.

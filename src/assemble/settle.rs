@@ -12,9 +12,13 @@
 use hashbrown::HashMap;
 
 use super::{link, Assembler, Seen, NO_LEG};
-use crate::event::uuid::Bits;
+use std::borrow::Cow;
+
+use crate::event::uuid::{self, Bits};
+use crate::event::CreateFields;
+use crate::event::EventKind;
 use crate::model::intern::{Strings, Sym};
-use crate::model::Leg;
+use crate::model::{Leg, Seq};
 
 /// What a settling pass does with one call, decided on its legs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +38,12 @@ pub enum Take {
     ClosedBy(i64),
     /// Every call: the end of a whole input, where open calls are reported as open.
     All,
+    /// The end of a run that carries calls to the next: calls whose legs are all closed,
+    /// whenever, and calls that started before this log time (open too long: reported open).
+    Final {
+        /// Calls starting before this are let go even with a leg open.
+        expire_before: i64,
+    },
 }
 
 /// The legs of calls already reported, with the log time each was let go, so that a later
@@ -65,6 +75,14 @@ impl Gone {
     /// Remembers a leg by its uuid's bits.
     pub fn insert_bits(&mut self, bits: Bits, at: i64) {
         self.by_bits.insert(bits, at);
+    }
+
+    /// Remembers a leg by its uuid's text, as bits when it is canonical.
+    pub fn insert_leg(&mut self, uuid: &str, at: i64) {
+        match uuid::parse(uuid) {
+            Some(bits) => self.insert_bits(bits, at),
+            None => self.insert_text(uuid, at),
+        }
     }
 
     /// Remembers a leg whose uuid is not canonical, by its text.
@@ -132,6 +150,7 @@ impl Assembler {
         let components = link::components(&self.seen);
         let mut fates = vec![Fate::Settle; self.seen.len()];
         let mut closed = vec![i64::MIN; self.seen.len()];
+        let mut starts = vec![i64::MAX; self.seen.len()];
         for (leg, &c) in components.iter().enumerate() {
             let seen = &self.seen[leg];
             let c = c as usize;
@@ -148,16 +167,27 @@ impl Assembler {
             }
             match (take, seen.closed) {
                 (Take::All, _) => {}
-                (Take::ClosedBy(_), None) => fates[c] = Fate::Keep,
-                (Take::ClosedBy(_), Some(at)) => closed[c] = closed[c].max(at),
+                (Take::ClosedBy(_) | Take::Final { .. }, None) => fates[c] = Fate::Keep,
+                (Take::ClosedBy(_) | Take::Final { .. }, Some(at)) => closed[c] = closed[c].max(at),
             }
+            starts[c] = starts[c].min(seen.first.0);
         }
-        if let Take::ClosedBy(horizon) = take {
-            for (fate, &at) in fates.iter_mut().zip(&closed) {
-                if *fate == Fate::Settle && at > horizon {
-                    *fate = Fate::Keep;
+        match take {
+            Take::ClosedBy(horizon) => {
+                for (fate, &at) in fates.iter_mut().zip(&closed) {
+                    if *fate == Fate::Settle && at > horizon {
+                        *fate = Fate::Keep;
+                    }
                 }
             }
+            Take::Final { expire_before } => {
+                for (fate, &start) in fates.iter_mut().zip(&starts) {
+                    if *fate == Fate::Keep && start < expire_before {
+                        *fate = Fate::Settle;
+                    }
+                }
+            }
+            Take::All => {}
         }
         components.iter().map(|&c| fates[c as usize]).collect()
     }
@@ -250,5 +280,63 @@ impl Assembler {
         kept.latest = self.latest;
         kept.keep_redeliveries = self.keep_redeliveries;
         kept
+    }
+}
+
+/// One event of a call in flight, as a state file carries it to the next run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CarriedEvent<'a> {
+    /// Where it was read: carried events keep their input order.
+    pub seq: Seq,
+    /// `event_time`, Unix seconds UTC.
+    pub time: i64,
+    /// Create, state update or close.
+    pub kind: EventKind,
+    /// Its leg's uuid.
+    pub dialog_uuid: Cow<'a, str>,
+    /// The state it carries.
+    pub state: Option<&'a str>,
+    /// The close cause it carries.
+    pub close_cause: Option<&'a str>,
+    /// On a create, what the leg's create says (the one that won), the parent by its uuid.
+    pub create: Option<CreateFields<&'a str, Cow<'a, str>>>,
+}
+
+impl Assembler {
+    /// Every event held (the calls in flight after a final pass), in input order.
+    pub fn carried(&self) -> Vec<CarriedEvent<'_>> {
+        let uuid = |leg: usize| -> Cow<'_, str> {
+            if self.legs[leg].uuid == self.unnamed {
+                Cow::Owned(String::from_utf8_lossy(&uuid::format(self.bits[leg])).into_owned())
+            } else {
+                Cow::Borrowed(self.strings.resolve(self.legs[leg].uuid))
+            }
+        };
+        let text = |sym: Option<Sym>| sym.map(|sym| self.strings.resolve(sym));
+        let mut events: Vec<CarriedEvent<'_>> = self
+            .events
+            .iter()
+            .zip(&self.event_legs)
+            .map(|(event, &leg)| {
+                let leg = leg as usize;
+                let create = (event.kind() == EventKind::Create).then(|| {
+                    let info = self.legs[leg].info.unwrap_or_default();
+                    let parent = self.seen[leg].parent;
+                    let parent = (parent != NO_LEG).then(|| uuid(parent as usize));
+                    info.map(|sym| self.strings.resolve(sym)).with_parent(parent)
+                });
+                CarriedEvent {
+                    seq: event.seq,
+                    time: event.time(),
+                    kind: event.kind(),
+                    dialog_uuid: uuid(leg),
+                    state: text(event.state),
+                    close_cause: text(event.close_cause),
+                    create,
+                }
+            })
+            .collect();
+        events.sort_by_key(|event| event.seq);
+        events
     }
 }

@@ -6,6 +6,7 @@ use std::ops::Range;
 use comfy_table::{Cell, Color};
 
 use crate::config::{OutputSettings, ReportSettings};
+use crate::diagnostics::CallTally;
 use crate::exit::ExitCode;
 use crate::load::Sink;
 use crate::metrics::Outcome;
@@ -43,7 +44,15 @@ pub const CSV_COLUMNS: [&str; 16] = [
 pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let ReportSettings { input, output, selection } = settings;
     if let (Some(settling), Format::Csv | Format::Json) = (input.settling, output.format) {
-        let mut streamed = Streamed { selection, output, out, ordered: Ordered::default(), present: None, kept: 0 };
+        let mut streamed = Streamed {
+            selection,
+            output,
+            out,
+            ordered: Ordered::default(),
+            present: None,
+            kept: 0,
+            tally: CallTally::default(),
+        };
         if *selection != Selection::default() {
             streamed.present = Some(Present::default());
         }
@@ -64,7 +73,7 @@ pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) 
                 if late_rows == 1 { "" } else { "s" }
             )?;
         }
-        return Ok(super::status(input, &diagnostics));
+        return Ok(super::status_of(input, &diagnostics, &streamed.tally));
     }
     let loaded = super::load_reported(input, err)?;
     let ds = &loaded.dataset;
@@ -72,7 +81,9 @@ pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) 
     super::explain_empty(selection, &Present::of(selection, ds), &output.zone, rows.calls.len(), err)?;
     render::write(output.format, &rows, out)?;
     super::note_long_table(rows.calls.len(), output, err)?;
-    Ok(super::status(input, &loaded.diagnostics))
+    let mut tally = CallTally::default();
+    rows.calls.iter().for_each(|call| tally.add(call));
+    Ok(super::status_of(input, &loaded.diagnostics, &tally))
 }
 
 /// Calls written as they settle: rendered at once, released in order.
@@ -85,12 +96,15 @@ struct Streamed<'a, 'o> {
     present: Option<Present>,
     /// Rows kept so far.
     kept: usize,
+    /// The calls kept, by problem, for `--fail-on`.
+    tally: CallTally,
 }
 
 impl Sink for Streamed<'_, '_> {
     fn settled(&mut self, ds: Dataset, watermark: Option<i64>) -> anyhow::Result<()> {
         let calls: Vec<&Call> = self.selection.apply(&ds).collect();
         self.kept += calls.len();
+        calls.iter().for_each(|call| self.tally.add(call));
         if let Some(present) = self.present.as_mut().filter(|_| self.kept == 0) {
             present.add(self.selection, &ds);
         }

@@ -93,7 +93,7 @@ pub fn run(
     // The report itself lists bad lines; nothing is repeated on stderr.
     let mut seen = Seen::default();
     let diagnostics = match input.settling {
-        Some(settling) => load::stream(&input.inputs, &input.load, settling, &mut seen)?,
+        Some(settling) => super::stream(input, settling, &mut seen)?,
         None => {
             let loaded = load::load(&input.inputs, &input.load)?;
             seen.settled(loaded.dataset, None)?;
@@ -102,7 +102,8 @@ pub fn run(
     };
     let report = Report::new(&diagnostics, seen);
     render::write(format, &report, out)?;
-    Ok(if report.quality.clean() { ExitCode::Ok } else { ExitCode::Failure })
+    let asked = super::status_of(input, &diagnostics, &report.quality.calls);
+    Ok(if report.quality.clean() { asked } else { ExitCode::Failure })
 }
 
 impl Render for Report<'_> {
@@ -117,6 +118,7 @@ impl Render for Report<'_> {
             "events",
             "duplicates",
             "late",
+            "carried",
             "other_events",
             "bad_lines",
             "blank_lines",
@@ -131,6 +133,7 @@ impl Render for Report<'_> {
             counts.events,
             counts.duplicates,
             counts.late,
+            counts.carried,
             counts.other_events,
             counts.bad_lines,
             counts.blank_lines,
@@ -158,6 +161,7 @@ fn write_text(report: &Report<'_>, out: &mut dyn Write) -> anyhow::Result<()> {
         ("events used", counts.events),
         ("duplicates dropped", counts.duplicates),
         ("late events", counts.late),
+        ("events carried in", counts.carried),
         ("other events", counts.other_events),
         ("bad lines", counts.bad_lines),
         ("blank lines", counts.blank_lines),

@@ -7,21 +7,49 @@ pub mod summary;
 pub mod timeline;
 
 use std::io::Write;
+use std::sync::{Mutex, PoisonError};
 
+use crate::cli::FailOn;
 use crate::config::OutputSettings;
 use crate::config::{InputSettings, Job};
-use crate::diagnostics::{Diagnostics, Read};
-use crate::exit::ExitCode;
+use crate::diagnostics::{CallTally, Diagnostics, Read};
+use crate::exit::{ExitCode, UsageError};
 use crate::input::InputSpec;
-use crate::load::{self, Loaded, Settling, Sink};
+use crate::load::state::State;
+use crate::load::{self, Carried, Carry, Loaded, Settling, Sink};
+use crate::render::atomic::AtomicFile;
 use crate::render::counted;
 use crate::render::Format;
 use crate::report::hint::{self, Present};
 use crate::report::select::Selection;
 use crate::report::timefmt::Zone;
 
-/// Runs a job, writing results to `out` and diagnostics to `err`.
+/// Runs a job, writing results to `out` (or, with `-o`, to its file) and diagnostics to `err`.
+/// A run that succeeds puts its `-o` report in place, then saves its `--state`; one that fails
+/// leaves both as they were.
 pub fn run(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    PENDING_STATE.lock().unwrap_or_else(PoisonError::into_inner).take();
+    let file = job.input().and_then(|input| input.output_file.clone());
+    let code = match &file {
+        Some(path) => {
+            let mut file = AtomicFile::create(path)?;
+            let code = dispatch(job, &mut file, err)?;
+            if code == ExitCode::Ok {
+                file.commit()?;
+            }
+            code
+        }
+        None => dispatch(job, out, err)?,
+    };
+    let pending = PENDING_STATE.lock().unwrap_or_else(PoisonError::into_inner).take();
+    if let (ExitCode::Ok, Some((state, carried))) = (code, pending) {
+        state.save(carried)?;
+    }
+    Ok(code)
+}
+
+/// Runs a job's command.
+fn dispatch(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     match job {
         Job::Calls(settings) => calls::run(&settings, out, err),
         Job::Summary { report, by } => summary::run(&report, by, out, err),
@@ -47,6 +75,12 @@ pub fn run(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
 /// Loads the inputs and reports bad lines on `err`. Inputs with lines but not one event are
 /// an error: a CSV or another system's log given by mistake, not a quiet night.
 pub fn load_reported(input: &InputSettings, err: &mut dyn Write) -> anyhow::Result<Loaded> {
+    if input.state.is_some() {
+        return Err(UsageError(
+            "--state carries calls between runs of calls with --format csv or json, and of check".into(),
+        )
+        .into());
+    }
     let loaded = load::load(&input.inputs, &input.load)?;
     report(input, &loaded.diagnostics, err)?;
     Ok(loaded)
@@ -61,16 +95,63 @@ fn report(input: &InputSettings, diagnostics: &Diagnostics, err: &mut dyn Write)
     Ok(())
 }
 
-/// Streams the inputs into `sink` as calls settle, then reports bad lines on `err`.
+/// Streams the inputs into `sink` as calls settle, then reports bad lines on `err`. With
+/// `--state`, the calls the previous run carried come first, and the calls still in flight at
+/// the end are kept for the next run: the state is saved by [`run`] once the run succeeded
+/// and its report is in place.
 pub fn stream_reported(
     input: &InputSettings,
     settling: Settling,
     sink: &mut dyn Sink,
     err: &mut dyn Write,
 ) -> anyhow::Result<Diagnostics> {
-    let diagnostics = load::stream(&input.inputs, &input.load, settling, sink)?;
+    let diagnostics = stream(input, settling, sink)?;
     report(input, &diagnostics, err)?;
     Ok(diagnostics)
+}
+
+/// [`stream_reported`] without the report on stderr.
+pub fn stream(input: &InputSettings, settling: Settling, sink: &mut dyn Sink) -> anyhow::Result<Diagnostics> {
+    let Some(plan) = &input.state else {
+        return load::stream(&input.inputs, &input.load, settling, sink);
+    };
+    let mut state = State::open(&plan.path)?;
+    state.consume(&input.inputs)?;
+    let carry = Carry {
+        max_open: plan.max_open,
+        gone: std::mem::take(&mut state.gone),
+        log_time: state.log_time,
+        events: std::mem::take(&mut state.events),
+        name: state.name(),
+    };
+    let (diagnostics, carried) = load::stream_carrying(&input.inputs, &input.load, settling, Some(carry), sink)?;
+    if let Some(carried) = carried {
+        *PENDING_STATE.lock().unwrap_or_else(PoisonError::into_inner) = Some((state, carried));
+    }
+    Ok(diagnostics)
+}
+
+/// A state to save once the run has succeeded: the run's report must be whole before the state
+/// moves past its calls, and a failed run must leave the state as it was. Set by
+/// [`stream_reported`], taken by [`run`].
+static PENDING_STATE: Mutex<Option<(State, Carried)>> = Mutex::new(None);
+
+/// The exit status of a run that completed: a failure when `--strict` or `--fail-on` meets
+/// what it names, in the lines read or in `calls`, the calls the report counted.
+pub fn status_of(input: &InputSettings, diagnostics: &Diagnostics, calls: &CallTally) -> ExitCode {
+    let counts = &diagnostics.counts;
+    let failed = input.fail_on.iter().any(|fail| match fail {
+        FailOn::Bad => counts.bad_lines > 0,
+        FailOn::Late => counts.late > 0,
+        FailOn::Incomplete => calls.incomplete_calls > 0,
+        FailOn::Open => calls.open_calls > 0,
+        FailOn::Suspicious => calls.suspicious_calls > 0,
+    });
+    if failed {
+        ExitCode::Failure
+    } else {
+        ExitCode::Ok
+    }
 }
 
 /// Inputs with lines, none of them a webhook event.
@@ -140,13 +221,4 @@ pub fn note_long_table(rows: usize, output: &OutputSettings, err: &mut dyn Write
         writeln!(err, "callflow: note: the table has {rows} rows; --format csv or a filter suits that many better")?;
     }
     Ok(())
-}
-
-/// The exit status of a run that completed: a failure only when `--strict` meets a bad line.
-pub fn status(input: &InputSettings, diagnostics: &Diagnostics) -> ExitCode {
-    if input.strict && diagnostics.counts.bad_lines > 0 {
-        ExitCode::Failure
-    } else {
-        ExitCode::Ok
-    }
 }

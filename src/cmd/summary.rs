@@ -69,7 +69,7 @@ pub fn run(
     if output.format != Format::Table && !(output.terminal.quiet && report.quality.clean()) {
         writeln!(err, "callflow: data quality: {}", report.quality)?;
     }
-    Ok(super::status(input, &loaded.diagnostics))
+    Ok(super::status_of(input, &loaded.diagnostics, &report.quality.calls))
 }
 
 /// The groups of one run and the quality of the input they came from.

@@ -15,7 +15,7 @@ use chrono::Datelike;
 use serde::Serialize;
 
 use crate::config::{InputSettings, OutputSettings, ReportSettings};
-use crate::diagnostics::Read;
+use crate::diagnostics::{CallTally, Read};
 use crate::event::EventKind;
 use crate::exit::{ExitCode, UsageError};
 use crate::load::Loaded;
@@ -62,7 +62,9 @@ pub fn run(
     };
     super::explain_empty(&selection, &Present::of(&selection, ds), &output.zone, calls.len(), err)?;
     write(ds, &calls, output, mermaid, out)?;
-    Ok(super::status(input, &loaded.diagnostics))
+    let mut tally = CallTally::default();
+    calls.iter().for_each(|call| tally.add(call));
+    Ok(super::status_of(input, &loaded.diagnostics, &tally))
 }
 
 /// Loads what the asked call needs: only its lines when the inputs allow, else everything.

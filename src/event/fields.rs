@@ -101,6 +101,19 @@ macro_rules! create_fields {
             }
         }
 
+        impl<S: AsRef<str>, P: AsRef<str>> CreateFields<S, P> {
+            /// The fields as members of a webhook body, each in its object: what a line that
+            /// says this must hold, for a state file that carries legs between runs.
+            pub fn write_body(&self, body: &mut serde_json::Map<String, serde_json::Value>) {
+                if let Some(parent) = &self.parent {
+                    member(body, Object::AppData, "caller_dialog_uuid", parent.as_ref());
+                }
+                $(if let Some(value) = &self.$name {
+                    member(body, Object::$object, $key, value.as_ref());
+                })*
+            }
+        }
+
         /// The field that `key` of `object` holds, if any.
         #[inline]
         pub(super) fn field_at(object: Object, key: &str) -> Option<Field> {
@@ -111,6 +124,29 @@ macro_rules! create_fields {
             }
         }
     };
+}
+
+/// Sets `key` of `object` in a webhook body to `value`, making the object as needed.
+fn member(body: &mut serde_json::Map<String, serde_json::Value>, object: Object, key: &str, value: &str) {
+    let path: &[&str] = match object {
+        Object::Top => &[],
+        Object::AppInfo => &["initial_application_info"],
+        Object::AppData => &["initial_application_info", "data"],
+        Object::TenantUser => &["tenant_user"],
+        Object::Project => &["project"],
+    };
+    let mut at = body;
+    for name in path {
+        let slot = at.entry(*name).or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+        if !slot.is_object() {
+            *slot = serde_json::Value::Object(serde_json::Map::new());
+        }
+        match slot.as_object_mut() {
+            Some(inner) => at = inner,
+            None => return,
+        }
+    }
+    at.insert(key.to_owned(), serde_json::Value::String(value.to_owned()));
 }
 
 create_fields! {

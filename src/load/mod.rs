@@ -10,7 +10,7 @@
 //! for a whole one. Bad lines are counted and located, never fatal.
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{Cursor, Read};
 use std::sync::{Mutex, PoisonError};
 use std::thread;
 
@@ -73,6 +73,34 @@ impl Default for Settling {
     }
 }
 
+/// What a run carries in from the previous one (`--state`), and how it carries calls on.
+#[derive(Debug, Default)]
+pub struct Carry {
+    /// Seconds of log time after its start that a call still open is reported as open and
+    /// dropped, instead of being carried again.
+    pub max_open: i64,
+    /// The legs of calls the previous runs reported.
+    pub gone: Gone,
+    /// The log time the previous run reached.
+    pub log_time: Option<i64>,
+    /// The events of the calls the previous run left in flight, one webhook line each; read
+    /// before the inputs, under `name`.
+    pub events: Vec<u8>,
+    /// Their name in reports.
+    pub name: String,
+}
+
+/// What a run carries on to the next.
+#[derive(Debug, Default)]
+pub struct Carried {
+    /// Every event of the calls still in flight, one webhook line each, in input order.
+    pub events: Vec<String>,
+    /// The legs of calls reported so far.
+    pub gone: Gone,
+    /// The log time reached.
+    pub log_time: Option<i64>,
+}
+
 /// Where settled calls go, as they settle.
 pub trait Sink {
     /// Takes calls that are final. Every call that will come later starts at or after
@@ -100,7 +128,7 @@ type Opener<'a> = Box<dyn FnOnce() -> anyhow::Result<Opened<'a>> + Send + 'a>;
 
 /// Reads every input in turn and rebuilds the calls.
 pub fn load(inputs: &[InputSpec], options: &LoadOptions) -> anyhow::Result<Loaded> {
-    let loaded = run(openers(inputs, options), options, None).map(whole);
+    let loaded = run(openers(inputs, options), options, None, None).map(whole);
     if let Some(progress) = &options.progress {
         progress.finish();
     }
@@ -135,7 +163,7 @@ fn reader_openers<'a, R: Read + Send + 'a>(inputs: impl IntoIterator<Item = (Str
 }
 
 /// A whole load's calls, all in one dataset.
-fn whole((dataset, diagnostics): (Option<Dataset>, Diagnostics)) -> Loaded {
+fn whole((dataset, diagnostics, _): (Option<Dataset>, Diagnostics, Option<Carried>)) -> Loaded {
     let dataset = dataset.unwrap_or_else(|| Assembler::new().finish(Vec::new()));
     Loaded { dataset, diagnostics }
 }
@@ -148,12 +176,32 @@ pub fn stream(
     settling: Settling,
     sink: &mut dyn Sink,
 ) -> anyhow::Result<Diagnostics> {
-    let openers = openers(inputs, options);
-    let diagnostics = run(openers, options, Some((settling, sink))).map(|(_, diagnostics)| diagnostics);
+    stream_carrying(inputs, options, settling, None, sink).map(|(diagnostics, _)| diagnostics)
+}
+
+/// [`stream`], first reading the calls `carry` brings from the previous run, and keeping the
+/// calls still in flight at the end (all their legs are not closed) instead of handing them
+/// on: they come back to be carried to the next run.
+pub fn stream_carrying(
+    inputs: &[InputSpec],
+    options: &LoadOptions,
+    settling: Settling,
+    carry: Option<Carry>,
+    sink: &mut dyn Sink,
+) -> anyhow::Result<(Diagnostics, Option<Carried>)> {
+    let mut openers = openers(inputs, options);
+    let carry = carry.map(|mut carry| {
+        let events = std::mem::take(&mut carry.events);
+        let open: Opener<'_> = Box::new(move || Ok(Opened { bytes: Box::new(Cursor::new(events)), compressed: false }));
+        openers.insert(0, (carry.name.clone(), open));
+        carry
+    });
+    let outcome =
+        run(openers, options, Some((settling, sink)), carry).map(|(_, diagnostics, carried)| (diagnostics, carried));
     if let Some(progress) = &options.progress {
         progress.finish();
     }
-    diagnostics
+    outcome
 }
 
 /// [`stream`] over in-memory or other readers (already decompressed), named for diagnostics.
@@ -163,7 +211,7 @@ pub fn stream_readers<R: Read + Send>(
     settling: Settling,
     sink: &mut dyn Sink,
 ) -> anyhow::Result<Diagnostics> {
-    run(reader_openers(inputs), options, Some((settling, sink))).map(|(_, diagnostics)| diagnostics)
+    run(reader_openers(inputs), options, Some((settling, sink)), None).map(|(_, diagnostics, _)| diagnostics)
 }
 
 /// Rebuilds calls from in-memory or other readers (already decompressed), named for diagnostics.
@@ -171,7 +219,7 @@ pub fn load_readers<R: Read + Send>(
     inputs: impl IntoIterator<Item = (String, R)>,
     options: &LoadOptions,
 ) -> anyhow::Result<Loaded> {
-    run(reader_openers(inputs), options, None).map(whole)
+    run(reader_openers(inputs), options, None, None).map(whole)
 }
 
 /// A block on its way to a parser thread.
@@ -190,7 +238,8 @@ fn run(
     inputs: Vec<(String, Opener<'_>)>,
     options: &LoadOptions,
     streaming: Streaming<'_>,
-) -> anyhow::Result<(Option<Dataset>, Diagnostics)> {
+    carry: Option<Carry>,
+) -> anyhow::Result<(Option<Dataset>, Diagnostics, Option<Carried>)> {
     let (names, openers): (Vec<String>, Vec<Opener<'_>>) = inputs.into_iter().unzip();
     let threads = match options.threads {
         0 => thread::available_parallelism().map_or(1, |n| n.get()),
@@ -200,6 +249,9 @@ fn run(
     let (parsed_tx, parsed_rx) = bounded::<Batch>(threads * 4);
     let assembler = if options.keep_redeliveries { Assembler::keeping_redeliveries() } else { Assembler::new() };
     let mut merger = Merger::new(assembler, &names, parsed_tx, streaming);
+    if let Some(carry) = carry {
+        merger.carry_in(carry);
+    }
     let hasher = merger.assembler.key_hasher().clone();
     let inputs = Mutex::new(Inputs::new(openers, &names, options));
     let merged = thread::scope(|scope| {
@@ -406,6 +458,9 @@ struct Merger<'s, 'n> {
     gone: Gone,
     /// `pushed` and the log time at the last settling pass.
     settled_at: (u64, i64),
+    /// With `--state`: how long a call may stay open before it is let go, and the input
+    /// number of the carried events (input 0), which count apart from the inputs' lines.
+    carrying: Option<i64>,
 }
 
 impl<'s, 'n> Merger<'s, 'n> {
@@ -423,6 +478,7 @@ impl<'s, 'n> Merger<'s, 'n> {
             streaming,
             gone: Gone::default(),
             settled_at: (0, i64::MIN),
+            carrying: None,
         }
     }
 
@@ -436,13 +492,28 @@ impl<'s, 'n> Merger<'s, 'n> {
         Ok(())
     }
 
+    /// Takes what the previous run left: its legs let go, its log time; its events come as
+    /// input 0.
+    fn carry_in(&mut self, carry: Carry) {
+        self.carrying = Some(carry.max_open);
+        self.gone = carry.gone;
+        if let Some(log_time) = carry.log_time {
+            self.assembler.start_at(log_time);
+        }
+    }
+
     fn merge(&mut self, source: usize, mut parsed: Batch) {
         let offset = self.lines_before[source];
         self.assembler.push_block(&parsed, source, offset);
-        // Re-deliveries the parser thread already dropped count as pushed too.
-        self.pushed += parsed.events.len() as u64 + parsed.redeliveries;
         self.lines_before[source] += parsed.lines;
-        self.diagnostics.absorb(std::mem::take(&mut parsed.diagnostics), offset);
+        if self.carrying.is_some() && source == 0 {
+            // Carried events were counted by the run that read them.
+            self.diagnostics.counts.carried += parsed.events.len() as u64;
+        } else {
+            // Re-deliveries the parser thread already dropped count as pushed too.
+            self.pushed += parsed.events.len() as u64 + parsed.redeliveries;
+            self.diagnostics.absorb(std::mem::take(&mut parsed.diagnostics), offset);
+        }
         // A full queue just means enough wait already; this one is freed.
         let _ = self.recycled.try_send(parsed);
     }
@@ -487,10 +558,19 @@ impl<'s, 'n> Merger<'s, 'n> {
 
     /// The calls left, and the account of every line: with a sink, every call went to it and
     /// none comes back.
-    fn finish(mut self) -> anyhow::Result<(Option<Dataset>, Diagnostics)> {
+    fn finish(mut self) -> anyhow::Result<(Option<Dataset>, Diagnostics, Option<Carried>)> {
+        let mut carried = None;
         let dataset = if self.streaming.is_some() {
             let now = self.assembler.latest().unwrap_or(0);
-            self.hand_on(Take::All, now, None)?;
+            match self.carrying {
+                Some(max_open) => {
+                    self.hand_on(Take::Final { expire_before: now.saturating_sub(max_open) }, now, None)?;
+                    let events = self.assembler.carried().iter().map(state::line).collect();
+                    let gone = std::mem::take(&mut self.gone);
+                    carried = Some(Carried { events, gone, log_time: self.assembler.latest() });
+                }
+                None => self.hand_on(Take::All, now, None)?,
+            }
             None
         } else {
             let assembler = std::mem::take(&mut self.assembler);
@@ -501,9 +581,11 @@ impl<'s, 'n> Merger<'s, 'n> {
         let mut diagnostics = self.diagnostics;
         diagnostics.counts.duplicates = self.duplicates;
         diagnostics.counts.events = self.pushed - self.duplicates - diagnostics.counts.late;
-        Ok((dataset, diagnostics))
+        Ok((dataset, diagnostics, carried))
     }
 }
+
+pub mod state;
 
 #[cfg(test)]
 mod settle_tests;

@@ -80,7 +80,7 @@ fn usage_errors_exit_2() {
     let seed = fixture("seed_outbound.ndjson");
     for args in [
         vec!["calls", "--tz", "Mars/Olympus"],
-        vec!["calls", "--since", "yesterday"],
+        vec!["calls", "--since", "last tuesday"],
         vec!["calls", "--format", "xml"],
         vec!["calls", "--day", "2026-03-29", "--since", "2026-03-28"],
         vec!["frobnicate"],

@@ -12,6 +12,7 @@ mod output;
 mod props;
 mod readme;
 mod spreadsheet;
+mod state;
 mod stream;
 mod summary;
 mod timeline;

@@ -42,7 +42,7 @@ pub fn visible(text: &str) -> Cow<'_, str> {
 /// they would break a table's rows and columns), DEL, C1 controls, and the invisible marks
 /// that reorder or break lines (bidi embeddings, overrides and isolates, LRM/RLM/ALM, the
 /// Unicode line and paragraph separators).
-fn is_hostile(c: char) -> bool {
+pub fn is_hostile(c: char) -> bool {
     matches!(c,
         '\0'..='\x1f' | '\x7f'..='\u{9f}'
         | '\u{61c}' | '\u{200e}' | '\u{200f}'

@@ -28,6 +28,8 @@
 //!
 //! The binary (`main.rs`) only parses arguments, sets up stdout and maps errors to exit codes.
 
+#![warn(missing_docs)]
+
 pub mod assemble;
 pub mod cli;
 pub mod cmd;

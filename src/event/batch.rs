@@ -27,8 +27,13 @@ pub type KeyHasher = ahash::RandomState;
 /// Which leg an event belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LegKey {
-    /// A canonical uuid, as bits, with their hash by the run's [`KeyHasher`].
-    Uuid { bits: Bits, hash: u64 },
+    /// A canonical uuid.
+    Uuid {
+        /// The uuid's 128 bits.
+        bits: Bits,
+        /// Their hash by the run's [`KeyHasher`].
+        hash: u64,
+    },
     /// Any other text, as a string of the block.
     Text(Local),
 }

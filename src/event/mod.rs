@@ -137,9 +137,17 @@ impl<S: AsRef<str>> Event<S> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineError {
     /// Longer than the configured limit; the line was skipped unread.
-    TooLong { len: usize, limit: usize },
-    /// Not valid UTF-8 (the offset of the first bad byte).
-    InvalidUtf8 { offset: usize },
+    TooLong {
+        /// The line's length in bytes.
+        len: usize,
+        /// The limit it broke (`--max-line-bytes`).
+        limit: usize,
+    },
+    /// Not valid UTF-8.
+    InvalidUtf8 {
+        /// Where the first bad byte is, from the start of the line.
+        offset: usize,
+    },
     /// Not a JSON object (an array, a number, a string…).
     NotAnObject,
     /// Not valid JSON, with the parser's message.

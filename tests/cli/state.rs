@@ -244,12 +244,15 @@ fn a_second_run_on_a_locked_state_fails_at_once() {
         .open(dir.path().join("state.lock"))
         .unwrap();
     lock.try_lock().unwrap();
-    let out = callflow()
-        .args(["calls", "--format", "csv", "--state"])
-        .arg(&state)
-        .arg(fixture("seed_outbound.ndjson"))
-        .output()
-        .unwrap();
+    let run = || {
+        callflow()
+            .args(["calls", "--format", "csv", "--state"])
+            .arg(&state)
+            .arg(fixture("seed_outbound.ndjson"))
+            .output()
+            .unwrap()
+    };
+    let out = run();
     assert_eq!(out.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("another callflow run"),
@@ -258,13 +261,7 @@ fn a_second_run_on_a_locked_state_fails_at_once() {
     );
     assert!(!state.exists());
     drop(lock);
-    let out = callflow()
-        .args(["calls", "--format", "csv", "--state"])
-        .arg(&state)
-        .arg(fixture("seed_outbound.ndjson"))
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    assert!(run().status.success());
 }
 
 #[test]

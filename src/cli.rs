@@ -304,6 +304,10 @@ pub struct InputArgs {
     /// FILE) only when the run succeeds.
     #[arg(short = 'o', long = "output", value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
+    /// Replace every phone number in the output by a keyed token (HMAC-SHA256 under the
+    /// secret key in FILE, at least 16 bytes): the same number gives the same token.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub redact_key_file: Option<PathBuf>,
     /// Parser threads (default: one per available core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,

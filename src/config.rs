@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::CommandFactory;
 
+use crate::assemble::redact::Redactor;
 use crate::cli::{
     ByArg, CheckFormat, Cli, ColorArg, Command, CsvArgs, FailOn, FilterArgs, FormatArg, GlobalArgs, InputArgs, ManArgs,
     OutcomeArg, OutputArgs,
@@ -258,6 +259,11 @@ impl InputSettings {
             max_line_bytes: args.max_line_bytes,
             threads: args.threads.map_or(0, usize::from),
             progress: (terminal.stderr && !terminal.quiet && large).then(|| Progress::new(total)),
+            redact: args
+                .redact_key_file
+                .as_deref()
+                .map(|path| Redactor::from_file(path).map_err(|e| UsageError(format!("--redact-key-file: {e}"))))
+                .transpose()?,
             ..LoadOptions::default()
         };
         let state = args

@@ -13,6 +13,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::assemble::redact::Redactor;
 use crate::event::LineError;
 use crate::model::{Call, Flags};
 use crate::render::counted;
@@ -37,10 +38,21 @@ pub struct BadLine {
 
 impl BadLine {
     /// Writes `callflow: FILE:LINE: reason` for a reader at a terminal. The file name and the
-    /// snippet in the reason come from outside, so they are made visible, never written raw.
-    pub fn write(&self, err: &mut dyn Write) -> io::Result<()> {
-        let text = format!("{}:{}: {}", self.source, self.line, self.error);
+    /// snippet in the reason come from outside, so they are made visible, never written raw;
+    /// with `mask`, numbers quoted from the line are blanked (see [`Redactor::mask`]).
+    pub fn write(&self, err: &mut dyn Write, mask: bool) -> io::Result<()> {
+        let text = format!("{}:{}: {}", self.source, self.line, self.reason(mask));
         writeln!(err, "callflow: {}", visible(&text))
+    }
+
+    /// Why the line is bad, in words; with `mask`, numbers quoted from the line are blanked.
+    pub fn reason(&self, mask: bool) -> String {
+        let reason = self.error.to_string();
+        if mask {
+            Redactor::mask(&reason).into_owned()
+        } else {
+            reason
+        }
     }
 }
 
@@ -280,10 +292,11 @@ impl Diagnostics {
     }
 
     /// Prints the first bad lines and a count of the rest, as `callflow: FILE:LINE: reason`,
-    /// then a warning with how many there were among the lines `read`.
-    pub fn report_bad_lines(&self, err: &mut dyn Write, color: bool, read: Read) -> io::Result<()> {
+    /// then a warning with how many there were among the lines `read`; with `mask`, numbers
+    /// quoted from bad lines are blanked.
+    pub fn report_bad_lines(&self, err: &mut dyn Write, color: bool, read: Read, mask: bool) -> io::Result<()> {
         for bad in self.bad.iter().take(SHOWN_BAD_LINES) {
-            bad.write(err)?;
+            bad.write(err, mask)?;
         }
         let rest = self.counts.bad_lines.saturating_sub(SHOWN_BAD_LINES as u64);
         if rest > 0 {
@@ -316,7 +329,7 @@ mod tests {
             diag.bad_line("day.ndjson", line, LineError::NotAnObject);
         }
         let mut out = Vec::new();
-        diag.report_bad_lines(&mut out, false, Read::Every).unwrap();
+        diag.report_bad_lines(&mut out, false, Read::Every, false).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("callflow: day.ndjson:1: not a JSON object\n"));
         assert!(text.contains("callflow: day.ndjson:10: not a JSON object\n"));
@@ -331,7 +344,7 @@ mod tests {
         diag.counts.lines = 1;
         diag.bad_line("x", 1, LineError::NotAnObject);
         let mut out = Vec::new();
-        diag.report_bad_lines(&mut out, false, Read::Every).unwrap();
+        diag.report_bad_lines(&mut out, false, Read::Every, false).unwrap();
         assert!(String::from_utf8(out).unwrap().ends_with("warning: 1 of 1 line skipped as bad\n"));
     }
 

@@ -28,9 +28,11 @@ use crate::event::{CallEvent, EventKind};
 use crate::metrics;
 use crate::model::intern::{Local, Strings, Sym};
 use crate::model::{Call, Dataset, Known, Leg, LegEvent, Seq, Span};
+use redact::{Redacting, Redactor};
 
 mod link;
 mod order;
+pub mod redact;
 mod settle;
 
 pub use settle::{CarriedEvent, Gone, Settled, Take};
@@ -70,6 +72,8 @@ pub struct Assembler {
     unnamed: Sym,
     /// The log time: the latest `event_time` pushed.
     latest: Option<i64>,
+    /// Numbers become tokens as legs are described (`--redact-key-file`).
+    redact: Option<Redacting>,
 }
 
 /// What is known of a leg while events stream in.
@@ -132,6 +136,7 @@ impl Assembler {
             keep_redeliveries: false,
             unnamed,
             latest: None,
+            redact: None,
         }
     }
 
@@ -169,6 +174,11 @@ impl Assembler {
     /// An assembler that keeps every re-delivery, marked, for listings of every input event.
     pub fn keeping_redeliveries() -> Self {
         Assembler { keep_redeliveries: true, ..Assembler::new() }
+    }
+
+    /// The same assembler, replacing each leg's number by its token under `redactor`.
+    pub fn redacting(self, redactor: Option<Redactor>) -> Self {
+        Assembler { redact: redactor.map(Redacting::new), ..self }
     }
 
     /// The hasher parser threads must key legs with, for blocks given to this assembler.
@@ -284,7 +294,11 @@ impl Assembler {
         // An inbound client leg names itself as caller: that is no parent.
         let parent = create.parent.map(|key| self.leg_for(key, syms)).filter(|&parent| parent != leg);
         let parent_uuid = parent.map(|parent| self.legs[parent as usize].uuid);
-        self.legs[leg as usize].info = Some(create.with_parent(parent_uuid).map(|local| syms[local as usize]));
+        let mut info = create.with_parent(parent_uuid).map(|local| syms[local as usize]);
+        if let Some(redact) = &mut self.redact {
+            info.self_target = info.self_target.map(|number| redact.sym(number, &mut self.strings));
+        }
+        self.legs[leg as usize].info = Some(info);
         let seen = &mut self.seen[leg as usize];
         seen.info_time = time;
         seen.parent = parent.unwrap_or(NO_LEG);

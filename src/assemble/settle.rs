@@ -11,6 +11,7 @@
 
 use hashbrown::HashMap;
 
+use super::redact::Redacting;
 use super::{link, Assembler, Seen, NO_LEG};
 use std::borrow::Cow;
 
@@ -279,6 +280,7 @@ impl Assembler {
         kept.index_legs();
         kept.latest = self.latest;
         kept.keep_redeliveries = self.keep_redeliveries;
+        kept.redact = self.redact.as_ref().map(Redacting::fresh);
         kept
     }
 }

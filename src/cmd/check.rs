@@ -44,9 +44,10 @@ pub struct BadRecord<'a> {
 }
 
 impl<'a> Report<'a> {
-    /// The report of a load that met `diagnostics` and rebuilt the calls `seen` counted.
-    pub fn new(diagnostics: &'a Diagnostics, seen: Seen) -> Self {
-        let located = |bad: &'a BadLine| BadRecord { file: &bad.source, line: bad.line, reason: bad.error.to_string() };
+    /// The report of a load that met `diagnostics` and rebuilt the calls `seen` counted; with
+    /// `mask`, numbers quoted from bad lines are blanked.
+    pub fn new(diagnostics: &'a Diagnostics, seen: Seen, mask: bool) -> Self {
+        let located = |bad: &'a BadLine| BadRecord { file: &bad.source, line: bad.line, reason: bad.reason(mask) };
         let flagged = seen
             .flagged
             .into_iter()
@@ -100,7 +101,7 @@ pub fn run(
             loaded.diagnostics
         }
     };
-    let report = Report::new(&diagnostics, seen);
+    let report = Report::new(&diagnostics, seen, input.load.redact.is_some());
     render::write(format, &report, out)?;
     let asked = super::status_of(input, &diagnostics, &report.quality.calls);
     Ok(if report.quality.clean() { asked } else { ExitCode::Failure })

@@ -89,9 +89,9 @@ pub fn load_reported(input: &InputSettings, err: &mut dyn Write) -> anyhow::Resu
 /// Fails a run whose inputs held lines but no event, else reports its bad lines on `err`.
 fn report(input: &InputSettings, diagnostics: &Diagnostics, err: &mut dyn Write) -> anyhow::Result<()> {
     if diagnostics.counts.no_event() {
-        return Err(NotEvents::new(&input.inputs, diagnostics).into());
+        return Err(NotEvents::new(&input.inputs, diagnostics, input.load.redact.is_some()).into());
     }
-    diagnostics.report_bad_lines(err, input.color_stderr, Read::Every)?;
+    diagnostics.report_bad_lines(err, input.color_stderr, Read::Every, input.load.redact.is_some())?;
     Ok(())
 }
 
@@ -166,13 +166,14 @@ pub struct NotEvents {
 }
 
 impl NotEvents {
-    fn new(inputs: &[InputSpec], diagnostics: &Diagnostics) -> Self {
+    /// With `mask`, numbers quoted from the first bad line are blanked.
+    fn new(inputs: &[InputSpec], diagnostics: &Diagnostics, mask: bool) -> Self {
         let names: Vec<String> = inputs.iter().map(ToString::to_string).collect();
         let inputs = match names.as_slice() {
             [one] => one.clone(),
             many => format!("the {} inputs ({})", many.len(), many.join(", ")),
         };
-        let first = diagnostics.bad.first().map(|bad| format!("line {}: {}", bad.line, bad.error));
+        let first = diagnostics.bad.first().map(|bad| format!("line {}: {}", bad.line, bad.reason(mask)));
         NotEvents { lines: diagnostics.counts.lines, inputs, first }
     }
 }

@@ -74,7 +74,7 @@ fn load_call(input: &InputSettings, id: &CallId, err: &mut dyn Write) -> anyhow:
     let Some(loaded) = located else {
         return super::load_reported(input, err);
     };
-    loaded.diagnostics.report_bad_lines(err, input.color_stderr, Read::OneCall)?;
+    loaded.diagnostics.report_bad_lines(err, input.color_stderr, Read::OneCall, input.load.redact.is_some())?;
     Ok(loaded)
 }
 

@@ -17,6 +17,7 @@ use std::thread;
 use anyhow::Context;
 use crossbeam_channel::{bounded, Receiver, Sender};
 
+use crate::assemble::redact::Redactor;
 use crate::assemble::{Assembler, Gone, Take};
 use crate::diagnostics::Diagnostics;
 use crate::event::batch::{self, Batch, KeyHasher};
@@ -38,6 +39,8 @@ pub struct LoadOptions {
     /// Keep every exact re-delivery, marked, for listings of every input event; otherwise
     /// those recognised early are only counted, so a flood of them costs no memory.
     pub keep_redeliveries: bool,
+    /// Replace each leg's number by its token under this key (`--redact-key-file`).
+    pub redact: Option<Redactor>,
 }
 
 impl Default for LoadOptions {
@@ -48,6 +51,7 @@ impl Default for LoadOptions {
             block_bytes: input::BLOCK_SIZE,
             progress: None,
             keep_redeliveries: false,
+            redact: None,
         }
     }
 }
@@ -248,6 +252,7 @@ fn run(
     let (done_tx, done_rx) = bounded::<(u64, usize, Batch)>(threads * 2);
     let (parsed_tx, parsed_rx) = bounded::<Batch>(threads * 4);
     let assembler = if options.keep_redeliveries { Assembler::keeping_redeliveries() } else { Assembler::new() };
+    let assembler = assembler.redacting(options.redact.clone());
     let mut merger = Merger::new(assembler, &names, parsed_tx, streaming);
     if let Some(carry) = carry {
         merger.carry_in(carry);

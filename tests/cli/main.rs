@@ -11,6 +11,7 @@ mod newcomer;
 mod output;
 mod props;
 mod readme;
+mod redact;
 mod shown;
 mod spreadsheet;
 mod state;

@@ -303,7 +303,7 @@ impl Diagnostics {
             writeln!(err, "callflow: ... and {}", counted(rest, "more bad line", "more bad lines"))?;
         }
         let (bad, lines) = (self.counts.bad_lines, self.counts.lines);
-        let warning = if color { "\x1b[33mwarning\x1b[0m" } else { "warning" };
+        let warning = warning(color);
         match read {
             _ if bad == 0 => Ok(()),
             Read::Every => {
@@ -314,6 +314,32 @@ impl Diagnostics {
                 writeln!(err, "callflow: {warning}: {bad} line{s} mentioning the call skipped as bad")
             }
         }
+    }
+
+    /// Warns of late events, if there were any: events of calls already settled and reported,
+    /// which the reports leave out.
+    pub fn report_late(&self, err: &mut dyn Write, color: bool) -> io::Result<()> {
+        match self.counts.late {
+            0 => Ok(()),
+            late => writeln!(
+                err,
+                "callflow: {}: {} arrived after {} call had been reported, and {} left out (see `callflow \
+                 check`); if the input is out of order, give a longer --settle, or --settle off",
+                warning(color),
+                counted(late, "event", "events"),
+                if late == 1 { "its" } else { "their" },
+                if late == 1 { "was" } else { "were" },
+            ),
+        }
+    }
+}
+
+/// The word that starts a warning, yellow when `color`.
+fn warning(color: bool) -> &'static str {
+    if color {
+        "\x1b[33mwarning\x1b[0m"
+    } else {
+        "warning"
     }
 }
 

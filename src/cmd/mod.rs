@@ -92,6 +92,7 @@ fn report(input: &InputSettings, diagnostics: &Diagnostics, err: &mut dyn Write)
         return Err(NotEvents::new(&input.inputs, diagnostics, input.load.redact.is_some()).into());
     }
     diagnostics.report_bad_lines(err, input.color_stderr, Read::Every, input.load.redact.is_some())?;
+    diagnostics.report_late(err, input.color_stderr)?;
     Ok(())
 }
 

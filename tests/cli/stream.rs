@@ -16,45 +16,106 @@ fn day(calls: usize, seed: u64) -> Vec<u8> {
     log
 }
 
+/// A run of `callflow ARGS` reading a pipe: its stdin, its stdout lines as they come, and
+/// the process.
+struct Piped {
+    stdin: std::process::ChildStdin,
+    lines: mpsc::Receiver<String>,
+    child: std::process::Child,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+impl Piped {
+    fn spawn(args: &[&str]) -> Piped {
+        let bin = assert_cmd::cargo::cargo_bin!("callflow");
+        let mut child = Command::new(bin)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if tx.send(line.unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut err, &mut text).unwrap();
+            text
+        });
+        Piped { stdin, lines, child, stderr }
+    }
+
+    /// The next line of stdout; the limit only keeps a broken build from hanging the suite.
+    fn next(&self) -> String {
+        self.lines.recv_timeout(std::time::Duration::from_secs(120)).expect("a line comes")
+    }
+
+    /// Closes stdin and waits: the rest of stdout, and stderr.
+    fn finish(mut self, mut rows: Vec<String>) -> (Vec<String>, String) {
+        drop(self.stdin);
+        rows.extend(self.lines.iter());
+        assert!(self.child.wait().unwrap().success());
+        (rows, self.stderr.join().unwrap())
+    }
+}
+
 #[test]
 fn the_first_rows_come_out_while_the_input_is_still_being_written() {
     let log = day(4000, 21);
-    let bin = assert_cmd::cargo::cargo_bin!("callflow");
-    let mut child = Command::new(bin)
-        .args(["calls", "--format", "csv"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if tx.send(line.unwrap()).is_err() {
-                return;
-            }
-        }
-    });
+    let mut run = Piped::spawn(&["calls", "--format", "csv"]);
     // Three quarters of the day, and the pipe stays open.
     let cut = log[..log.len() * 3 / 4].iter().rposition(|&b| b == b'\n').unwrap() + 1;
-    stdin.write_all(&log[..cut]).unwrap();
-    stdin.flush().unwrap();
-    // Waits for the rows the run has written so far; the limit only keeps a broken build
-    // from hanging the suite.
-    let limit = std::time::Duration::from_secs(120);
-    let header = rx.recv_timeout(limit).expect("the header comes at once");
-    let first = rx.recv_timeout(limit).expect("a row comes before the input ends");
+    run.stdin.write_all(&log[..cut]).unwrap();
+    run.stdin.flush().unwrap();
+    let header = run.next();
+    let first = run.next();
     assert!(header.starts_with("call_id,"), "{header}");
-    stdin.write_all(&log[cut..]).unwrap();
-    drop(stdin);
-    let mut rows = vec![header, first];
-    rows.extend(rx.iter());
-    reader.join().unwrap();
-    assert!(child.wait().unwrap().success());
+    run.stdin.write_all(&log[cut..]).unwrap();
+    let (rows, _) = run.finish(vec![header, first]);
     let whole = callflow().args(["calls", "--format", "csv", "--settle", "off"]).write_stdin(log).output().unwrap();
     assert_eq!(rows.join("\n") + "\n", String::from_utf8(whole.stdout).unwrap());
+}
+
+#[test]
+fn an_event_for_a_call_already_written_is_late_and_warned_of_never_a_fragment() {
+    let log = String::from_utf8(day(4000, 23)).unwrap();
+    let mut lines: Vec<&str> = log.lines().collect();
+    // A state update of an early call's first leg, held back until that call is written.
+    let calls = callflow().args(["calls", "--format", "csv", "--columns", "call_id"]).write_stdin(log.clone()).output();
+    let calls = String::from_utf8(calls.unwrap().stdout).unwrap();
+    let uuid =
+        |line: &str| line.split(r#""dialog_uuid":""#).nth(1).and_then(|rest| rest.split('"').next()).map(str::to_owned);
+    let held = lines
+        .iter()
+        .position(|l| l.contains("dialog_state_update") && uuid(l).is_some_and(|u| calls.lines().any(|id| id == u)))
+        .unwrap();
+    let held = lines.remove(held);
+    let call = uuid(held).unwrap();
+    let mut run = Piped::spawn(&["calls", "--format", "csv", "--columns", "call_id"]);
+    run.stdin.write_all((lines.join("\n") + "\n").as_bytes()).unwrap();
+    run.stdin.flush().unwrap();
+    let mut rows = Vec::new();
+    while rows.last() != Some(&call) {
+        rows.push(run.next());
+    }
+    run.stdin.write_all(format!("{held}\n").as_bytes()).unwrap();
+    let (rows, stderr) = run.finish(rows);
+    assert!(stderr.contains("warning: 1 event arrived after its call had been reported"), "{stderr}");
+    lines.push(held);
+    let mut whole = callflow();
+    whole.args(["calls", "--format", "csv", "--columns", "call_id", "--settle", "off"]);
+    let whole = whole.write_stdin(lines.join("\n") + "\n").output().unwrap();
+    assert_eq!(rows.join("\n") + "\n", String::from_utf8(whole.stdout).unwrap(), "the same calls, no fragment");
 }
 
 #[test]

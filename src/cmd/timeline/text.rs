@@ -43,7 +43,7 @@ pub fn write(story: &Story<'_>, output: &OutputSettings, out: &mut dyn Write) ->
 
 fn legs(story: &Story<'_>, output: &OutputSettings, out: &mut dyn Write) -> anyhow::Result<()> {
     let header = ["Leg", "Parent", "Side", "Party", "Created", "Answered", "Closed", "Cause", "Ring"];
-    let mut t = table::new(&header, output.terminal.stdout);
+    let mut t = table::new(&header, output.terminal.width);
     let start = story.start;
     let at = |moment: Option<(i64, _)>| moment.map(|(t, _)| clock(&output.zone, start, t)).unwrap_or_default();
     for (leg, lane) in story.legs.iter().zip(&story.lanes) {
@@ -71,7 +71,7 @@ fn legs(story: &Story<'_>, output: &OutputSettings, out: &mut dyn Write) -> anyh
 
 fn events(story: &Story<'_>, output: &OutputSettings, out: &mut dyn Write) -> anyhow::Result<()> {
     let header = ["Time", "Offset", "Leg", "Event", "State / cause", "Note"];
-    let mut t = table::new(&header, output.terminal.stdout);
+    let mut t = table::new(&header, output.terminal.width);
     let start = story.start;
     for event in story.events.iter().filter(|e| !e.duplicate) {
         t.add_row(vec![

@@ -176,3 +176,21 @@ fn control_characters_stay_escaped_whole_or_cut() {
     assert!(!piped.contains(['\x1b', '\x07', '\u{202e}']));
     std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
 }
+
+#[test]
+fn summary_and_timeline_tables_do_not_wrap_in_a_pipe() {
+    let log = day(300, 36);
+    let theirs = calls_of(&log).into_iter().find(|c| c.consultant.as_deref() == Some(LONG_NAME)).unwrap();
+    let path = scratch_log("summary", &log);
+    let file = path.to_str().unwrap();
+    for args in [&["summary", "--by", "consultant", file][..], &["timeline", file, "--call", &theirs.call_id]] {
+        let out = callflow().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        // The long name is whole in a table row wider than a terminal, beside the row's figures
+        // (summary) or times (timeline): the row did not wrap.
+        let whole_row = |line: &&str| line.contains(LONG_NAME) && line.width() > 100 && line.contains(['0', '1', '2']);
+        assert!(text.lines().any(|line| whole_row(&line)), "{args:?}: {text}");
+    }
+    std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+}

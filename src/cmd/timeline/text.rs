@@ -1,5 +1,6 @@
 //! The text view of one timeline, for people: the call's columns, its legs, its events, the
-//! ladder diagram and the sentences that explain it, each under a title, within 100 columns.
+//! ladder diagram and the sentences that explain it, each under a title; its tables wrap only to
+//! fit a terminal, never in a pipe.
 
 use std::io::Write;
 

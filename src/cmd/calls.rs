@@ -7,7 +7,7 @@ use std::io::Write;
 use crate::config::{OutputSettings, ReportSettings};
 use crate::diagnostics::CallTally;
 use crate::exit::ExitCode;
-use crate::load::Sink;
+use crate::load::{Settling, Sink};
 use crate::model::{Call, Dataset};
 use crate::render::csv_layout::CsvLayout;
 use crate::render::fixed::Layout;
@@ -40,52 +40,12 @@ pub const CSV_COLUMNS: [&str; 16] = [
 
 pub use table::short_id;
 
-/// Runs `calls`. Rows stream out as calls settle, in every format: a table's column widths are
-/// fixed before the first row.
+/// Runs `calls`. Rows stream out as calls settle, in every format (a table's column widths are
+/// fixed before the first row); with `--settle off`, once every call is in.
 pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let ReportSettings { input, output, selection } = settings;
     if let Some(settling) = input.settling {
-        let mut streamed = Streamed {
-            selection,
-            output,
-            out,
-            ordered: Ordered::default(),
-            present: None,
-            kept: 0,
-            tally: CallTally::default(),
-            layout: table::layout(output),
-            header: None,
-        };
-        if *selection != Selection::default() {
-            streamed.present = Some(Present::default());
-        }
-        match output.format {
-            Format::Csv => output.csv.write(&CSV_COLUMNS, std::iter::empty::<[&str; 0]>(), streamed.out)?,
-            // Held until the first row: a run that fails before it writes no half table.
-            Format::Table => streamed.layout.header(streamed.header.insert(Vec::new())),
-            Format::Json => {}
-        }
-        streamed.out.flush()?;
-        let diagnostics = super::stream_reported(input, settling, &mut streamed, err)?;
-        if output.format == Format::Table {
-            let mut end = streamed.header.take().unwrap_or_default();
-            table::footer(&streamed.layout, streamed.kept as u64, &mut end);
-            streamed.out.write_all(&end)?;
-        }
-        if let Some(present) = &streamed.present {
-            super::explain_empty(selection, present, &output.zone, streamed.kept, err)?;
-        }
-        let late_rows = streamed.ordered.out_of_order;
-        if late_rows > 0 {
-            writeln!(
-                err,
-                "callflow: warning: {late_rows} row{} written after later-starting calls: the input is out of \
-                 order by more than --settle",
-                if late_rows == 1 { "" } else { "s" }
-            )?;
-        }
-        super::note_long_table(streamed.kept, output, err)?;
-        return Ok(super::status_of(input, &diagnostics, &streamed.tally));
+        return stream(settings, settling, out, err);
     }
     let loaded = super::load_reported(input, err)?;
     let ds = &loaded.dataset;
@@ -96,6 +56,54 @@ pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) 
     let mut tally = CallTally::default();
     rows.calls.iter().for_each(|call| tally.add(call));
     Ok(super::status_of(input, &loaded.diagnostics, &tally))
+}
+
+/// Runs `calls` over settling calls: the header, the rows as they are released, the end.
+fn stream(
+    settings: &ReportSettings,
+    settling: Settling,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let ReportSettings { input, output, selection } = settings;
+    let mut streamed = Streamed {
+        selection,
+        output,
+        out,
+        ordered: Ordered::default(),
+        present: (*selection != Selection::default()).then(Present::default),
+        kept: 0,
+        tally: CallTally::default(),
+        layout: table::layout(output),
+        header: None,
+    };
+    match output.format {
+        Format::Csv => output.csv.write(&CSV_COLUMNS, std::iter::empty::<[&str; 0]>(), streamed.out)?,
+        // Held until the first row: a run that fails before it writes no half table.
+        Format::Table => streamed.layout.header(streamed.header.insert(Vec::new())),
+        Format::Json => {}
+    }
+    streamed.out.flush()?;
+    let diagnostics = super::stream_reported(input, settling, &mut streamed, err)?;
+    if output.format == Format::Table {
+        let mut end = streamed.header.take().unwrap_or_default();
+        table::footer(&streamed.layout, streamed.kept as u64, &mut end);
+        streamed.out.write_all(&end)?;
+    }
+    if let Some(present) = &streamed.present {
+        super::explain_empty(selection, present, &output.zone, streamed.kept, err)?;
+    }
+    let late_rows = streamed.ordered.out_of_order;
+    if late_rows > 0 {
+        writeln!(
+            err,
+            "callflow: warning: {late_rows} row{} written after later-starting calls: the input is out of \
+             order by more than --settle",
+            if late_rows == 1 { "" } else { "s" }
+        )?;
+    }
+    super::note_long_table(streamed.kept, output, err)?;
+    Ok(super::status_of(input, &diagnostics, &streamed.tally))
 }
 
 /// Calls written as they settle: rendered at once, released in order.

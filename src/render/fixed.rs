@@ -13,6 +13,7 @@
 //! module draws; which cells a row has, and their colours, are the caller's.
 
 use std::borrow::Cow;
+use std::io::Write as _;
 
 use crossterm::style::{Color, Stylize};
 use unicode_width::UnicodeWidthStr;
@@ -128,32 +129,29 @@ impl Layout {
 
     /// One row: its cells cut to their columns, on one line.
     pub fn row(&self, cells: &[Cell], out: &mut Vec<u8>) {
-        let mut line = String::with_capacity(self.rule + 16);
-        let count = self.widths.len().min(cells.len());
+        // Spaces owed before the next text; those still owed at the end of the line are
+        // dropped, so the last column is never padded.
+        let mut owed = 0;
         for (index, ((column, &width), cell)) in self.columns.iter().zip(&self.widths).zip(cells).enumerate() {
-            if index > 0 {
-                line.push(' ');
-            }
+            owed += usize::from(index > 0);
             let shown = text::fit(text::visible(&cell.text), width);
-            let pad = " ".repeat(width.saturating_sub(shown.width()));
-            let painted = match cell.color {
-                Some(color) => Cow::Owned(shown.as_ref().with(color).to_string()),
-                None => shown,
-            };
-            match column.align {
-                Align::Right => {
-                    line.push_str(&pad);
-                    line.push_str(&painted);
+            let pad = width.saturating_sub(shown.width());
+            if column.align == Align::Right {
+                owed += pad;
+            }
+            if !shown.is_empty() {
+                out.extend(std::iter::repeat_n(b' ', owed));
+                owed = 0;
+                match cell.color {
+                    // Writing to a Vec cannot fail.
+                    Some(color) => drop(write!(out, "{}", shown.as_ref().with(color))),
+                    None => out.extend_from_slice(shown.as_bytes()),
                 }
-                // The last column is not padded: nothing follows it.
-                Align::Left if index + 1 == count => line.push_str(&painted),
-                Align::Left => {
-                    line.push_str(&painted);
-                    line.push_str(&pad);
-                }
+            }
+            if column.align == Align::Left {
+                owed += pad;
             }
         }
-        out.extend(line.trim_end_matches(' ').as_bytes());
         out.push(b'\n');
     }
 }

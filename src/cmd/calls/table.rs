@@ -48,10 +48,7 @@ pub fn layout(output: &OutputSettings) -> Layout {
 pub fn row(layout: &Layout, ds: &Dataset, call: &Call, output: &OutputSettings, out: &mut Vec<u8>) {
     let rec = CallRecord::new(ds, call, &output.zone);
     let duration = |s: Option<i64>| Cell::plain(s.map(render::human_duration).unwrap_or_default());
-    let paint = |text: &str, color: Option<Color>| Cell {
-        text: text.to_owned().into(),
-        color: color.filter(|_| output.terminal.color),
-    };
+    let on = output.terminal.color;
     let direction = match rec.direction {
         Some(d) if d.eq_ignore_ascii_case("inbound") => "in",
         Some(d) if d.eq_ignore_ascii_case("outbound") => "out",
@@ -65,8 +62,8 @@ pub fn row(layout: &Layout, ds: &Dataset, call: &Call, output: &OutputSettings, 
         duration(rec.wait_s),
         duration(rec.talk_s),
         duration(rec.duration_s),
-        paint(&rec.hangup_side, hangup_color(&rec.hangup_side)),
-        paint(rec.outcome, Some(outcome_color(call.figures.outcome()))),
+        Cell { text: rec.hangup_side.as_ref().into(), color: hangup_color(&rec.hangup_side).filter(|_| on) },
+        Cell { text: rec.outcome.into(), color: Some(outcome_color(call.figures.outcome())).filter(|_| on) },
         Cell::plain(rec.legs.to_string()),
         Cell::plain(rec.consultant.unwrap_or("")),
     ];

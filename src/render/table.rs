@@ -39,6 +39,15 @@ pub fn align_right(table: &mut Table, columns: &[usize]) {
     }
 }
 
+/// Keeps each row of `table` on one line: on a narrow terminal a long cell (a phone number, a
+/// close cause) is cut and ends in `…` rather than wrapping in two. Only a terminal's width
+/// ever cuts: in a pipe the table is as wide as its cells.
+pub fn one_line_rows(table: &mut Table) {
+    for row in table.row_iter_mut() {
+        row.max_height(1);
+    }
+}
+
 /// A cell of text from the log: escaped and cut by [`super::text::cell`], so that it can
 /// neither steer the terminal nor take the layout quadratic time.
 pub fn text_cell(text: &str) -> Cell {

@@ -106,17 +106,18 @@ fn table_rows_come_out_while_the_input_is_still_being_written() {
     assert_eq!(lines.join("\n") + "\n", run(&["--settle", "off"], &log));
 }
 
-/// Runs `callflow calls FILE ARGS` with stdout on a pseudo-terminal `columns` wide (util-linux
+/// Runs `callflow calls FILE` with stdout on a pseudo-terminal `columns` wide (util-linux
 /// `script`, `stty`), with `COLUMNS` as given or unset; `None` where there is no `script`.
-fn on_terminal(file: &std::path::Path, columns: u16, env_columns: Option<&str>, args: &str) -> Option<String> {
+fn on_terminal(file: &std::path::Path, columns: u16, env_columns: Option<&str>) -> Option<String> {
+    run_on_terminal(&format!("calls {}", file.display()), columns, env_columns)
+}
+
+/// Runs `callflow ARGS --color never` as [`on_terminal`] does.
+fn run_on_terminal(args: &str, columns: u16, env_columns: Option<&str>) -> Option<String> {
     let bin = assert_cmd::cargo::cargo_bin!("callflow");
     // The shell sets COLUMNS from the terminal after `stty`: the command sets it last.
     let env = env_columns.map_or("-u COLUMNS".to_owned(), |value| format!("COLUMNS={value}"));
-    let command = format!(
-        "stty cols {columns} rows 50 && exec env {env} {} calls {} --color never {args}",
-        bin.display(),
-        file.display()
-    );
+    let command = format!("stty cols {columns} rows 50 && exec env {env} {} {args} --color never", bin.display());
     let mut script = Command::new("script");
     script.args(["-qec", &command, "/dev/null"]).env_remove("TZ").env("NO_COLOR", "1");
     let out = script.stdin(Stdio::null()).output().ok()?;
@@ -139,7 +140,7 @@ fn a_terminal_table_fits_its_width_and_cuts_rather_than_wraps() {
     let path = scratch_log("width", &log);
     // The terminal's own width, then COLUMNS over a wider terminal.
     for (columns, env_columns) in [(90, None), (200, Some("100"))] {
-        let Some(table) = on_terminal(&path, columns, env_columns, "") else {
+        let Some(table) = on_terminal(&path, columns, env_columns) else {
             eprintln!("skipped: no util-linux `script` to provide a terminal");
             return;
         };
@@ -169,7 +170,7 @@ fn control_characters_stay_escaped_whole_or_cut() {
     let piped = run(&[], log.as_bytes());
     assert!(piped.contains(&format!(" \\x1b]0;pwned\\x07\\x1b[2J\\u{{202e}}{SHORT_NAME}\n")), "{piped}");
     let path = scratch_log("escape", log.as_bytes());
-    if let Some(narrow) = on_terminal(&path, 100, None, "") {
+    if let Some(narrow) = on_terminal(&path, 100, None) {
         assert!(narrow.contains(" \\x1b]0;pw"), "{narrow}");
         assert!(!narrow.contains(['\x1b', '\x07', '\u{202e}']), "{narrow:?}");
     }
@@ -193,4 +194,29 @@ fn summary_and_timeline_tables_do_not_wrap_in_a_pipe() {
         assert!(text.lines().any(|line| whole_row(&line)), "{args:?}: {text}");
     }
     std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn a_timeline_on_a_narrow_terminal_cuts_its_cells_rather_than_wrap_them() {
+    let file = crate::common::fixture("consult_transfer.ndjson");
+    let Some(text) = run_on_terminal(&format!("timeline {}", file.display()), 60, None) else {
+        eprintln!("skipped: no util-linux `script` to provide a terminal");
+        return;
+    };
+    let section = |title: &str| -> Vec<&str> {
+        let from = text.split(title).nth(1).unwrap_or_else(|| panic!("{title}: {text}"));
+        // The lines between the rule under the header and the closing rule.
+        from.split('─').filter(|part| !part.trim().is_empty()).nth(2).unwrap_or("").trim_matches('\n').lines().collect()
+    };
+    let legs = section("\nLegs (");
+    let events = section("\nEvents (");
+    // The fixture's four legs and its events, one line each, cut to the width.
+    assert_eq!(legs.len(), 4, "{text}");
+    assert!(legs.iter().any(|row| row.contains('…')), "{text}");
+    let full = callflow().arg("timeline").arg(&file).arg("--format").arg("csv").output().unwrap();
+    let kept = String::from_utf8(full.stdout).unwrap().lines().filter(|l| l.ends_with(",false")).count();
+    assert!(kept > 10 && events.len() == kept, "{} of {kept}: {text}", events.len());
+    for line in legs.iter().chain(&events) {
+        assert!(line.width() <= 60, "{line:?}");
+    }
 }

@@ -66,6 +66,7 @@ fn legs(story: &Story<'_>, output: &OutputSettings, out: &mut dyn Write) -> anyh
         ]);
     }
     table::align_right(&mut t, &[8]);
+    table::one_line_rows(&mut t);
     writeln!(out, "{t}")?;
     Ok(())
 }
@@ -85,6 +86,7 @@ fn events(story: &Story<'_>, output: &OutputSettings, out: &mut dyn Write) -> an
         ]);
     }
     table::align_right(&mut t, &[1]);
+    table::one_line_rows(&mut t);
     writeln!(out, "{t}")?;
     Ok(())
 }

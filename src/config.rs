@@ -41,15 +41,24 @@ pub struct Terminal {
     pub color_stderr: bool,
     /// No progress line.
     pub quiet: bool,
+    /// The columns a table on stdout may take: `None` when stdout is not a terminal (tables
+    /// then never wrap nor cut), else `COLUMNS` or the terminal's own width.
+    pub width: Option<u16>,
 }
 
 impl Terminal {
     /// Looks at the real stdout and stderr; no colour until [`Terminal::choose`] says so.
     pub fn detect() -> Self {
+        let stdout = std::io::stdout().is_terminal();
+        let width = stdout.then(|| {
+            let real = crossterm::terminal::size().ok().map(|(columns, _)| columns);
+            terminal_width(std::env::var("COLUMNS").ok().as_deref(), real)
+        });
         Terminal {
-            stdout: std::io::stdout().is_terminal(),
+            stdout,
             stderr: std::io::stderr().is_terminal(),
             stdin: std::io::stdin().is_terminal(),
+            width,
             ..Terminal::default()
         }
     }
@@ -65,6 +74,13 @@ impl Terminal {
         };
         Terminal { color: decide(self.stdout), color_stderr: decide(self.stderr), quiet: global.quiet, ..self }
     }
+}
+
+/// The width of the terminal stdout is: `COLUMNS` when it holds a width (the shell keeps it
+/// current, and a user sets it to narrow a report), else what the terminal says, else 80.
+fn terminal_width(columns: Option<&str>, real: Option<u16>) -> u16 {
+    let set = columns.and_then(|value| value.trim().parse::<u16>().ok());
+    set.filter(|&w| w > 0).or(real.filter(|&w| w > 0)).unwrap_or(80)
 }
 
 /// What to run, with every setting validated: the commands see this, never clap's types.
@@ -492,6 +508,17 @@ mod tests {
         assert_eq!(zone.rfc3339(since), "2026-03-29T00:00:00+01:00");
         assert_eq!(zone.rfc3339(until), "2026-03-30T00:00:00+02:00");
         assert_eq!(until - since, 23 * 3600);
+    }
+
+    #[test]
+    fn columns_wins_over_the_terminal_and_80_is_the_last_resort() {
+        assert_eq!(terminal_width(Some("60"), Some(200)), 60);
+        assert_eq!(terminal_width(Some(" 132\n"), None), 132);
+        for unusable in [None, Some(""), Some("0"), Some("wide"), Some("-5"), Some("99999")] {
+            assert_eq!(terminal_width(unusable, Some(150)), 150, "{unusable:?}");
+            assert_eq!(terminal_width(unusable, None), 80, "{unusable:?}");
+        }
+        assert_eq!(terminal_width(None, Some(0)), 80);
     }
 
     #[test]

@@ -1,19 +1,18 @@
 //! `callflow calls`: one row per call, sorted by (start, call_id).
 
-use std::io::Write;
-use std::ops::Range;
+mod table;
 
-use comfy_table::{Cell, Color};
+use std::io::Write;
 
 use crate::config::{OutputSettings, ReportSettings};
 use crate::diagnostics::CallTally;
 use crate::exit::ExitCode;
-use crate::load::Sink;
-use crate::metrics::Outcome;
+use crate::load::{Settling, Sink};
 use crate::model::{Call, Dataset};
 use crate::render::csv_layout::CsvLayout;
+use crate::render::fixed::Layout;
 use crate::render::ordered::{Ordered, Run};
-use crate::render::{self, table, Format, Render};
+use crate::render::{self, Format, Render};
 use crate::report::hint::Present;
 use crate::report::rows::{CallDetail, CallRecord};
 use crate::report::select::Selection;
@@ -39,41 +38,14 @@ pub const CSV_COLUMNS: [&str; 16] = [
     "flags",
 ];
 
-/// Runs `calls`. CSV and JSON rows stream out as calls settle; a table is laid out once every
-/// call is in.
+pub use table::short_id;
+
+/// Runs `calls`. Rows stream out as calls settle, in every format (a table's column widths are
+/// fixed before the first row); with `--settle off`, once every call is in.
 pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let ReportSettings { input, output, selection } = settings;
-    if let (Some(settling), Format::Csv | Format::Json) = (input.settling, output.format) {
-        let mut streamed = Streamed {
-            selection,
-            output,
-            out,
-            ordered: Ordered::default(),
-            present: None,
-            kept: 0,
-            tally: CallTally::default(),
-        };
-        if *selection != Selection::default() {
-            streamed.present = Some(Present::default());
-        }
-        if output.format == Format::Csv {
-            output.csv.write(&CSV_COLUMNS, std::iter::empty::<[&str; 0]>(), streamed.out)?;
-            streamed.out.flush()?;
-        }
-        let diagnostics = super::stream_reported(input, settling, &mut streamed, err)?;
-        if let Some(present) = &streamed.present {
-            super::explain_empty(selection, present, &output.zone, streamed.kept, err)?;
-        }
-        let late_rows = streamed.ordered.out_of_order;
-        if late_rows > 0 {
-            writeln!(
-                err,
-                "callflow: warning: {late_rows} row{} written after later-starting calls: the input is out of \
-                 order by more than --settle",
-                if late_rows == 1 { "" } else { "s" }
-            )?;
-        }
-        return Ok(super::status_of(input, &diagnostics, &streamed.tally));
+    if let Some(settling) = input.settling {
+        return stream(settings, settling, out, err);
     }
     let loaded = super::load_reported(input, err)?;
     let ds = &loaded.dataset;
@@ -84,6 +56,54 @@ pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) 
     let mut tally = CallTally::default();
     rows.calls.iter().for_each(|call| tally.add(call));
     Ok(super::status_of(input, &loaded.diagnostics, &tally))
+}
+
+/// Runs `calls` over settling calls: the header, the rows as they are released, the end.
+fn stream(
+    settings: &ReportSettings,
+    settling: Settling,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let ReportSettings { input, output, selection } = settings;
+    let mut streamed = Streamed {
+        selection,
+        output,
+        out,
+        ordered: Ordered::default(),
+        present: (*selection != Selection::default()).then(Present::default),
+        kept: 0,
+        tally: CallTally::default(),
+        layout: table::layout(output),
+        header: None,
+    };
+    match output.format {
+        Format::Csv => output.csv.write(&CSV_COLUMNS, std::iter::empty::<[&str; 0]>(), streamed.out)?,
+        // Held until the first row: a run that fails before it writes no half table.
+        Format::Table => streamed.layout.header(streamed.header.insert(Vec::new())),
+        Format::Json => {}
+    }
+    streamed.out.flush()?;
+    let diagnostics = super::stream_reported(input, settling, &mut streamed, err)?;
+    if output.format == Format::Table {
+        let mut end = streamed.header.take().unwrap_or_default();
+        table::footer(&streamed.layout, streamed.kept as u64, &mut end);
+        streamed.out.write_all(&end)?;
+    }
+    if let Some(present) = &streamed.present {
+        super::explain_empty(selection, present, &output.zone, streamed.kept, err)?;
+    }
+    let late_rows = streamed.ordered.out_of_order;
+    if late_rows > 0 {
+        writeln!(
+            err,
+            "callflow: warning: {late_rows} row{} written after later-starting calls: the input is out of \
+             order by more than --settle",
+            if late_rows == 1 { "" } else { "s" }
+        )?;
+    }
+    super::note_long_table(streamed.kept, output, err)?;
+    Ok(super::status_of(input, &diagnostics, &streamed.tally))
 }
 
 /// Calls written as they settle: rendered at once, released in order.
@@ -98,6 +118,10 @@ struct Streamed<'a, 'o> {
     kept: usize,
     /// The calls kept, by problem, for `--fail-on`.
     tally: CallTally,
+    /// The table's widths, fixed before the first row.
+    layout: Layout,
+    /// The table's header, until the first row is written.
+    header: Option<Vec<u8>>,
 }
 
 impl Sink for Streamed<'_, '_> {
@@ -116,7 +140,11 @@ impl Sink for Streamed<'_, '_> {
                 buf.push(b'\n');
                 Ok(())
             })?,
-            _ => Run::render(&calls, key, |call, buf| {
+            Format::Table => Run::render(&calls, key, |call, buf| {
+                table::row(&self.layout, &ds, call, self.output, buf);
+                Ok(())
+            })?,
+            Format::Csv => Run::render(&calls, key, |call, buf| {
                 let layout = &self.output.csv;
                 let mut writer = layout.writer(buf);
                 CallRecord::new(&ds, call, zone).write_csv(&mut writer, layout)?;
@@ -125,9 +153,29 @@ impl Sink for Streamed<'_, '_> {
             })?,
         };
         self.ordered.add(run);
-        self.ordered.release(watermark, self.out)?;
+        let mut out = Headed { header: &mut self.header, out: &mut *self.out };
+        self.ordered.release(watermark, &mut out)?;
         self.out.flush()?;
         Ok(())
+    }
+}
+
+/// `out` that writes `header` (if still there) before its first byte.
+struct Headed<'h, 'o> {
+    header: &'h mut Option<Vec<u8>>,
+    out: &'o mut dyn Write,
+}
+
+impl Write for Headed<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Some(header) = self.header.take() {
+            self.out.write_all(&header)?;
+        }
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
     }
 }
 
@@ -143,7 +191,7 @@ pub struct Rows<'a> {
 
 impl Render for Rows<'_> {
     fn table(&self, out: &mut dyn Write) -> anyhow::Result<()> {
-        write_table(self.ds, self.calls.iter().copied(), self.output, out)
+        write_table(self.ds, &self.calls, self.output, out)
     }
 
     fn csv(&self, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -176,99 +224,18 @@ pub fn write_csv(
     })
 }
 
-fn write_table<'a>(
-    ds: &'a Dataset,
-    calls: impl Iterator<Item = &'a Call>,
-    output: &OutputSettings,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
-    let calls: Vec<&Call> = calls.collect();
-    let start = format!("Start\n({})", output.zone.name());
-    let header = [&start, "Call", "Dir", "Wait", "Talk", "Total", "Hangup", "Outcome", "Consultant", "Legs"];
-    let table_of = |rows: &mut dyn Iterator<Item = Vec<Cell>>| {
-        let mut t = table::new(&header, output.terminal.stdout);
-        if output.terminal.color {
-            t.enforce_styling();
-        }
-        t.add_rows(rows);
-        table::align_right(&mut t, &[3, 4, 5, 9]);
-        table::keep_whole(&mut t, &KEEP_WHOLE);
-        t
-    };
-    // Long columns wrap, and where depends on every row: the widths come from a probe of
-    // the distinct cells, then the rows are drawn a piece at a time at those widths. With too
-    // many distinct cells for a probe, the table is drawn at once.
-    let mut probe = table::Probe::new(header.len(), &KEEP_WHOLE);
-    for call in &calls {
-        probe.add(&row(ds, call, output));
-    }
-    match probe.into_table(table_of(&mut std::iter::empty())) {
-        Some(probe) => {
-            let widths = table::arranged_widths(probe);
-            let piece = |rows: Range<usize>| table_of(&mut calls[rows].iter().map(|call| row(ds, call, output)));
-            table::write_in_pieces(calls.len(), table::PIECE_ROWS, &widths, piece, out)?;
-        }
-        None => writeln!(out, "{}", table_of(&mut calls.iter().map(|call| row(ds, call, output))))?,
-    }
-    let count = calls.len();
-    writeln!(out, "{count} call{}", if count == 1 { "" } else { "s" })?;
+/// Writes the calls as the table: the same bytes as streaming them.
+fn write_table(ds: &Dataset, calls: &[&Call], output: &OutputSettings, out: &mut dyn Write) -> anyhow::Result<()> {
+    let layout = table::layout(output);
+    let mut buf = Vec::new();
+    layout.header(&mut buf);
+    out.write_all(&buf)?;
+    render::write_in_parallel(calls, out, |calls, buf| {
+        calls.iter().for_each(|call| table::row(&layout, ds, call, output, buf));
+        Ok(())
+    })?;
+    buf.clear();
+    table::footer(&layout, calls.len() as u64, &mut buf);
+    out.write_all(&buf)?;
     Ok(())
-}
-
-/// The columns of the table that never wrap: times, the id, durations, the outcome.
-const KEEP_WHOLE: [usize; 6] = [0, 1, 3, 4, 5, 7];
-
-/// One call's row of the table.
-fn row(ds: &Dataset, call: &Call, output: &OutputSettings) -> Vec<Cell> {
-    let rec = CallRecord::new(ds, call, &output.zone);
-    let f = &call.figures;
-    let duration = |s: Option<i64>| s.map(render::human_duration).unwrap_or_default();
-    vec![
-        Cell::new(output.zone.wall_clock(f.start)),
-        table::text_cell(short_id(rec.call_id)),
-        table::text_cell(match rec.direction {
-            Some(d) if d.eq_ignore_ascii_case("inbound") => "in",
-            Some(d) if d.eq_ignore_ascii_case("outbound") => "out",
-            Some(d) => d,
-            None => "",
-        }),
-        Cell::new(duration(rec.wait_s)),
-        Cell::new(duration(rec.talk_s)),
-        Cell::new(duration(rec.duration_s)),
-        paint(table::text_cell(&rec.hangup_side), output.terminal.color, hangup_color(&rec.hangup_side)),
-        paint(Cell::new(rec.outcome), output.terminal.color, outcome_color(f.outcome())),
-        table::text_cell(rec.consultant.unwrap_or("")),
-        Cell::new(rec.legs),
-    ]
-}
-
-/// Outcomes at a glance: answered green, missed yellow, still open cyan.
-fn outcome_color(outcome: Outcome) -> Color {
-    match outcome {
-        Outcome::Answered => Color::Green,
-        Outcome::NotAnswered => Color::Yellow,
-        Outcome::Open => Color::Cyan,
-    }
-}
-
-/// Who hung up: the client in blue, the consultant in magenta, anything else plain.
-fn hangup_color(side: &str) -> Color {
-    match side {
-        "client" => Color::Blue,
-        "consultant" => Color::Magenta,
-        _ => Color::Reset,
-    }
-}
-
-fn paint(cell: Cell, color: bool, with: Color) -> Cell {
-    if color && with != Color::Reset {
-        cell.fg(with)
-    } else {
-        cell
-    }
-}
-
-/// The first 8 characters of a uuid: unique enough to read, short enough for a table.
-pub fn short_id(uuid: &str) -> &str {
-    uuid.get(..8).unwrap_or(uuid)
 }

@@ -5,6 +5,7 @@
 pub mod atomic;
 pub mod chart;
 pub mod csv_layout;
+pub mod fixed;
 pub mod ladder;
 pub mod mermaid;
 pub mod ordered;

@@ -1,13 +1,11 @@
 //! Tables for people, with one look shared by every command: light borders, right-aligned
-//! numbers, and a width that fits the terminal (or 100 columns in a pipe).
+//! numbers, and a width that fits the terminal. In a pipe nothing wraps: a row stays one line,
+//! so `grep` finds it. The calls table, which streams, is drawn by [`super::fixed`] instead.
 
 use std::io;
 use std::ops::Range;
 
 use comfy_table::{Cell, CellAlignment, ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle, Width};
-
-/// Width used when stdout is not a terminal, so piped tables stay readable and stable.
-pub const PIPE_WIDTH: u16 = 100;
 
 /// Rules above, under the header and below; no lines between rows, so long lists stay dense.
 const STYLE: TableStyle = TableStyle::new()
@@ -15,19 +13,20 @@ const STYLE: TableStyle = TableStyle::new()
     .header_separator(LineStyle::none().fill('─').junction('─'))
     .bottom_border(LineStyle::none().fill('─').junction('─'));
 
-/// A new table with the shared style and the given header. On a terminal it fits the
-/// terminal's width; elsewhere it fits [`PIPE_WIDTH`].
-pub fn new(header: &[&str], on_terminal: bool) -> Table {
+/// A new table with the shared style and the given header. On a terminal `width` columns
+/// wide it wraps long cells to fit; with no width (stdout is not a terminal) nothing wraps.
+pub fn new(header: &[&str], width: Option<u16>) -> Table {
     let mut table = Table::new();
-    table.load_style(STYLE).set_content_arrangement(ContentArrangement::Dynamic).set_header(header.iter().copied());
+    table.load_style(STYLE).set_header(header.iter().copied());
     // The empty vertical rule already leaves one space between columns: no padding keeps
-    // wide rows inside 100 columns.
+    // wide rows narrow.
     for column in table.column_iter_mut() {
         column.set_padding((0, 0));
     }
-    if !on_terminal {
-        table.force_no_tty().set_width(PIPE_WIDTH);
-    }
+    match width {
+        Some(width) => table.set_content_arrangement(ContentArrangement::Dynamic).set_width(width),
+        None => table.set_content_arrangement(ContentArrangement::Disabled).force_no_tty(),
+    };
     table
 }
 
@@ -40,12 +39,12 @@ pub fn align_right(table: &mut Table, columns: &[usize]) {
     }
 }
 
-/// Keeps the given columns at their content width (times, ids): other columns wrap first.
-pub fn keep_whole(table: &mut Table, columns: &[usize]) {
-    for &index in columns {
-        if let Some(column) = table.column_mut(index) {
-            column.set_constraint(ColumnConstraint::ContentWidth);
-        }
+/// Keeps each row of `table` on one line: on a narrow terminal a long cell (a phone number, a
+/// close cause) is cut and ends in `…` rather than wrapping in two. Only a terminal's width
+/// ever cuts: in a pipe the table is as wide as its cells.
+pub fn one_line_rows(table: &mut Table) {
+    for row in table.row_iter_mut() {
+        row.max_height(1);
     }
 }
 
@@ -59,7 +58,7 @@ pub fn text_cell(text: &str) -> Cell {
 pub const PIECE_ROWS: usize = 1000;
 
 /// A long table drawn `piece_rows` rows at a time at fixed column widths, those the whole
-/// table would get ([`content_widths`], [`arranged_widths`]): the same bytes as one table, in
+/// table would get ([`content_widths`]): the same bytes as one table, in
 /// the memory of one piece. A table holds every cell and draws every line before writing the
 /// first, which for a million rows took gigabytes. `piece(rows)` builds the table of those
 /// rows, header included.
@@ -111,84 +110,6 @@ pub fn content_widths(rows: usize, piece_rows: usize, piece: impl Fn(Range<usize
     widths
 }
 
-/// The column widths the layout gives `probe`. A layout reads only each column's widest line
-/// and how each cell would split, so a probe holding every distinct cell of a column (only
-/// the widest, for a column that keeps its content width) under the same header and
-/// constraints is laid out exactly like the whole table.
-pub fn arranged_widths(mut probe: Table) -> Vec<u16> {
-    // A junction no content can hold marks where one column ends and the next begins.
-    let style = probe.style().top_border(LineStyle::none().fill('─').junction('┼'));
-    probe.load_style(style);
-    let top = probe.lines().next().unwrap_or_default();
-    top.split('┼').map(|part| part.chars().filter(|&c| c == '─').count().try_into().unwrap_or(u16::MAX)).collect()
-}
-
-/// Distinct cells a [`Probe`] keeps per column; past this, the probe would cost what the
-/// whole table does.
-pub const PROBE_CELLS: usize = 10_000;
-
-/// Rows of a [`arranged_widths`] probe: the widest cell of each column in `whole`, the
-/// distinct cells of the others, up to [`PROBE_CELLS`] of them.
-#[derive(Debug, Default)]
-pub struct Probe {
-    columns: Vec<Vec<String>>,
-    seen: Vec<std::collections::HashSet<String>>,
-    whole: Vec<usize>,
-    full: bool,
-}
-
-impl Probe {
-    /// A probe for `columns` columns, of which those in `whole` keep their content width.
-    pub fn new(columns: usize, whole: &[usize]) -> Self {
-        Probe {
-            columns: vec![Vec::new(); columns],
-            seen: vec![Default::default(); columns],
-            whole: whole.to_vec(),
-            full: false,
-        }
-    }
-
-    /// Takes in one row's cells.
-    pub fn add(&mut self, row: &[Cell]) {
-        if self.full {
-            return;
-        }
-        for (index, cell) in row.iter().enumerate().take(self.columns.len()) {
-            let text = cell.content();
-            let cells = &mut self.columns[index];
-            if self.whole.contains(&index) {
-                let wider = cells.first().is_none_or(|kept| text_width(kept) < text_width(&text));
-                if wider {
-                    *cells = vec![text];
-                }
-            } else if self.seen[index].insert(text.clone()) {
-                cells.push(text);
-                self.full |= cells.len() > PROBE_CELLS;
-            }
-        }
-        if self.full {
-            *self = Probe { full: true, ..Probe::default() };
-        }
-    }
-
-    /// The probe's rows, added to `table` (which has the header and constraints); `None`
-    /// when a column had more than [`PROBE_CELLS`] distinct cells.
-    pub fn into_table(self, mut table: Table) -> Option<Table> {
-        if self.full {
-            return None;
-        }
-        let rows = self.columns.iter().map(Vec::len).max().unwrap_or(0);
-        for row in 0..rows {
-            table.add_row(self.columns.iter().map(|cells| cells.get(row).map_or("", String::as_str)));
-        }
-        Some(table)
-    }
-}
-
-fn text_width(text: &str) -> usize {
-    text.lines().map(unicode_width::UnicodeWidthStr::width).max().unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,7 +118,7 @@ mod tests {
     fn a_table_in_pieces_is_the_same_bytes_as_a_whole_one() {
         let names = ["a", "ewa.wojcik", "Zoë", "中文名字", "x"];
         let whole_of = |rows: std::ops::Range<usize>| {
-            let mut t = new(&["Name", "Calls\nanswered", "Rate"], false);
+            let mut t = new(&["Name", "Calls\nanswered", "Rate"], None);
             for i in rows {
                 t.add_row(vec![
                     text_cell(names[i % names.len()]),
@@ -217,51 +138,5 @@ mod tests {
             write_in_pieces(rows, 3, &widths, whole_of, &mut pieces).unwrap();
             assert_eq!(String::from_utf8(pieces).unwrap(), format!("{}\n", whole_of(0..rows)), "{rows} rows");
         }
-    }
-
-    #[test]
-    fn a_wrapping_table_in_pieces_at_its_probe_widths_is_the_same_bytes_as_a_whole_one() {
-        let words = ["ewa.wojcik", "Konsultant Paweł z projektu", "a b c d e f g h", "x", "中文 名字 很长的名字", ""];
-        let header = ["Start\n(UTC)", "Who", "Note", "N"];
-        let table_of = |rows: &mut dyn Iterator<Item = Vec<Cell>>| {
-            let mut t = new(&header, false);
-            t.set_width(40);
-            t.add_rows(rows);
-            align_right(&mut t, &[3]);
-            keep_whole(&mut t, &[0]);
-            t
-        };
-        let row = |i: usize| {
-            let who = words[i % words.len()];
-            let note = words[(i * 7 + 3) % words.len()].repeat(i % 4);
-            vec![Cell::new(format!("2026-03-{:02}", i % 28 + 1)), text_cell(who), text_cell(&note), Cell::new(i * 13)]
-        };
-        for rows in [0, 1, 5, 17] {
-            let mut probe = Probe::new(header.len(), &[0]);
-            (0..rows).for_each(|i| probe.add(&row(i)));
-            let widths = arranged_widths(probe.into_table(table_of(&mut std::iter::empty())).unwrap());
-            let mut pieces = Vec::new();
-            write_in_pieces(rows, 4, &widths, |r: Range<usize>| table_of(&mut r.map(row)), &mut pieces).unwrap();
-            let whole = table_of(&mut (0..rows).map(row));
-            assert_eq!(String::from_utf8(pieces).unwrap(), format!("{whole}\n"), "{rows} rows");
-            if rows == 17 {
-                // Cells did wrap: more lines than rules, header and rows.
-                assert!(whole.lines().count() > 3 + 2 + rows, "{whole}");
-            }
-        }
-    }
-
-    #[test]
-    fn a_probe_gives_up_past_its_limit() {
-        let mut probe = Probe::new(1, &[]);
-        for i in 0..=PROBE_CELLS {
-            probe.add(&[Cell::new(i)]);
-        }
-        assert!(probe.into_table(new(&["N"], false)).is_none());
-        let mut probe = Probe::new(1, &[]);
-        for i in 0..=PROBE_CELLS {
-            probe.add(&[Cell::new(i % 3)]);
-        }
-        assert_eq!(probe.into_table(new(&["N"], false)).unwrap().row_count(), 3);
     }
 }

@@ -60,7 +60,7 @@ pub fn cell(text: &str) -> Cow<'_, str> {
 
 /// The text cut to at most `width` columns, the last of them `…` when cut. Reads no further
 /// than one column past the width, so a huge value costs what a short one does.
-fn fit(text: Cow<'_, str>, width: usize) -> Cow<'_, str> {
+pub fn fit(text: Cow<'_, str>, width: usize) -> Cow<'_, str> {
     let mut used = 0;
     // Where the text is cut if it turns out too long: room is left there for the `…`.
     let mut cut = None;

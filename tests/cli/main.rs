@@ -17,5 +17,6 @@ mod spreadsheet;
 mod state;
 mod stream;
 mod summary;
+mod table;
 mod timeline;
 mod ux;

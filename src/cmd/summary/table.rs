@@ -68,7 +68,7 @@ fn piece(
     rows: Range<usize>,
 ) -> Table {
     let zone = &output.zone;
-    let mut t = table::new(header, output.terminal.stdout);
+    let mut t = table::new(header, output.terminal.width);
     for group in &report.groups[rows] {
         let keys = report.keys.iter().zip(&group.key).map(|(k, v)| table::text_cell(&key_label(*k, v, zone)));
         let figures = columns.iter().map(|(_, value)| Cell::new(value(&group.figures)));

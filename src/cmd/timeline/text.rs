@@ -1,5 +1,6 @@
 //! The text view of one timeline, for people: the call's columns, its legs, its events, the
-//! ladder diagram and the sentences that explain it, each under a title, within 100 columns.
+//! ladder diagram and the sentences that explain it, each under a title; its tables wrap only to
+//! fit a terminal, never in a pipe.
 
 use std::io::Write;
 
@@ -43,7 +44,7 @@ pub fn write(story: &Story<'_>, output: &OutputSettings, out: &mut dyn Write) ->
 
 fn legs(story: &Story<'_>, output: &OutputSettings, out: &mut dyn Write) -> anyhow::Result<()> {
     let header = ["Leg", "Parent", "Side", "Party", "Created", "Answered", "Closed", "Cause", "Ring"];
-    let mut t = table::new(&header, output.terminal.stdout);
+    let mut t = table::new(&header, output.terminal.width);
     let start = story.start;
     let at = |moment: Option<(i64, _)>| moment.map(|(t, _)| clock(&output.zone, start, t)).unwrap_or_default();
     for (leg, lane) in story.legs.iter().zip(&story.lanes) {
@@ -65,13 +66,14 @@ fn legs(story: &Story<'_>, output: &OutputSettings, out: &mut dyn Write) -> anyh
         ]);
     }
     table::align_right(&mut t, &[8]);
+    table::one_line_rows(&mut t);
     writeln!(out, "{t}")?;
     Ok(())
 }
 
 fn events(story: &Story<'_>, output: &OutputSettings, out: &mut dyn Write) -> anyhow::Result<()> {
     let header = ["Time", "Offset", "Leg", "Event", "State / cause", "Note"];
-    let mut t = table::new(&header, output.terminal.stdout);
+    let mut t = table::new(&header, output.terminal.width);
     let start = story.start;
     for event in story.events.iter().filter(|e| !e.duplicate) {
         t.add_row(vec![
@@ -84,6 +86,7 @@ fn events(story: &Story<'_>, output: &OutputSettings, out: &mut dyn Write) -> an
         ]);
     }
     table::align_right(&mut t, &[1]);
+    table::one_line_rows(&mut t);
     writeln!(out, "{t}")?;
     Ok(())
 }

@@ -260,7 +260,9 @@ fn a_second_run_on_a_locked_state_fails_at_once() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!state.exists());
-    drop(lock);
+    // Unlocked, not only closed: a child another test forks meanwhile may share the descriptor
+    // until it execs, and would hold the lock that long.
+    lock.unlock().unwrap();
     assert!(run().status.success());
 }
 

@@ -1,0 +1,1 @@
+//! Nothing: this crate holds the benches (`cargo bench -p callflow-bench`).

@@ -77,7 +77,7 @@ fn dispatch(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
 pub fn load_reported(input: &InputSettings, err: &mut dyn Write) -> anyhow::Result<Loaded> {
     if input.state.is_some() {
         return Err(UsageError(
-            "--state carries calls between runs of calls with --format csv or json, and of check".into(),
+            "--state carries calls between runs of calls with --format csv or json, of summary and of check".into(),
         )
         .into());
     }

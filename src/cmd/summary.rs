@@ -12,11 +12,11 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use crate::config::{OutputSettings, ReportSettings};
-use crate::diagnostics::Quality;
+use crate::diagnostics::{CallTally, Diagnostics, Quality};
 use crate::exit::ExitCode;
-use crate::load::Loaded;
-use crate::metrics::aggregate::{self, CallFacts, Fixed, Group, GroupKey, KeyValue};
-use crate::model::Call;
+use crate::load::{Loaded, Sink};
+use crate::metrics::aggregate::{CallFacts, Fixed, Fold, Group, GroupKey, KeyValue};
+use crate::model::Dataset;
 use crate::render::{self, Format, Render};
 use crate::report::hint::Present;
 use crate::report::select::Selection;
@@ -45,7 +45,8 @@ pub const FIGURE_COLUMNS: [&str; 19] = [
     "duration_s_mean",
 ];
 
-/// Runs `summary`, grouping by `keys`.
+/// Runs `summary`, grouping by `keys`. Calls are folded into their groups as they settle;
+/// with `--settle off`, once every call is in.
 pub fn run(
     settings: &ReportSettings,
     keys: Vec<GroupKey>,
@@ -53,15 +54,18 @@ pub fn run(
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let ReportSettings { input, output, selection } = settings;
-    let loaded = super::load_reported(input, err)?;
-    let report = Report::new(&loaded, selection, keys, &output.zone);
-    super::explain_empty(
-        selection,
-        &Present::of(selection, &loaded.dataset),
-        &output.zone,
-        report.total_calls() as usize,
-        err,
-    )?;
+    let mut folded = Folded::new(selection, keys.clone(), output.zone);
+    let diagnostics = match input.settling {
+        Some(settling) => super::stream_reported(input, settling, &mut folded, err)?,
+        None => {
+            let loaded = super::load_reported(input, err)?;
+            folded.settled(loaded.dataset, None)?;
+            loaded.diagnostics
+        }
+    };
+    let present = folded.present.take().unwrap_or_default();
+    let report = folded.report(&diagnostics);
+    super::explain_empty(selection, &present, &output.zone, report.total_calls() as usize, err)?;
     // Charts are for people looking at a terminal, never for a file or a pipe.
     write(&report, output, output.terminal.stdout, out)?;
     super::note_long_table(report.groups.len(), output, err)?;
@@ -69,7 +73,51 @@ pub fn run(
     if output.format != Format::Table && !(output.terminal.quiet && report.quality.clean()) {
         writeln!(err, "callflow: data quality: {}", report.quality)?;
     }
-    Ok(super::status_of(input, &loaded.diagnostics, &report.quality.calls))
+    Ok(super::status_of(input, &diagnostics, &report.quality.calls))
+}
+
+/// The selected calls folded into their groups as they settle; nothing of a call is kept.
+pub struct Folded<'s> {
+    selection: &'s Selection,
+    keys: Vec<GroupKey>,
+    fold: Fold,
+    /// The selected calls, by problem.
+    tally: CallTally,
+    /// What the calls have, to say why none was kept; gathered only when a filter is set and
+    /// until a call is kept.
+    present: Option<Present>,
+}
+
+impl<'s> Folded<'s> {
+    /// Nothing folded yet: groups by `keys`, buckets in `zone`.
+    pub fn new(selection: &'s Selection, keys: Vec<GroupKey>, zone: Zone) -> Self {
+        let present = (*selection != Selection::default()).then(Present::default);
+        Folded { selection, fold: Fold::new(keys.clone(), zone), keys, tally: CallTally::default(), present }
+    }
+
+    /// Folds the selected calls of `ds`.
+    fn add(&mut self, ds: &Dataset) {
+        for call in self.selection.apply(ds) {
+            self.tally.add(call);
+            self.fold.add(&CallFacts::new(ds, call));
+        }
+    }
+
+    /// The report of the calls folded, over an input that met `diagnostics`.
+    pub fn report(self, diagnostics: &Diagnostics) -> Report<'_> {
+        let quality = Quality { counts: &diagnostics.counts, calls: self.tally };
+        Report { keys: self.keys, groups: self.fold.finish(), quality }
+    }
+}
+
+impl Sink for Folded<'_> {
+    fn settled(&mut self, ds: Dataset, _watermark: Option<i64>) -> anyhow::Result<()> {
+        self.add(&ds);
+        if let Some(present) = self.present.as_mut().filter(|_| self.tally.calls == 0) {
+            present.add(self.selection, &ds);
+        }
+        Ok(())
+    }
 }
 
 /// The groups of one run and the quality of the input they came from.
@@ -78,7 +126,7 @@ pub struct Report<'a> {
     /// The grouping keys, in order.
     pub keys: Vec<GroupKey>,
     /// One group per row, sorted.
-    pub groups: Vec<Group<'a>>,
+    pub groups: Vec<Group<'static>>,
     /// The data quality of the input and of the calls reported.
     pub quality: Quality<'a>,
 }
@@ -86,11 +134,9 @@ pub struct Report<'a> {
 impl<'a> Report<'a> {
     /// Groups the selected calls of `loaded` by `keys`, with time buckets in `zone`.
     pub fn new(loaded: &'a Loaded, selection: &Selection, keys: Vec<GroupKey>, zone: &Zone) -> Self {
-        let ds = &loaded.dataset;
-        let calls: Vec<&Call> = selection.apply(ds).collect();
-        let quality = Quality::new(&loaded.diagnostics, calls.iter().copied());
-        let groups = aggregate::summarize(calls.iter().map(|c| CallFacts::new(ds, c)), &keys, zone);
-        Report { keys, groups, quality }
+        let mut folded = Folded::new(selection, keys, *zone);
+        folded.add(&loaded.dataset);
+        folded.report(&loaded.diagnostics)
     }
 
     fn total_calls(&self) -> u64 {

@@ -15,5 +15,6 @@ mod spreadsheet;
 mod state;
 mod stream;
 mod summary;
+mod summary_stream;
 mod timeline;
 mod ux;

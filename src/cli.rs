@@ -204,11 +204,20 @@ Columns (CSV and JSON), after one column per --by key:
   wait_s_mean, wait_s_p50, wait_s_p90,     wait time of answered calls, seconds
     wait_s_max
   duration_s_mean                          duration of closed calls (answered or not)
+  inbound, abandoned, short_abandoned,     contact-center counts and rates (below); calls
+    answered_in_sla, service_level,        still open are left out of all of these
+    abandon_rate, peak_concurrent
 
 Definitions:
   Open calls count in calls and open only: they are left out of answer_rate and of every
   time figure. pXX is the nearest-rank percentile: the smallest value v such that at least
   XX% of the values are <= v. Means have 1 decimal, rounded half away from zero.
+  abandoned: inbound calls not answered, hung up by the client. short_abandoned: abandoned
+  calls shorter than --short-abandon. answered_in_sla: inbound calls answered with wait_s
+  <= --sla. service_level = answered_in_sla / (inbound - short_abandoned); abandon_rate =
+  (abandoned - short_abandoned) / (inbound - short_abandoned); 4 decimals. peak_concurrent:
+  the most calls in progress at one instant, a call being in progress on [start, end); under
+  --by hour or day it is taken inside the bucket and counts calls that began before it.
   Where a figure has no values (no answered call; no closed call for answer_rate and
   duration_s_mean) the CSV field is empty and the JSON value null; talk_s_total is then 0.
   day and hour are the local day or hour of the call's start in --tz, written as the
@@ -232,6 +241,14 @@ pub struct SummaryArgs {
     /// Group by these keys, in this order (repeat the option or separate keys with commas).
     #[arg(long, value_enum, value_name = "KEY", value_delimiter = ',', help_heading = "Grouping")]
     pub by: Vec<ByArg>,
+    /// Service-level target: an inbound call answered after waiting at most this long counts
+    /// in answered_in_sla (seconds, or a duration such as 30s).
+    #[arg(long, value_name = "SECONDS", default_value = "20", help_heading = "Figures")]
+    pub sla: String,
+    /// An abandoned call shorter than this is a short abandon, left out of both rates
+    /// (seconds, or a duration such as 5s; 0 counts none).
+    #[arg(long, value_name = "SECONDS", default_value = "0", help_heading = "Figures")]
+    pub short_abandon: String,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub input: InputArgs,

@@ -8,7 +8,7 @@ use clap::CommandFactory;
 
 use crate::cli::{
     ByArg, CheckFormat, Cli, ColorArg, Command, CsvArgs, FailOn, FilterArgs, FormatArg, GlobalArgs, InputArgs, ManArgs,
-    OutcomeArg, OutputArgs,
+    OutcomeArg, OutputArgs, SummaryArgs,
 };
 use crate::cmd::calls::CSV_COLUMNS;
 use crate::cmd::summary::FIGURE_COLUMNS;
@@ -18,7 +18,7 @@ use crate::input::progress::Progress;
 use crate::input::{self, InputSpec};
 use crate::load::{LoadOptions, Settling};
 use crate::locate::CallId;
-use crate::metrics::aggregate::GroupKey;
+use crate::metrics::aggregate::{Definitions, GroupKey};
 use crate::metrics::Outcome;
 use crate::render::csv_layout::CsvLayout;
 use crate::render::Format;
@@ -71,12 +71,12 @@ impl Terminal {
 pub enum Job {
     /// `calls`.
     Calls(ReportSettings),
-    /// `summary`, grouped by these keys.
+    /// `summary`.
     Summary {
         /// Inputs, filters and output.
         report: ReportSettings,
-        /// The grouping keys, in order, each once.
-        by: Vec<GroupKey>,
+        /// Grouping and figures.
+        summary: SummarySettings,
     },
     /// `check`.
     Check {
@@ -120,11 +120,11 @@ impl Job {
                 Job::Calls(ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &CSV_COLUMNS)?)
             }
             Command::Summary(args) => {
-                let by = group_keys(&args.by);
-                let columns: Vec<&str> = by.iter().map(|key| key.column()).chain(FIGURE_COLUMNS).collect();
+                let summary = SummarySettings::from_args(args)?;
+                let columns: Vec<&str> = summary.by.iter().map(|key| key.column()).chain(FIGURE_COLUMNS).collect();
                 Job::Summary {
                     report: ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &columns)?,
-                    by,
+                    summary,
                 }
             }
             Command::Check(args) => Job::Check {
@@ -182,6 +182,26 @@ fn grouping_is_for_summary(by: &[String]) -> UsageError {
         "calls lists calls one by one and has no --by; for totals per group, run \
          `callflow summary --by {keys}` with the same files and filters"
     ))
+}
+
+/// What `summary` groups by and how its figures are defined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummarySettings {
+    /// The grouping keys, in order, each once.
+    pub by: Vec<GroupKey>,
+    /// Thresholds of the contact-center figures.
+    pub definitions: Definitions,
+}
+
+impl SummarySettings {
+    /// From the arguments of `summary`.
+    pub fn from_args(args: &SummaryArgs) -> Result<Self, UsageError> {
+        let definitions = Definitions {
+            sla: seconds("--sla", &args.sla)?,
+            short_abandon: seconds("--short-abandon", &args.short_abandon)?,
+        };
+        Ok(SummarySettings { by: group_keys(&args.by), definitions })
+    }
 }
 
 /// The grouping keys, in the order given; a key repeated by mistake counts once.

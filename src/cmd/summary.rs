@@ -11,11 +11,11 @@ use std::io::Write;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::config::{OutputSettings, ReportSettings};
+use crate::config::{OutputSettings, ReportSettings, SummarySettings};
 use crate::diagnostics::{CallTally, Diagnostics, Quality};
 use crate::exit::ExitCode;
 use crate::load::{Loaded, Sink};
-use crate::metrics::aggregate::{CallFacts, Fixed, Fold, Group, GroupKey, KeyValue};
+use crate::metrics::aggregate::{CallFacts, Definitions, Fixed, Fold, Group, GroupKey, KeyValue};
 use crate::model::Dataset;
 use crate::render::{self, Format, Render};
 use crate::report::hint::Present;
@@ -23,7 +23,7 @@ use crate::report::select::Selection;
 use crate::report::timefmt::Zone;
 
 /// The figure columns of CSV and JSON, after one column per key, in their fixed order.
-pub const FIGURE_COLUMNS: [&str; 19] = [
+pub const FIGURE_COLUMNS: [&str; 26] = [
     "calls",
     "answered",
     "not_answered",
@@ -43,18 +43,25 @@ pub const FIGURE_COLUMNS: [&str; 19] = [
     "wait_s_p90",
     "wait_s_max",
     "duration_s_mean",
+    "inbound",
+    "abandoned",
+    "short_abandoned",
+    "answered_in_sla",
+    "service_level",
+    "abandon_rate",
+    "peak_concurrent",
 ];
 
-/// Runs `summary`, grouping by `keys`. Calls are folded into their groups as they settle;
-/// with `--settle off`, once every call is in.
+/// Runs `summary`. Calls are folded into their groups as they settle; with `--settle off`,
+/// once every call is in.
 pub fn run(
     settings: &ReportSettings,
-    keys: Vec<GroupKey>,
+    summary: &SummarySettings,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let ReportSettings { input, output, selection } = settings;
-    let mut folded = Folded::new(selection, keys.clone(), output.zone);
+    let mut folded = Folded::new(selection, summary, output.zone);
     let diagnostics = match input.settling {
         Some(settling) => super::stream_reported(input, settling, &mut folded, err)?,
         None => {
@@ -89,10 +96,11 @@ pub struct Folded<'s> {
 }
 
 impl<'s> Folded<'s> {
-    /// Nothing folded yet: groups by `keys`, buckets in `zone`.
-    pub fn new(selection: &'s Selection, keys: Vec<GroupKey>, zone: Zone) -> Self {
+    /// Nothing folded yet: groups and figures as `summary` says, buckets in `zone`.
+    pub fn new(selection: &'s Selection, summary: &SummarySettings, zone: Zone) -> Self {
         let present = (*selection != Selection::default()).then(Present::default);
-        Folded { selection, fold: Fold::new(keys.clone(), zone), keys, tally: CallTally::default(), present }
+        let fold = Fold::new(summary.by.clone(), zone, summary.definitions.clone());
+        Folded { selection, fold, keys: summary.by.clone(), tally: CallTally::default(), present }
     }
 
     /// Folds the selected calls of `ds`.
@@ -111,8 +119,9 @@ impl<'s> Folded<'s> {
 }
 
 impl Sink for Folded<'_> {
-    fn settled(&mut self, ds: Dataset, _watermark: Option<i64>) -> anyhow::Result<()> {
+    fn settled(&mut self, ds: Dataset, watermark: Option<i64>) -> anyhow::Result<()> {
         self.add(&ds);
+        self.fold.advance(watermark);
         if let Some(present) = self.present.as_mut().filter(|_| self.tally.calls == 0) {
             present.add(self.selection, &ds);
         }
@@ -134,7 +143,8 @@ pub struct Report<'a> {
 impl<'a> Report<'a> {
     /// Groups the selected calls of `loaded` by `keys`, with time buckets in `zone`.
     pub fn new(loaded: &'a Loaded, selection: &Selection, keys: Vec<GroupKey>, zone: &Zone) -> Self {
-        let mut folded = Folded::new(selection, keys, *zone);
+        let summary = SummarySettings { by: keys, definitions: Definitions::default() };
+        let mut folded = Folded::new(selection, &summary, *zone);
         folded.add(&loaded.dataset);
         folded.report(&loaded.diagnostics)
     }
@@ -262,6 +272,13 @@ fn row<'g>(group: &'g Group<'_>, zone: &Zone) -> Vec<Value<'g>> {
         Value::Seconds(f.wait.p90),
         Value::Seconds(f.wait.max),
         Value::Decimal(f.duration_s_mean),
+        Value::Count(f.service.inbound),
+        Value::Count(f.service.abandoned),
+        Value::Count(f.service.short_abandoned),
+        Value::Count(f.service.answered_in_sla),
+        Value::Decimal(f.service.service_level()),
+        Value::Decimal(f.service.abandon_rate()),
+        Value::Count(f.peak_concurrent),
     ];
     keys.chain(figures).collect()
 }

@@ -10,6 +10,7 @@ use std::cmp::Reverse;
 use std::collections::HashMap;
 
 pub use fold::Fold;
+pub use kpi::{Definitions, Service};
 
 use chrono::{NaiveTime, Timelike};
 
@@ -72,6 +73,8 @@ pub struct CallFacts<'a> {
     pub talk_s: Option<i64>,
     /// Seconds from start to end.
     pub duration_s: Option<i64>,
+    /// End, Unix seconds; `None` while a leg is open.
+    pub end: Option<i64>,
     /// `client`, `consultant`, `none`, …
     pub hangup_side: Cow<'a, str>,
     /// Consultant username.
@@ -94,6 +97,7 @@ impl<'a> CallFacts<'a> {
             wait_s: f.wait_s(),
             talk_s: f.talk_s(),
             duration_s: f.duration_s(),
+            end: f.end,
             hangup_side: metrics::hangup_side(ds, f),
             consultant: ds.opt_str(f.consultant),
             project: ds.opt_str(f.project),
@@ -219,6 +223,10 @@ pub struct Figures {
     pub wait: Spread,
     /// Mean duration of closed calls (answered or not).
     pub duration_s_mean: Option<Fixed>,
+    /// Inbound, abandoned and answered within the service level, with the rates over them.
+    pub service: Service,
+    /// The most calls in progress at one instant: see [`peak`].
+    pub peak_concurrent: u64,
 }
 
 /// One output row: the group's key values (in the order of the keys) and its figures.
@@ -236,7 +244,7 @@ pub struct Group<'a> {
 /// all keys up to it, so rows of one consultant stay together under `--by consultant,day`.
 /// Without keys there is exactly one group, even for no calls.
 pub fn summarize<'a>(calls: impl IntoIterator<Item = CallFacts<'a>>, keys: &[GroupKey], zone: &Zone) -> Vec<Group<'a>> {
-    let mut fold = Fold::new(keys.to_vec(), *zone);
+    let mut fold = Fold::new(keys.to_vec(), *zone, Definitions::default());
     for call in calls {
         fold.add(&call);
     }
@@ -343,5 +351,7 @@ fn permute<T>(mut items: Vec<T>, mut order: Vec<usize>) -> Vec<T> {
 }
 
 mod fold;
+pub mod kpi;
+pub mod peak;
 #[cfg(test)]
 mod tests;

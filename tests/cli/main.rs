@@ -11,6 +11,7 @@ mod newcomer;
 mod output;
 mod props;
 mod readme;
+mod service;
 mod spreadsheet;
 mod state;
 mod stream;

@@ -91,6 +91,13 @@ struct RowJson {
     wait_s_p90: Option<i64>,
     wait_s_max: Option<i64>,
     duration_s_mean: Option<f64>,
+    inbound: u64,
+    abandoned: u64,
+    short_abandoned: u64,
+    answered_in_sla: u64,
+    service_level: Option<f64>,
+    abandon_rate: Option<f64>,
+    peak_concurrent: u64,
 }
 
 #[test]
@@ -231,7 +238,7 @@ fn no_calls_is_one_row_of_zeros_ungrouped_and_just_the_header_grouped() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 2);
     assert!(lines[0].starts_with("calls,answered,not_answered,open,answer_rate,"));
-    assert_eq!(lines[1], "0,0,0,0,,0,0,0,0,0,,,,,,,,,");
+    assert_eq!(lines[1], "0,0,0,0,,0,0,0,0,0,,,,,,,,,,0,0,0,0,,,0");
     let csv = summary(&[&seed, "--day", "2030-01-01", "--format", "csv", "--by", "day"]);
     assert_eq!(csv.lines().count(), 1);
     assert!(csv.starts_with("day,calls,"));

@@ -7,6 +7,8 @@ use std::hash::{Hash, Hasher};
 
 use hashbrown::{Equivalent, HashMap};
 
+use super::kpi::{Definitions, Service};
+use super::peak::Peaks;
 use super::{key_value, sort_groups, CallFacts, Figures, Fixed, Group, GroupKey, KeyValue, Spread};
 use super::{MEAN_PLACES, RATE_PLACES};
 use crate::metrics::Outcome;
@@ -17,6 +19,8 @@ use crate::report::timefmt::Zone;
 pub struct Fold {
     keys: Vec<GroupKey>,
     zone: Zone,
+    definitions: Definitions,
+    peaks: Peaks,
     index: HashMap<Vec<KeyValue<'static>>, u32>,
     tallies: Vec<Tally>,
     talk: Counted,
@@ -24,12 +28,14 @@ pub struct Fold {
 }
 
 impl Fold {
-    /// An empty fold grouping by `keys`, time buckets in `zone`. Without keys there is
-    /// exactly one group, even for no calls.
-    pub fn new(keys: Vec<GroupKey>, zone: Zone) -> Self {
+    /// An empty fold grouping by `keys`, time buckets in `zone`, figures as `definitions`
+    /// say. Without keys there is exactly one group, even for no calls.
+    pub fn new(keys: Vec<GroupKey>, zone: Zone, definitions: Definitions) -> Self {
         let mut fold = Fold {
+            peaks: Peaks::new(&keys, zone),
             keys,
             zone,
+            definitions,
             index: HashMap::new(),
             tallies: Vec::new(),
             talk: Counted::default(),
@@ -45,6 +51,9 @@ impl Fold {
     /// Folds one call into its group.
     pub fn add(&mut self, call: &CallFacts<'_>) {
         let key: Vec<KeyValue<'_>> = self.keys.iter().map(|&k| key_value(k, call, &self.zone)).collect();
+        // Open calls make their row but are in progress nowhere.
+        let end = call.end.filter(|_| call.outcome != Outcome::Open);
+        self.peaks.add(&key, call.start, end);
         let group = match self.index.get(&Probe(&key)) {
             Some(&group) => group,
             None => {
@@ -54,15 +63,22 @@ impl Fold {
                 group
             }
         };
-        self.tallies[group as usize].add(call);
+        self.tallies[group as usize].add(call, &self.definitions);
         if call.outcome == Outcome::Answered {
             self.talk.add(group, call.talk_s);
             self.wait.add(group, call.wait_s);
         }
     }
 
+    /// Takes in that every call still to come starts at or after `watermark` (`None`: no call
+    /// is still to come), so the concurrency before it is final.
+    pub fn advance(&mut self, watermark: Option<i64>) {
+        self.peaks.advance(watermark);
+    }
+
     /// The groups' figures, sorted as [`super::summarize`] says.
-    pub fn finish(self) -> Vec<Group<'static>> {
+    pub fn finish(mut self) -> Vec<Group<'static>> {
+        self.peaks.advance(None);
         let mut group_keys: Vec<Vec<KeyValue<'static>>> = vec![Vec::new(); self.tallies.len()];
         for (key, group) in self.index {
             group_keys[group as usize] = key;
@@ -74,14 +90,18 @@ impl Fold {
             .into_iter()
             .zip(group_keys)
             .enumerate()
-            .map(|(group, (tally, key))| Group { key, figures: tally.finish(talk.of(group), wait.of(group)) })
+            .map(|(group, (tally, key))| {
+                let mut figures = tally.finish(talk.of(group), wait.of(group));
+                figures.peak_concurrent = self.peaks.of(&key);
+                Group { key, figures }
+            })
             .collect();
         sort_groups(groups)
     }
 }
 
 /// A call's key, borrowed, looked up among the owned keys without copying its names.
-struct Probe<'k, 'a>(&'k [KeyValue<'a>]);
+pub(super) struct Probe<'k, 'a>(pub(super) &'k [KeyValue<'a>]);
 
 impl Hash for Probe<'_, '_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
@@ -119,11 +139,13 @@ struct Tally {
     hangup_other: u64,
     duration_sum: i128,
     duration_count: u64,
+    service: Service,
 }
 
 impl Tally {
-    fn add(&mut self, call: &CallFacts<'_>) {
+    fn add(&mut self, call: &CallFacts<'_>, definitions: &Definitions) {
         self.calls += 1;
+        self.service.add(call, definitions);
         match call.outcome {
             Outcome::Answered => self.answered += 1,
             Outcome::NotAnswered => self.not_answered += 1,
@@ -156,6 +178,8 @@ impl Tally {
             talk: Spread::of(talk),
             wait: Spread::of(wait),
             duration_s_mean: Fixed::ratio(self.duration_sum, self.duration_count.into(), MEAN_PLACES),
+            service: self.service,
+            peak_concurrent: 0,
         }
     }
 }

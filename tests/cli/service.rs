@@ -1,0 +1,245 @@
+//! The contact-center figures of `summary` (inbound, abandoned, short abandons, service level,
+//! abandon rate, peak concurrency), each computed again here, independently, from the
+//! generator's truth and from hand-made calls, and compared with what callflow prints.
+
+use std::io::Write;
+
+use callflow_generate::{generate, Config, Truth};
+use serde_json::Value;
+
+use crate::common::callflow;
+
+/// Runs `summary --format json ARGS` over `log` and parses every row.
+fn rows(log: &[u8], args: &[&str]) -> Vec<Value> {
+    let out = callflow().arg("summary").args(args).args(["--format", "json"]).write_stdin(log).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+}
+
+/// The figures of one group, as this test computes them.
+#[derive(Debug, PartialEq)]
+struct Kpi {
+    inbound: u64,
+    abandoned: u64,
+    short_abandoned: u64,
+    answered_in_sla: u64,
+    service_level: Option<f64>,
+    abandon_rate: Option<f64>,
+    peak_concurrent: u64,
+}
+
+impl Kpi {
+    fn of_row(row: &Value) -> Kpi {
+        let count = |name: &str| row[name].as_u64().unwrap_or_else(|| panic!("{name} in {row}"));
+        Kpi {
+            inbound: count("inbound"),
+            abandoned: count("abandoned"),
+            short_abandoned: count("short_abandoned"),
+            answered_in_sla: count("answered_in_sla"),
+            service_level: row["service_level"].as_f64(),
+            abandon_rate: row["abandon_rate"].as_f64(),
+            peak_concurrent: count("peak_concurrent"),
+        }
+    }
+}
+
+/// A call as the truth tells it: start, answer and end (`None` while open), and who hung up.
+#[derive(Debug, Clone)]
+struct Known {
+    inbound: bool,
+    start: i64,
+    answered_at: Option<i64>,
+    end: Option<i64>,
+    outcome: String,
+    hangup_side: String,
+}
+
+impl From<&Truth> for Known {
+    fn from(t: &Truth) -> Self {
+        Known {
+            inbound: t.direction == "INBOUND",
+            start: t.start,
+            answered_at: t.answered_at,
+            end: t.end,
+            outcome: t.outcome.to_string(),
+            hangup_side: t.hangup_side.to_string(),
+        }
+    }
+}
+
+/// `num / den` to 4 decimals, `None` for a zero denominator.
+fn rate(num: u64, den: u64) -> Option<f64> {
+    (den > 0).then(|| (num as f64 * 10_000.0 / den as f64).round() / 10_000.0)
+}
+
+/// The calls in progress at `t` among `calls`: open ones left out, `[start, end)`.
+fn in_progress(calls: &[&Known], t: i64) -> u64 {
+    calls.iter().filter(|c| c.outcome != "open" && c.end.is_some_and(|end| c.start <= t && t < end)).count() as u64
+}
+
+/// The figures of the calls `members` (the group's own calls), with `lane` the calls whose
+/// concurrency counts (for a bucket: every call of the other keys overlapping it) and
+/// `bucket` the bucket's span, if the group is a time bucket.
+fn expected(members: &[&Known], lane: &[&Known], bucket: Option<(i64, i64)>, sla: i64, short: i64) -> Kpi {
+    let closed: Vec<&&Known> = members.iter().filter(|c| c.outcome != "open").collect();
+    let inbound = closed.iter().filter(|c| c.inbound).count() as u64;
+    let abandoned: Vec<&&&Known> =
+        closed.iter().filter(|c| c.inbound && c.outcome == "not_answered" && c.hangup_side == "client").collect();
+    let short_abandoned = abandoned.iter().filter(|c| c.end.unwrap() - c.start < short).count() as u64;
+    let answered_in_sla = closed
+        .iter()
+        .filter(|c| c.inbound && c.outcome == "answered" && c.answered_at.unwrap() - c.start <= sla)
+        .count() as u64;
+    let instants: Vec<i64> = match bucket {
+        Some((from, to)) => {
+            std::iter::once(from).chain(lane.iter().map(|c| c.start).filter(|&s| from <= s && s < to)).collect()
+        }
+        None => lane.iter().map(|c| c.start).collect(),
+    };
+    let peak_concurrent = instants.iter().map(|&t| in_progress(lane, t)).max().unwrap_or(0);
+    Kpi {
+        inbound,
+        abandoned: abandoned.len() as u64,
+        short_abandoned,
+        answered_in_sla,
+        service_level: rate(answered_in_sla, inbound - short_abandoned),
+        abandon_rate: rate(abandoned.len() as u64 - short_abandoned, inbound - short_abandoned),
+        peak_concurrent,
+    }
+}
+
+fn generated(config: &Config) -> (Vec<u8>, Vec<Known>) {
+    let mut log = Vec::new();
+    let truth = generate(config, &mut log).unwrap().truth;
+    (log, truth.iter().map(Known::from).collect())
+}
+
+/// The start of the UTC hour or day holding `t`.
+fn floor(t: i64, width: i64) -> i64 {
+    t.div_euclid(width) * width
+}
+
+fn utc(text: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(text).unwrap().timestamp()
+}
+
+#[test]
+fn every_figure_matches_the_truth_on_generated_days() {
+    let configs =
+        [Config::new(800, 51), Config { duplicates: 0.03, reorder: 0.03, open_tail: true, ..Config::new(1200, 52) }];
+    for config in &configs {
+        let (log, calls) = generated(config);
+        for (sla, short) in [("20", "0"), ("10", "5"), ("60", "30")] {
+            let defs = ["--sla", sla, "--short-abandon", short];
+            let (sla, short) = (sla.parse().unwrap(), short.parse().unwrap());
+            let all: Vec<&Known> = calls.iter().collect();
+            let whole = rows(&log, &defs);
+            assert_eq!(Kpi::of_row(&whole[0]), expected(&all, &all, None, sla, short));
+            assert!(whole[0]["abandoned"].as_u64().unwrap() > 0);
+            for (key, width) in [("hour", 3600), ("day", 86_400)] {
+                for row in rows(&log, &[&["--by", key][..], &defs].concat()) {
+                    let from = utc(row[key].as_str().unwrap());
+                    let members: Vec<&Known> = calls.iter().filter(|c| floor(c.start, width) == from).collect();
+                    let lane: Vec<&Known> = calls.iter().filter(|c| c.start < from + width).collect();
+                    let want = expected(&members, &lane, Some((from, from + width)), sla, short);
+                    assert_eq!(Kpi::of_row(&row), want, "--by {key} {from}");
+                }
+            }
+            for row in rows(&log, &[&["--by", "hangup_side"][..], &defs].concat()) {
+                let side = row["hangup_side"].as_str().unwrap();
+                let members: Vec<&Known> = calls.iter().filter(|c| c.hangup_side == side).collect();
+                assert_eq!(Kpi::of_row(&row), expected(&members, &members, None, sla, short), "{side}");
+            }
+        }
+    }
+}
+
+/// A one-leg call of a client: created at `start`, answered at `answer`, closed at `end`
+/// (`None`: still open), all times `HH:MM:SS` on one day.
+fn call(n: u32, direction: &str, start: &str, answer: Option<&str>, end: Option<&str>) -> String {
+    let uuid = format!("a0000000-0000-4000-8000-{n:012}");
+    let line = |name: &str, time: &str, extra: &str| {
+        format!(
+            "{{\"event_type\":\"user_dialog\",\"event_name\":\"{name}\",\"event_time\":\"2026-03-10 {time}\",\
+             \"dialog_uuid\":\"{uuid}\"{extra}}}\n"
+        )
+    };
+    let create = format!(",\"business_direction\":\"{direction}\",\"state\":\"ringing\",\"dialog_type\":\"EXTERNAL\"");
+    let mut text = line("dialog_create", start, &create);
+    if let Some(answer) = answer {
+        text += &line("dialog_state_update", answer, ",\"state\":\"talking\"");
+    }
+    if let Some(end) = end {
+        text += &line("dialog_close", end, ",\"close_cause\":\"HANGUP\"");
+    }
+    text
+}
+
+fn log(calls: &[String]) -> Vec<u8> {
+    let mut log = Vec::new();
+    for call in calls {
+        log.write_all(call.as_bytes()).unwrap();
+    }
+    log
+}
+
+fn hour_rows(log: &[u8], args: &[&str]) -> Vec<(String, Kpi)> {
+    rows(log, &[&["--by", "hour"][..], args].concat())
+        .iter()
+        .map(|row| (row["hour"].as_str().unwrap()[11..16].to_owned(), Kpi::of_row(row)))
+        .collect()
+}
+
+#[test]
+fn a_call_crossing_the_hour_counts_in_the_next_hour_and_an_empty_call_nowhere() {
+    let log = log(&[
+        call(1, "INBOUND", "09:50:00", Some("09:50:05"), Some("10:20:00")),
+        call(2, "INBOUND", "10:05:00", Some("10:05:30"), Some("10:10:00")),
+        call(3, "INBOUND", "11:30:00", Some("11:30:10"), Some("12:10:00")),
+        call(4, "INBOUND", "12:40:00", Some("12:40:01"), Some("12:45:00")),
+        // Equal start and end: in progress at no instant.
+        call(5, "INBOUND", "13:00:00", None, Some("13:00:00")),
+        call(6, "INBOUND", "14:00:00", None, Some("14:00:00")),
+        call(7, "INBOUND", "14:00:00", Some("14:00:02"), Some("14:05:00")),
+        // Still open: left out of everything, though its hour has a row.
+        call(8, "INBOUND", "15:00:00", Some("15:00:01"), None),
+    ]);
+    let peaks: Vec<(String, u64)> = hour_rows(&log, &[]).into_iter().map(|(h, k)| (h, k.peak_concurrent)).collect();
+    let want = [("09:00", 1), ("10:00", 2), ("11:00", 1), ("12:00", 1), ("13:00", 0), ("14:00", 1), ("15:00", 0)];
+    assert_eq!(peaks, want.map(|(h, n)| (h.to_owned(), n)));
+    let whole = Kpi::of_row(&rows(&log, &[])[0]);
+    assert_eq!(whole.peak_concurrent, 2);
+    // 7 closed inbound calls, 2 of them empty calls hung up by the client before an answer;
+    // call 2 waited 30 seconds, beyond the 20 of the service level.
+    assert_eq!((whole.inbound, whole.abandoned, whole.answered_in_sla), (7, 2, 4));
+}
+
+#[test]
+fn all_abandoned_empty_denominators_and_short_abandons() {
+    let abandoned = [
+        call(1, "INBOUND", "09:00:00", None, Some("09:00:03")),
+        call(2, "INBOUND", "09:01:00", None, Some("09:01:10")),
+        call(3, "INBOUND", "09:02:00", None, Some("09:02:40")),
+    ];
+    let all = Kpi::of_row(&rows(&log(&abandoned), &[])[0]);
+    assert_eq!((all.inbound, all.abandoned, all.answered_in_sla), (3, 3, 0));
+    assert_eq!((all.service_level, all.abandon_rate), (Some(0.0), Some(1.0)));
+    // Every one a short abandon: nothing left to divide by.
+    let short = Kpi::of_row(&rows(&log(&abandoned), &["--short-abandon", "60"])[0]);
+    assert_eq!((short.short_abandoned, short.service_level, short.abandon_rate), (3, None, None));
+    // Outbound calls only: no inbound call, no rate, and CSV fields left empty.
+    let outbound = log(&[call(4, "OUTBOUND", "09:00:00", Some("09:00:05"), Some("09:01:00"))]);
+    let out = Kpi::of_row(&rows(&outbound, &[])[0]);
+    assert_eq!((out.inbound, out.service_level, out.abandon_rate, out.peak_concurrent), (0, None, None, 1));
+    let csv = callflow().args(["summary", "--format", "csv"]).write_stdin(outbound).output().unwrap();
+    assert!(String::from_utf8(csv.stdout).unwrap().ends_with(",0,0,0,0,,,1\n"));
+    // Short abandons (under 10 s: only the 3-second one) leave both rates.
+    let mut mixed = abandoned.to_vec();
+    mixed.push(call(5, "INBOUND", "10:00:00", Some("10:00:05"), Some("10:03:00")));
+    mixed.push(call(6, "INBOUND", "10:01:00", Some("10:01:30"), Some("10:04:00")));
+    let kpi = Kpi::of_row(&rows(&log(&mixed), &["--short-abandon", "10s"])[0]);
+    assert_eq!((kpi.inbound, kpi.abandoned, kpi.short_abandoned, kpi.answered_in_sla), (5, 3, 1, 1));
+    assert_eq!((kpi.service_level, kpi.abandon_rate), (Some(0.25), Some(0.5)));
+    let csv = callflow().args(["summary", "--format", "csv", "--sla", "30"]).write_stdin(log(&mixed)).output().unwrap();
+    assert!(String::from_utf8(csv.stdout).unwrap().ends_with(",5,3,0,2,0.4000,0.6000,2\n"));
+}

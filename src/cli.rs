@@ -199,10 +199,9 @@ Columns (CSV and JSON), after one column per --by key:
   answer_rate                              answered / (answered + not_answered), 3 decimals
   hangup_client, hangup_consultant,        who hung up; hangup_other counts other leg types
     hangup_none, hangup_other              (bots, systems), so the four add up to calls
-  talk_s_total, talk_s_mean, talk_s_p50,   talk time of answered calls, seconds
-    talk_s_p90, talk_s_max
-  wait_s_mean, wait_s_p50, wait_s_p90,     wait time of answered calls, seconds
-    wait_s_max
+  talk_s_total, talk_s_mean, talk_s_pNN,   talk time of answered calls, seconds, one pNN
+    talk_s_max                             per --percentiles (default 50,90)
+  wait_s_mean, wait_s_pNN, wait_s_max      wait time of answered calls, seconds
   duration_s_mean                          duration of closed calls (answered or not)
   inbound, abandoned, short_abandoned,     contact-center counts and rates (below); calls
     answered_in_sla, service_level,        still open are left out of all of these
@@ -210,8 +209,8 @@ Columns (CSV and JSON), after one column per --by key:
 
 Definitions:
   Open calls count in calls and open only: they are left out of answer_rate and of every
-  time figure. pXX is the nearest-rank percentile: the smallest value v such that at least
-  XX% of the values are <= v. Means have 1 decimal, rounded half away from zero.
+  time figure. pNN is the nearest-rank percentile: the smallest value v such that at least
+  NN% of the values are <= v. Means have 1 decimal, rounded half away from zero.
   abandoned: inbound calls not answered, hung up by the client. short_abandoned: abandoned
   calls shorter than --short-abandon. answered_in_sla: inbound calls answered with wait_s
   <= --sla. service_level = answered_in_sla / (inbound - short_abandoned); abandon_rate =
@@ -245,6 +244,10 @@ pub struct SummaryArgs {
     /// in answered_in_sla (seconds, or a duration such as 30s).
     #[arg(long, value_name = "SECONDS", default_value = "20", help_heading = "Figures")]
     pub sla: String,
+    /// The nearest-rank percentiles of talk and wait to report, as columns talk_s_pNN and
+    /// wait_s_pNN (whole numbers from 1 to 100, comma-separated); the table shows the last.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "50,90", help_heading = "Figures")]
+    pub percentiles: Vec<u32>,
     /// An abandoned call shorter than this is a short abandon, left out of both rates
     /// (seconds, or a duration such as 5s; 0 counts none).
     #[arg(long, value_name = "SECONDS", default_value = "0", help_heading = "Figures")]

@@ -11,7 +11,7 @@ use crate::cli::{
     OutcomeArg, OutputArgs, SummaryArgs,
 };
 use crate::cmd::calls::CSV_COLUMNS;
-use crate::cmd::summary::FIGURE_COLUMNS;
+use crate::cmd::summary::figure_columns;
 use crate::cmd::timeline::CSV_COLUMNS as EVENT_COLUMNS;
 use crate::exit::UsageError;
 use crate::input::progress::Progress;
@@ -121,7 +121,9 @@ impl Job {
             }
             Command::Summary(args) => {
                 let summary = SummarySettings::from_args(args)?;
-                let columns: Vec<&str> = summary.by.iter().map(|key| key.column()).chain(FIGURE_COLUMNS).collect();
+                let figures = figure_columns(&summary.definitions.percentiles);
+                let columns: Vec<&str> =
+                    summary.by.iter().map(|key| key.column()).chain(figures.iter().map(String::as_str)).collect();
                 Job::Summary {
                     report: ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &columns)?,
                     summary,
@@ -196,7 +198,17 @@ pub struct SummarySettings {
 impl SummarySettings {
     /// From the arguments of `summary`.
     pub fn from_args(args: &SummaryArgs) -> Result<Self, UsageError> {
+        let mut percentiles: Vec<u32> = Vec::with_capacity(args.percentiles.len());
+        for &pct in &args.percentiles {
+            if !(1..=100).contains(&pct) {
+                return Err(UsageError(format!("--percentiles {pct}: a percentile is a whole number from 1 to 100")));
+            }
+            if !percentiles.contains(&pct) {
+                percentiles.push(pct);
+            }
+        }
         let definitions = Definitions {
+            percentiles,
             sla: seconds("--sla", &args.sla)?,
             short_abandon: seconds("--short-abandon", &args.short_abandon)?,
         };

@@ -15,42 +15,30 @@ use crate::config::{OutputSettings, ReportSettings, SummarySettings};
 use crate::diagnostics::{CallTally, Diagnostics, Quality};
 use crate::exit::ExitCode;
 use crate::load::{Loaded, Sink};
-use crate::metrics::aggregate::{CallFacts, Definitions, Fixed, Fold, Group, GroupKey, KeyValue};
+use crate::metrics::aggregate::{CallFacts, Definitions, Fixed, Fold, Group, GroupKey, KeyValue, Spread};
 use crate::model::Dataset;
 use crate::render::{self, Format, Render};
 use crate::report::hint::Present;
 use crate::report::select::Selection;
 use crate::report::timefmt::Zone;
 
-/// The figure columns of CSV and JSON, after one column per key, in their fixed order.
-pub const FIGURE_COLUMNS: [&str; 26] = [
-    "calls",
-    "answered",
-    "not_answered",
-    "open",
-    "answer_rate",
-    "hangup_client",
-    "hangup_consultant",
-    "hangup_none",
-    "hangup_other",
-    "talk_s_total",
-    "talk_s_mean",
-    "talk_s_p50",
-    "talk_s_p90",
-    "talk_s_max",
-    "wait_s_mean",
-    "wait_s_p50",
-    "wait_s_p90",
-    "wait_s_max",
-    "duration_s_mean",
-    "inbound",
-    "abandoned",
-    "short_abandoned",
-    "answered_in_sla",
-    "service_level",
-    "abandon_rate",
-    "peak_concurrent",
-];
+/// The figure columns of CSV and JSON, after one column per key, in their fixed order, with
+/// a talk and a wait column for each of `percentiles`. [`row`] writes the values in this order.
+pub fn figure_columns(percentiles: &[u32]) -> Vec<String> {
+    let counts = ["calls", "answered", "not_answered", "open", "answer_rate"];
+    let hangups = ["hangup_client", "hangup_consultant", "hangup_none", "hangup_other"];
+    let service = ["inbound", "abandoned", "short_abandoned", "answered_in_sla", "service_level", "abandon_rate"];
+    let ranks = |of: &str| percentiles.iter().map(move |p| format!("{of}_p{p}")).collect::<Vec<_>>();
+    let mut columns: Vec<String> = counts.iter().chain(&hangups).map(|c| c.to_string()).collect();
+    columns.extend(["talk_s_total".into(), "talk_s_mean".into()]);
+    columns.extend(ranks("talk_s"));
+    columns.extend(["talk_s_max".into(), "wait_s_mean".into()]);
+    columns.extend(ranks("wait_s"));
+    columns.extend(["wait_s_max".into(), "duration_s_mean".into()]);
+    columns.extend(service.iter().map(|c| c.to_string()));
+    columns.push("peak_concurrent".into());
+    columns
+}
 
 /// Runs `summary`. Calls are folded into their groups as they settle; with `--settle off`,
 /// once every call is in.
@@ -87,6 +75,7 @@ pub fn run(
 pub struct Folded<'s> {
     selection: &'s Selection,
     keys: Vec<GroupKey>,
+    percentiles: Vec<u32>,
     fold: Fold,
     /// The selected calls, by problem.
     tally: CallTally,
@@ -100,7 +89,8 @@ impl<'s> Folded<'s> {
     pub fn new(selection: &'s Selection, summary: &SummarySettings, zone: Zone) -> Self {
         let present = (*selection != Selection::default()).then(Present::default);
         let fold = Fold::new(summary.by.clone(), zone, summary.definitions.clone());
-        Folded { selection, fold, keys: summary.by.clone(), tally: CallTally::default(), present }
+        let percentiles = summary.definitions.percentiles.clone();
+        Folded { selection, fold, keys: summary.by.clone(), percentiles, tally: CallTally::default(), present }
     }
 
     /// Folds the selected calls of `ds`.
@@ -114,7 +104,7 @@ impl<'s> Folded<'s> {
     /// The report of the calls folded, over an input that met `diagnostics`.
     pub fn report(self, diagnostics: &Diagnostics) -> Report<'_> {
         let quality = Quality { counts: &diagnostics.counts, calls: self.tally };
-        Report { keys: self.keys, groups: self.fold.finish(), quality }
+        Report { keys: self.keys, groups: self.fold.finish(), quality, percentiles: self.percentiles }
     }
 }
 
@@ -138,6 +128,8 @@ pub struct Report<'a> {
     pub groups: Vec<Group<'static>>,
     /// The data quality of the input and of the calls reported.
     pub quality: Quality<'a>,
+    /// The percentiles of talk and wait each group has, in order.
+    pub percentiles: Vec<u32>,
 }
 
 impl<'a> Report<'a> {
@@ -167,9 +159,9 @@ struct Rows<'r, 'a> {
 }
 
 impl Rows<'_, '_> {
-    fn columns(&self) -> Vec<&'static str> {
-        let mut columns: Vec<&str> = self.report.keys.iter().map(|k| k.column()).collect();
-        columns.extend(FIGURE_COLUMNS);
+    fn columns(&self) -> Vec<String> {
+        let mut columns: Vec<String> = self.report.keys.iter().map(|k| k.column().to_owned()).collect();
+        columns.extend(figure_columns(&self.report.percentiles));
         columns
     }
 }
@@ -186,11 +178,14 @@ impl Render for Rows<'_, '_> {
             .groups
             .iter()
             .map(|g| row(g, zone).iter().map(|value| value.csv(self.output.csv.safe)).collect::<Vec<_>>());
-        self.output.csv.write(&self.columns(), rows, out)
+        let columns = self.columns();
+        let header: Vec<&str> = columns.iter().map(String::as_str).collect();
+        self.output.csv.write(&header, rows, out)
     }
 
     fn json(&self, out: &mut dyn Write) -> anyhow::Result<()> {
         let (zone, columns) = (&self.output.zone, self.columns());
+        let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
         let rows = self.report.groups.iter().map(|g| JsonRow { columns: &columns, values: row(g, zone) });
         render::write_json_lines(rows, out)
     }
@@ -252,6 +247,7 @@ fn row<'g>(group: &'g Group<'_>, zone: &Zone) -> Vec<Value<'g>> {
         KeyValue::Name(name) => Value::Text(name.as_deref().map(Cow::Borrowed)),
     });
     let f = &group.figures;
+    let ranks = |spread: &'g Spread| spread.percentiles.iter().map(|&p| Value::Seconds(p));
     let figures = [
         Value::Count(f.calls),
         Value::Count(f.answered),
@@ -264,12 +260,12 @@ fn row<'g>(group: &'g Group<'_>, zone: &Zone) -> Vec<Value<'g>> {
         Value::Count(f.hangup_other),
         Value::Seconds(Some(f.talk.total)),
         Value::Decimal(f.talk.mean),
-        Value::Seconds(f.talk.p50),
-        Value::Seconds(f.talk.p90),
-        Value::Seconds(f.talk.max),
-        Value::Decimal(f.wait.mean),
-        Value::Seconds(f.wait.p50),
-        Value::Seconds(f.wait.p90),
+    ]
+    .into_iter()
+    .chain(ranks(&f.talk))
+    .chain([Value::Seconds(f.talk.max), Value::Decimal(f.wait.mean)])
+    .chain(ranks(&f.wait))
+    .chain([
         Value::Seconds(f.wait.max),
         Value::Decimal(f.duration_s_mean),
         Value::Count(f.service.inbound),
@@ -279,7 +275,7 @@ fn row<'g>(group: &'g Group<'_>, zone: &Zone) -> Vec<Value<'g>> {
         Value::Decimal(f.service.service_level()),
         Value::Decimal(f.service.abandon_rate()),
         Value::Count(f.peak_concurrent),
-    ];
+    ]);
     keys.chain(figures).collect()
 }
 

@@ -10,7 +10,7 @@ use std::cmp::Reverse;
 use std::collections::HashMap;
 
 pub use fold::Fold;
-pub use kpi::{Definitions, Service};
+pub use kpi::Service;
 
 use chrono::{NaiveTime, Timelike};
 
@@ -149,6 +149,25 @@ pub const MEAN_PLACES: u32 = 1;
 /// Decimals of `answer_rate`.
 pub const RATE_PLACES: u32 = 3;
 
+/// What the figures are defined with: the percentiles reported and the contact-center
+/// thresholds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Definitions {
+    /// `--percentiles`: the nearest-rank percentiles of talk and wait, in column order.
+    pub percentiles: Vec<u32>,
+    /// `--sla`: an inbound call answered after waiting at most this many seconds is within
+    /// the service level.
+    pub sla: i64,
+    /// `--short-abandon`: an abandoned call shorter than this many seconds is a short abandon.
+    pub short_abandon: i64,
+}
+
+impl Default for Definitions {
+    fn default() -> Self {
+        Definitions { percentiles: vec![50, 90], sla: 20, short_abandon: 0 }
+    }
+}
+
 /// Statistics of one duration over a group's answered calls.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Spread {
@@ -156,25 +175,22 @@ pub struct Spread {
     pub total: i64,
     /// Mean, 1 decimal.
     pub mean: Option<Fixed>,
-    /// Nearest-rank median.
-    pub p50: Option<i64>,
-    /// Nearest-rank 90th percentile.
-    pub p90: Option<i64>,
+    /// The nearest-rank percentiles of [`Definitions::percentiles`], in their order.
+    pub percentiles: Vec<Option<i64>>,
     /// Largest value.
     pub max: Option<i64>,
 }
 
 impl Spread {
     /// The spread of values given as (value, how many calls had it), in ascending order of
-    /// value.
-    fn of(counted: &[(i64, u64)]) -> Spread {
+    /// value, with the percentiles `percentiles`.
+    fn of(counted: &[(i64, u64)], percentiles: &[u32]) -> Spread {
         let total: i64 = counted.iter().map(|&(value, n)| value * n as i64).sum();
         let count: u64 = counted.iter().map(|&(_, n)| n).sum();
         Spread {
             total,
             mean: Fixed::ratio(total.into(), count.into(), MEAN_PLACES),
-            p50: nearest_rank_counted(counted, count, 50),
-            p90: nearest_rank_counted(counted, count, 90),
+            percentiles: percentiles.iter().map(|&pct| nearest_rank_counted(counted, count, pct.into())).collect(),
             max: counted.last().map(|&(value, _)| value),
         }
     }

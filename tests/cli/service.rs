@@ -243,3 +243,37 @@ fn all_abandoned_empty_denominators_and_short_abandons() {
     let csv = callflow().args(["summary", "--format", "csv", "--sla", "30"]).write_stdin(log(&mixed)).output().unwrap();
     assert!(String::from_utf8(csv.stdout).unwrap().ends_with(",5,3,0,2,0.4000,0.6000,2\n"));
 }
+
+/// The nearest-rank percentile of sorted values, the textbook way.
+fn nearest_rank(sorted: &[i64], pct: usize) -> Option<i64> {
+    let rank = (pct * sorted.len()).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
+}
+
+#[test]
+fn chosen_percentiles_are_columns_with_the_true_values() {
+    let mut log = Vec::new();
+    let truth = generate(&Config::new(700, 53), &mut log).unwrap().truth;
+    let pcts = [50, 95, 99, 1, 100];
+    for row in rows(&log, &["--by", "consultant", "--percentiles", "50,95,99,1,100"]) {
+        let consultant = row["consultant"].as_str().map(String::from);
+        let answered: Vec<&Truth> =
+            truth.iter().filter(|t| t.consultant == consultant && t.outcome == "answered").collect();
+        let mut talk: Vec<i64> = answered.iter().map(|t| t.end.unwrap() - t.answered_at.unwrap()).collect();
+        let mut wait: Vec<i64> = answered.iter().map(|t| t.answered_at.unwrap() - t.start).collect();
+        talk.sort_unstable();
+        wait.sort_unstable();
+        for pct in pcts {
+            assert_eq!(row[format!("talk_s_p{pct}")].as_i64(), nearest_rank(&talk, pct), "p{pct} {row}");
+            assert_eq!(row[format!("wait_s_p{pct}")].as_i64(), nearest_rank(&wait, pct), "p{pct} {row}");
+        }
+        assert!(row.get("talk_s_p90").is_none());
+    }
+    let csv = callflow().args(["summary", "--format", "csv", "--percentiles", "95"]).write_stdin(log.clone()).output();
+    let header = String::from_utf8(csv.unwrap().stdout).unwrap().lines().next().unwrap().to_owned();
+    assert!(header.contains(",talk_s_mean,talk_s_p95,talk_s_max,wait_s_mean,wait_s_p95,wait_s_max,"), "{header}");
+    for bad in ["0", "101", "fifty"] {
+        let out = callflow().args(["summary", "--percentiles", bad]).write_stdin(log.clone()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+    }
+}

@@ -28,32 +28,48 @@ pub fn write(report: &Report<'_>, output: &OutputSettings, charts: bool, out: &m
 }
 
 /// A figure column of the table: its header and how a group's value reads.
-type Column = (&'static str, fn(&Figures) -> String);
+struct Column {
+    header: String,
+    value: Box<dyn Fn(&Figures) -> String>,
+}
+
+impl Column {
+    fn new(header: impl Into<String>, value: impl Fn(&Figures) -> String + 'static) -> Self {
+        Column { header: header.into(), value: Box::new(value) }
+    }
+}
 
 /// The table's figures: what people read first, in 100 columns even beside an hour. Every
-/// figure is in the CSV and JSON; the chart adds the hangup split on a terminal.
-const COLUMNS: [Column; 10] = [
-    ("Calls", |f| f.calls.to_string()),
-    ("Answered", |f| f.answered.to_string()),
-    ("Answer\nrate", |f| f.answer_rate.map(percent).unwrap_or_default()),
-    ("Hangup\nclient", |f| f.hangup_client.to_string()),
-    ("Hangup\nconsultant", |f| f.hangup_consultant.to_string()),
-    ("Hangup\nnone", |f| f.hangup_none.to_string()),
-    (OTHER, |f| f.hangup_other.to_string()),
-    ("Talk\nmean", |f| mean(f.talk.mean)),
-    ("Wait\nmean", |f| mean(f.wait.mean)),
-    ("Wait\np90", |f| f.wait.p90.map(render::human_duration).unwrap_or_default()),
-];
-
-/// Shown only when some call was hung up by another leg type, which is rare.
-const OTHER: &str = "Hangup\nother";
+/// figure is in the CSV and JSON; the chart adds the hangup split on a terminal. The hangup
+/// by another leg type shows only when some call has one, which is rare; the wait
+/// percentile is the last of `--percentiles`.
+fn columns(report: &Report<'_>) -> Vec<Column> {
+    let mut columns = vec![
+        Column::new("Calls", |f| f.calls.to_string()),
+        Column::new("Answered", |f| f.answered.to_string()),
+        Column::new("Answer\nrate", |f| f.answer_rate.map(percent).unwrap_or_default()),
+        Column::new("Hangup\nclient", |f| f.hangup_client.to_string()),
+        Column::new("Hangup\nconsultant", |f| f.hangup_consultant.to_string()),
+        Column::new("Hangup\nnone", |f| f.hangup_none.to_string()),
+    ];
+    if report.groups.iter().any(|g| g.figures.hangup_other > 0) {
+        columns.push(Column::new("Hangup\nother", |f| f.hangup_other.to_string()));
+    }
+    columns.push(Column::new("Talk\nmean", |f| mean(f.talk.mean)));
+    columns.push(Column::new("Wait\nmean", |f| mean(f.wait.mean)));
+    if let Some((last, &pct)) = report.percentiles.iter().enumerate().last() {
+        columns.push(Column::new(format!("Wait\np{pct}"), move |f| {
+            f.wait.percentiles.get(last).copied().flatten().map(render::human_duration).unwrap_or_default()
+        }));
+    }
+    columns
+}
 
 fn write_table(report: &Report<'_>, output: &OutputSettings, out: &mut dyn Write) -> io::Result<()> {
-    let with_other = report.groups.iter().any(|g| g.figures.hangup_other > 0);
-    let columns: Vec<&Column> = COLUMNS.iter().filter(|(name, _)| with_other || *name != OTHER).collect();
+    let columns = columns(report);
     let key_headers: Vec<String> = report.keys.iter().map(|k| key_header(*k, &output.zone)).collect();
     let mut header: Vec<&str> = key_headers.iter().map(String::as_str).collect();
-    header.extend(columns.iter().map(|(name, _)| *name));
+    header.extend(columns.iter().map(|c| c.header.as_str()));
     let piece = |rows| piece(report, output, &header, &columns, rows);
     let widths = table::content_widths(report.groups.len(), table::PIECE_ROWS, piece);
     table::write_in_pieces(report.groups.len(), table::PIECE_ROWS, &widths, piece, out)
@@ -64,14 +80,14 @@ fn piece(
     report: &Report<'_>,
     output: &OutputSettings,
     header: &[&str],
-    columns: &[&Column],
+    columns: &[Column],
     rows: Range<usize>,
 ) -> Table {
     let zone = &output.zone;
     let mut t = table::new(header, output.terminal.stdout);
     for group in &report.groups[rows] {
         let keys = report.keys.iter().zip(&group.key).map(|(k, v)| table::text_cell(&key_label(*k, v, zone)));
-        let figures = columns.iter().map(|(_, value)| Cell::new(value(&group.figures)));
+        let figures = columns.iter().map(|column| Cell::new((column.value)(&group.figures)));
         t.add_row(keys.chain(figures).collect::<Vec<Cell>>());
     }
     // No cell ever wraps: with several keys a wide table reads better than a number split

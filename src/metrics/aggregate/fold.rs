@@ -7,9 +7,9 @@ use std::hash::{Hash, Hasher};
 
 use hashbrown::{Equivalent, HashMap};
 
-use super::kpi::{Definitions, Service};
+use super::kpi::Service;
 use super::peak::Peaks;
-use super::{key_value, sort_groups, CallFacts, Figures, Fixed, Group, GroupKey, KeyValue, Spread};
+use super::{key_value, sort_groups, CallFacts, Definitions, Figures, Fixed, Group, GroupKey, KeyValue, Spread};
 use super::{MEAN_PLACES, RATE_PLACES};
 use crate::metrics::Outcome;
 use crate::report::timefmt::Zone;
@@ -91,7 +91,9 @@ impl Fold {
             .zip(group_keys)
             .enumerate()
             .map(|(group, (tally, key))| {
-                let mut figures = tally.finish(talk.of(group), wait.of(group));
+                let percentiles = &self.definitions.percentiles;
+                let mut figures =
+                    tally.finish(Spread::of(talk.of(group), percentiles), Spread::of(wait.of(group), percentiles));
                 figures.peak_concurrent = self.peaks.of(&key);
                 Group { key, figures }
             })
@@ -163,7 +165,7 @@ impl Tally {
         }
     }
 
-    fn finish(self, talk: &[(i64, u64)], wait: &[(i64, u64)]) -> Figures {
+    fn finish(self, talk: Spread, wait: Spread) -> Figures {
         let closed = self.answered + self.not_answered;
         Figures {
             calls: self.calls,
@@ -175,8 +177,8 @@ impl Tally {
             hangup_consultant: self.hangup_consultant,
             hangup_none: self.hangup_none,
             hangup_other: self.hangup_other,
-            talk: Spread::of(talk),
-            wait: Spread::of(wait),
+            talk,
+            wait,
             duration_s_mean: Fixed::ratio(self.duration_sum, self.duration_count.into(), MEAN_PLACES),
             service: self.service,
             peak_concurrent: 0,

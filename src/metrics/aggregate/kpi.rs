@@ -3,27 +3,11 @@
 //! them. `summary` counts with these rules and `calls --outcome abandoned` lists with them.
 //! Calls still open are left out of every one of these.
 
-use super::{CallFacts, Fixed};
+use super::{CallFacts, Definitions, Fixed};
 use crate::metrics::Outcome;
 
 /// Decimals of `service_level` and `abandon_rate`.
 pub const KPI_PLACES: u32 = 4;
-
-/// The thresholds the figures are defined with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Definitions {
-    /// `--sla`: an inbound call answered after waiting at most this many seconds is within
-    /// the service level.
-    pub sla: i64,
-    /// `--short-abandon`: an abandoned call shorter than this many seconds is a short abandon.
-    pub short_abandon: i64,
-}
-
-impl Default for Definitions {
-    fn default() -> Self {
-        Definitions { sla: 20, short_abandon: 0 }
-    }
-}
 
 /// A call with direction `INBOUND` that has ended.
 pub fn inbound(call: &CallFacts<'_>) -> bool {

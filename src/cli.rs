@@ -248,6 +248,10 @@ pub struct SummaryArgs {
     /// wait_s_pNN (whole numbers from 1 to 100, comma-separated); the table shows the last.
     #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "50,90", help_heading = "Figures")]
     pub percentiles: Vec<u32>,
+    /// Show every contact-center figure in the table (inbound, abandoned, short abandons,
+    /// answered within the service level, peak concurrency), not only the two rates.
+    #[arg(long, help_heading = "Figures")]
+    pub kpi: bool,
     /// An abandoned call shorter than this is a short abandon, left out of both rates
     /// (seconds, or a duration such as 5s; 0 counts none).
     #[arg(long, value_name = "SECONDS", default_value = "0", help_heading = "Figures")]

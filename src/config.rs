@@ -191,8 +191,10 @@ fn grouping_is_for_summary(by: &[String]) -> UsageError {
 pub struct SummarySettings {
     /// The grouping keys, in order, each once.
     pub by: Vec<GroupKey>,
-    /// Thresholds of the contact-center figures.
+    /// Percentiles and the thresholds of the contact-center figures.
     pub definitions: Definitions,
+    /// `--kpi`: the table shows every contact-center figure.
+    pub kpi: bool,
 }
 
 impl SummarySettings {
@@ -212,7 +214,7 @@ impl SummarySettings {
             sla: seconds("--sla", &args.sla)?,
             short_abandon: seconds("--short-abandon", &args.short_abandon)?,
         };
-        Ok(SummarySettings { by: group_keys(&args.by), definitions })
+        Ok(SummarySettings { by: group_keys(&args.by), definitions, kpi: args.kpi })
     }
 }
 

@@ -74,8 +74,7 @@ pub fn run(
 /// The selected calls folded into their groups as they settle; nothing of a call is kept.
 pub struct Folded<'s> {
     selection: &'s Selection,
-    keys: Vec<GroupKey>,
-    percentiles: Vec<u32>,
+    summary: SummarySettings,
     fold: Fold,
     /// The selected calls, by problem.
     tally: CallTally,
@@ -89,8 +88,7 @@ impl<'s> Folded<'s> {
     pub fn new(selection: &'s Selection, summary: &SummarySettings, zone: Zone) -> Self {
         let present = (*selection != Selection::default()).then(Present::default);
         let fold = Fold::new(summary.by.clone(), zone, summary.definitions.clone());
-        let percentiles = summary.definitions.percentiles.clone();
-        Folded { selection, fold, keys: summary.by.clone(), percentiles, tally: CallTally::default(), present }
+        Folded { selection, fold, summary: summary.clone(), tally: CallTally::default(), present }
     }
 
     /// Folds the selected calls of `ds`.
@@ -104,7 +102,8 @@ impl<'s> Folded<'s> {
     /// The report of the calls folded, over an input that met `diagnostics`.
     pub fn report(self, diagnostics: &Diagnostics) -> Report<'_> {
         let quality = Quality { counts: &diagnostics.counts, calls: self.tally };
-        Report { keys: self.keys, groups: self.fold.finish(), quality, percentiles: self.percentiles }
+        let (keys, percentiles, kpi) = (self.summary.by, self.summary.definitions.percentiles, self.summary.kpi);
+        Report { keys, groups: self.fold.finish(), quality, percentiles, kpi }
     }
 }
 
@@ -130,12 +129,14 @@ pub struct Report<'a> {
     pub quality: Quality<'a>,
     /// The percentiles of talk and wait each group has, in order.
     pub percentiles: Vec<u32>,
+    /// `--kpi`: the table shows every contact-center figure, not only the two rates.
+    pub kpi: bool,
 }
 
 impl<'a> Report<'a> {
     /// Groups the selected calls of `loaded` by `keys`, with time buckets in `zone`.
     pub fn new(loaded: &'a Loaded, selection: &Selection, keys: Vec<GroupKey>, zone: &Zone) -> Self {
-        let summary = SummarySettings { by: keys, definitions: Definitions::default() };
+        let summary = SummarySettings { by: keys, definitions: Definitions::default(), kpi: false };
         let mut folded = Folded::new(selection, &summary, *zone);
         folded.add(&loaded.dataset);
         folded.report(&loaded.diagnostics)

@@ -277,3 +277,30 @@ fn chosen_percentiles_are_columns_with_the_true_values() {
         assert_eq!(out.status.code(), Some(2), "{bad}");
     }
 }
+
+#[test]
+fn the_table_shows_the_two_rates_and_the_rest_with_kpi() {
+    let shorts = [
+        call(1, "INBOUND", "09:00:00", None, Some("09:00:03")),
+        call(2, "INBOUND", "09:01:00", Some("09:01:05"), Some("09:03:00")),
+        call(3, "INBOUND", "09:02:00", Some("09:02:50"), Some("09:04:00")),
+    ];
+    let table = |extra: &[&str]| {
+        let out = callflow().args(["summary"]).args(extra).write_stdin(log(&shorts)).output().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let plain = table(&[]);
+    let words =
+        |text: &str| text.lines().take(4).flat_map(|l| l.split_whitespace()).map(String::from).collect::<Vec<_>>();
+    assert!(words(&plain).windows(2).any(|w| w == ["Service", "Abandon"]), "{plain}");
+    assert!(!plain.contains("Inbound") && !plain.contains("Peak"), "{plain}");
+    // One answered within 20 s of three inbound calls; one abandoned.
+    assert!(plain.lines().nth(4).unwrap().ends_with(" 33.3%   33.3%"), "{plain}");
+    let kpi = table(&["--kpi", "--short-abandon", "5"]);
+    let header = words(&kpi);
+    for word in ["Inbound", "Short", "SLA", "Peak"] {
+        assert!(header.iter().any(|w| w == word), "{word}: {kpi}");
+    }
+    // The short abandon leaves the rates: one of two answered in time, none abandoned.
+    assert!(kpi.lines().nth(4).unwrap().ends_with(" 3     1      1   1   50.0%    0.0%     2"), "{kpi}");
+}

@@ -39,10 +39,11 @@ impl Column {
     }
 }
 
-/// The table's figures: what people read first, in 100 columns even beside an hour. Every
+/// The table's figures: what people read first, in 120 columns even beside an hour. Every
 /// figure is in the CSV and JSON; the chart adds the hangup split on a terminal. The hangup
 /// by another leg type shows only when some call has one, which is rare; the wait
-/// percentile is the last of `--percentiles`.
+/// percentile is the last of `--percentiles`; the counts behind the two rates, and the peak
+/// concurrency, only with `--kpi`.
 fn columns(report: &Report<'_>) -> Vec<Column> {
     let mut columns = vec![
         Column::new("Calls", |f| f.calls.to_string()),
@@ -61,6 +62,21 @@ fn columns(report: &Report<'_>) -> Vec<Column> {
         columns.push(Column::new(format!("Wait\np{pct}"), move |f| {
             f.wait.percentiles.get(last).copied().flatten().map(render::human_duration).unwrap_or_default()
         }));
+    }
+    if report.kpi {
+        columns.extend([
+            Column::new("Inbound", |f| f.service.inbound.to_string()),
+            Column::new("Aban-\ndoned", |f| f.service.abandoned.to_string()),
+            Column::new("Short\naband.", |f| f.service.short_abandoned.to_string()),
+            Column::new("In\nSLA", |f| f.service.answered_in_sla.to_string()),
+        ]);
+    }
+    columns.extend([
+        Column::new("Service\nlevel", |f| f.service.service_level().map(percent).unwrap_or_default()),
+        Column::new("Abandon\nrate", |f| f.service.abandon_rate().map(percent).unwrap_or_default()),
+    ]);
+    if report.kpi {
+        columns.push(Column::new("Peak\nconc.", |f| f.peak_concurrent.to_string()));
     }
     columns
 }
@@ -105,8 +121,10 @@ fn mean(value: Option<Fixed>) -> String {
     value.map(|m| render::human_duration(whole_seconds(m))).unwrap_or_default()
 }
 
-/// A rate of 0–1 with 3 places as a percentage with 1: `0.667` -> `66.7%`.
+/// A rate of 0–1 as a percentage with 1 decimal: `0.667` -> `66.7%`, `0.3571` -> `35.7%`.
 fn percent(rate: Fixed) -> String {
+    // A rate with more places is first rounded to 3, so every percentage has 1 decimal.
+    let rate = Fixed::ratio(rate.scaled.into(), 10i128.pow(rate.places), rate.places.min(3)).unwrap_or(rate);
     format!("{}%", fixed_text(Fixed { scaled: rate.scaled, places: rate.places.saturating_sub(2) }))
 }
 

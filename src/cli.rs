@@ -252,10 +252,6 @@ pub struct SummaryArgs {
     /// answered within the service level, peak concurrency), not only the two rates.
     #[arg(long, help_heading = "Figures")]
     pub kpi: bool,
-    /// An abandoned call shorter than this is a short abandon, left out of both rates
-    /// (seconds, or a duration such as 5s; 0 counts none).
-    #[arg(long, value_name = "SECONDS", default_value = "0", help_heading = "Figures")]
-    pub short_abandon: String,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub input: InputArgs,
@@ -376,6 +372,12 @@ pub struct FilterArgs {
     /// starts with it (at least 8 characters); spaces around it are ignored.
     #[arg(long, value_name = "UUID")]
     pub call: Option<String>,
+
+    /// An abandoned call shorter than this is a short abandon: what --outcome short_abandoned
+    /// keeps, and what summary leaves out of its rates (seconds, or a duration such as 5s; 0
+    /// counts none).
+    #[arg(long, value_name = "SECONDS", default_value = "0")]
+    pub short_abandon: String,
 }
 
 /// How results are written.
@@ -466,4 +468,9 @@ pub enum OutcomeArg {
     NotAnswered,
     /// A leg was still open at the end of the input.
     Open,
+    /// Inbound, not answered, hung up by the client: the caller gave up.
+    Abandoned,
+    /// Abandoned in less than --short-abandon.
+    #[value(name = "short_abandoned", alias = "short-abandoned")]
+    ShortAbandoned,
 }

@@ -22,7 +22,7 @@ use crate::metrics::aggregate::{Definitions, GroupKey};
 use crate::metrics::Outcome;
 use crate::render::csv_layout::CsvLayout;
 use crate::render::Format;
-use crate::report::select::Selection;
+use crate::report::select::{OutcomeFilter, Selection};
 use crate::report::timefmt::Zone;
 
 /// What the process is attached to, detected once, and what the user chose for it.
@@ -212,7 +212,7 @@ impl SummarySettings {
         let definitions = Definitions {
             percentiles,
             sla: seconds("--sla", &args.sla)?,
-            short_abandon: seconds("--short-abandon", &args.short_abandon)?,
+            short_abandon: seconds("--short-abandon", &args.filter.short_abandon)?,
         };
         Ok(SummarySettings { by: group_keys(&args.by), definitions, kpi: args.kpi })
     }
@@ -496,11 +496,16 @@ impl Selection {
             direction: args.direction.map(|d| format!("{d:?}").to_uppercase()),
             consultant: args.consultant.clone(),
             project: args.project.clone(),
-            outcome: args.outcome.map(|o| match o {
-                OutcomeArg::Answered => Outcome::Answered,
-                OutcomeArg::NotAnswered => Outcome::NotAnswered,
-                OutcomeArg::Open => Outcome::Open,
-            }),
+            outcome: match args.outcome {
+                None => None,
+                Some(OutcomeArg::Answered) => Some(OutcomeFilter::Is(Outcome::Answered)),
+                Some(OutcomeArg::NotAnswered) => Some(OutcomeFilter::Is(Outcome::NotAnswered)),
+                Some(OutcomeArg::Open) => Some(OutcomeFilter::Is(Outcome::Open)),
+                Some(OutcomeArg::Abandoned) => Some(OutcomeFilter::Abandoned),
+                Some(OutcomeArg::ShortAbandoned) => {
+                    Some(OutcomeFilter::ShortAbandoned { under: seconds("--short-abandon", &args.short_abandon)? })
+                }
+            },
             hangup_side: args.hangup_side.as_deref().map(str::to_lowercase),
             call: args.call.as_deref().map(CallId::parse).transpose()?,
         })

@@ -304,3 +304,33 @@ fn the_table_shows_the_two_rates_and_the_rest_with_kpi() {
     // The short abandon leaves the rates: one of two answered in time, none abandoned.
     assert!(kpi.lines().nth(4).unwrap().ends_with(" 3     1      1   1   50.0%    0.0%     2"), "{kpi}");
 }
+
+#[test]
+fn calls_outcome_abandoned_lists_the_calls_the_summary_counts() {
+    let mut log = Vec::new();
+    let config = Config { duplicates: 0.02, reorder: 0.02, open_tail: true, ..Config::new(900, 54) };
+    let truth = generate(&config, &mut log).unwrap().truth;
+    let listed = |args: &[&str]| -> Vec<String> {
+        let mut cmd = callflow();
+        cmd.args(["calls", "--format", "csv", "--no-header", "--columns", "call_id"]).args(args);
+        let out = cmd.write_stdin(log.clone()).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().lines().map(String::from).collect()
+    };
+    let ids = |keep: &dyn Fn(&Truth) -> bool| -> Vec<String> {
+        let mut kept: Vec<&Truth> = truth.iter().filter(|t| keep(t)).collect();
+        kept.sort_by_key(|t| (t.start, t.call_id.clone()));
+        kept.iter().map(|t| t.call_id.clone()).collect()
+    };
+    let abandoned = |t: &Truth| t.direction == "INBOUND" && t.outcome == "not_answered" && t.hangup_side == "client";
+    let want = ids(&abandoned);
+    assert!(want.len() > 10, "{} abandoned calls", want.len());
+    assert_eq!(listed(&["--outcome", "abandoned"]), want);
+    let short = ids(&|t: &Truth| abandoned(t) && t.end.unwrap() - t.start < 15);
+    assert!(!short.is_empty() && short.len() < want.len(), "{} short of {}", short.len(), want.len());
+    assert_eq!(listed(&["--outcome", "short_abandoned", "--short-abandon", "15"]), short);
+    assert!(listed(&["--outcome", "short-abandoned"]).is_empty(), "none is short under the default 0");
+    let summary = rows(&log, &["--short-abandon", "15"]);
+    assert_eq!(summary[0]["abandoned"].as_u64(), Some(want.len() as u64));
+    assert_eq!(summary[0]["short_abandoned"].as_u64(), Some(short.len() as u64));
+}

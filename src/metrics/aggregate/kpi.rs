@@ -1,6 +1,7 @@
 //! The contact-center figures, defined once: which call is inbound, abandoned, abandoned too
 //! fast to be served, or answered within the service-level target, and the two rates built on
-//! them. `summary` counts with these rules and `calls --outcome abandoned` lists with them.
+//! them. `summary` counts with these rules and `--outcome abandoned` (or `short_abandoned`)
+//! selects with them.
 //! Calls still open are left out of every one of these.
 
 use super::{CallFacts, Definitions, Fixed};
@@ -19,9 +20,9 @@ pub fn abandoned(call: &CallFacts<'_>) -> bool {
     inbound(call) && call.outcome == Outcome::NotAnswered && call.hangup_side == "client"
 }
 
-/// An abandoned call shorter than `--short-abandon`.
-pub fn short_abandoned(call: &CallFacts<'_>, definitions: &Definitions) -> bool {
-    abandoned(call) && call.duration_s.is_some_and(|d| d < definitions.short_abandon)
+/// An abandoned call shorter than `--short-abandon` (`under` seconds).
+pub fn short_abandoned(call: &CallFacts<'_>, under: i64) -> bool {
+    abandoned(call) && call.duration_s.is_some_and(|d| d < under)
 }
 
 /// An inbound call answered after waiting at most `--sla` seconds.
@@ -47,7 +48,7 @@ impl Service {
     pub fn add(&mut self, call: &CallFacts<'_>, definitions: &Definitions) {
         self.inbound += u64::from(inbound(call));
         self.abandoned += u64::from(abandoned(call));
-        self.short_abandoned += u64::from(short_abandoned(call, definitions));
+        self.short_abandoned += u64::from(short_abandoned(call, definitions.short_abandon));
         self.answered_in_sla += u64::from(answered_in_sla(call, definitions));
     }
 

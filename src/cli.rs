@@ -223,7 +223,8 @@ Definitions:
   RFC 3339 start of the bucket; on the autumn DST day the repeated hour is two rows.
   A call without a consultant, project, direction or close cause is grouped under an
   empty name (null in JSON, \"(none)\" in the table).
-  Rows: day and hour chronologically; other keys by calls, descending, then by name,
+  weekday is the local day of the week of the call's start in --tz, in English.
+  Rows: day and hour chronologically, weekday Monday first; other keys by calls, descending, then by name,
   the empty name last. Without --by there is one row, even when no call matched.
   Table output adds, on a terminal, bar charts of the hangup split and (with --by day or
   hour) of calls over time, then a data-quality footer; with CSV and JSON that footer
@@ -284,6 +285,10 @@ pub enum ByArg {
     /// The close cause of the leg that ended the call.
     #[value(alias = "close_cause")]
     CloseCause,
+    /// The local day of the week of the call's start, in --tz (Monday first).
+    Weekday,
+    /// The client's number.
+    Client,
 }
 
 /// Where events come from and how strictly they are read.

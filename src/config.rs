@@ -231,6 +231,8 @@ pub fn group_keys(by: &[ByArg]) -> Vec<GroupKey> {
             ByArg::Day => GroupKey::Day,
             ByArg::Hour => GroupKey::Hour,
             ByArg::CloseCause => GroupKey::CloseCause,
+            ByArg::Weekday => GroupKey::Weekday,
+            ByArg::Client => GroupKey::Client,
         };
         if !keys.contains(&key) {
             keys.push(key);

@@ -246,6 +246,7 @@ fn row<'g>(group: &'g Group<'_>, zone: &Zone) -> Vec<Value<'g>> {
     let keys = group.key.iter().map(|value| match value {
         KeyValue::Time(t) => Value::Text(Some(Cow::Owned(zone.rfc3339(*t)))),
         KeyValue::Name(name) => Value::Text(name.as_deref().map(Cow::Borrowed)),
+        KeyValue::Weekday(day) => Value::Text(Some(Cow::Borrowed(weekday_name(*day)))),
     });
     let f = &group.figures;
     let ranks = |spread: &'g Spread| spread.percentiles.iter().map(|&p| Value::Seconds(p));
@@ -278,6 +279,12 @@ fn row<'g>(group: &'g Group<'_>, zone: &Zone) -> Vec<Value<'g>> {
         Value::Count(f.peak_concurrent),
     ]);
     keys.chain(figures).collect()
+}
+
+/// A day of the week by its English name: `Monday`.
+pub fn weekday_name(day: chrono::Weekday) -> &'static str {
+    const NAMES: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+    NAMES[day.num_days_from_monday() as usize]
 }
 
 /// A fixed-point number with all its places: `0.600`, `12.0`, `-3.5`.

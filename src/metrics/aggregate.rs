@@ -12,7 +12,7 @@ use std::collections::HashMap;
 pub use fold::Fold;
 pub use kpi::Service;
 
-use chrono::{NaiveTime, Timelike};
+use chrono::{Datelike, NaiveTime, Timelike, Weekday};
 
 use crate::metrics::{self, Outcome};
 use crate::model::{Call, Dataset};
@@ -37,6 +37,10 @@ pub enum GroupKey {
     Hour,
     /// The close cause of the leg that ended the call.
     CloseCause,
+    /// The local day of the week of the call's start.
+    Weekday,
+    /// The client's number.
+    Client,
 }
 
 impl GroupKey {
@@ -51,6 +55,8 @@ impl GroupKey {
             GroupKey::Day => "day",
             GroupKey::Hour => "hour",
             GroupKey::CloseCause => "close_cause",
+            GroupKey::Weekday => "weekday",
+            GroupKey::Client => "client",
         }
     }
 
@@ -85,6 +91,8 @@ pub struct CallFacts<'a> {
     pub direction: Option<&'a str>,
     /// Close cause of the leg that ended the call.
     pub close_cause: Option<&'a str>,
+    /// The client's number.
+    pub client: Option<&'a str>,
 }
 
 impl<'a> CallFacts<'a> {
@@ -103,6 +111,7 @@ impl<'a> CallFacts<'a> {
             project: ds.opt_str(f.project),
             direction: ds.opt_str(f.direction),
             close_cause: ds.opt_str(f.close_cause),
+            client: ds.opt_str(f.client),
         }
     }
 }
@@ -115,6 +124,8 @@ pub enum KeyValue<'a> {
     Time(i64),
     /// A name.
     Name(Option<Cow<'a, str>>),
+    /// A day of the week.
+    Weekday(Weekday),
 }
 
 /// A decimal number kept exactly: `scaled / 10^places`.
@@ -279,6 +290,8 @@ pub fn key_value<'a>(key: GroupKey, call: &CallFacts<'a>, zone: &Zone) -> KeyVal
         GroupKey::CloseCause => name(call.close_cause),
         GroupKey::Day => KeyValue::Time(day_start(zone, call.start)),
         GroupKey::Hour => KeyValue::Time(hour_start(zone, call.start)),
+        GroupKey::Weekday => KeyValue::Weekday(zone.local(call.start).weekday()),
+        GroupKey::Client => name(call.client),
     }
 }
 
@@ -320,6 +333,8 @@ enum Rank<'k> {
 fn rank<'k>(value: &'k KeyValue<'_>, calls: u64) -> Rank<'k> {
     match value {
         KeyValue::Time(t) => Rank::Time(*t),
+        // Monday first, as ISO 8601 and most of the world's calendars have it.
+        KeyValue::Weekday(day) => Rank::Time(day.num_days_from_monday().into()),
         KeyValue::Name(name) => {
             Rank::Name { calls: Reverse(calls), missing: name.is_none(), name: name.as_deref().unwrap_or("") }
         }

@@ -5,6 +5,7 @@
 use std::io::Write;
 
 use callflow_generate::{generate, Config, Truth};
+use chrono::Datelike;
 use serde_json::Value;
 
 use crate::common::callflow;
@@ -333,4 +334,37 @@ fn calls_outcome_abandoned_lists_the_calls_the_summary_counts() {
     let summary = rows(&log, &["--short-abandon", "15"]);
     assert_eq!(summary[0]["abandoned"].as_u64(), Some(want.len() as u64));
     assert_eq!(summary[0]["short_abandoned"].as_u64(), Some(short.len() as u64));
+}
+
+#[test]
+fn weekdays_run_monday_first_and_clients_by_calls() {
+    let mut log = Vec::new();
+    let mut truth = Vec::new();
+    // A Sunday and the Monday after it.
+    for (day, seed) in [("2026-03-08", 55), ("2026-03-09", 56)] {
+        let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+        truth.extend(generate(&Config { date, ..Config::new(300, seed) }, &mut log).unwrap().truth);
+    }
+    let weekdays = rows(&log, &["--by", "weekday"]);
+    let named: Vec<(&str, u64)> =
+        weekdays.iter().map(|r| (r["weekday"].as_str().unwrap(), r["calls"].as_u64().unwrap())).collect();
+    let on = |weekday: u32| {
+        truth
+            .iter()
+            .filter(|t| {
+                chrono::DateTime::from_timestamp(t.start, 0).unwrap().weekday().num_days_from_monday() == weekday
+            })
+            .count() as u64
+    };
+    assert_eq!(named, [("Monday", on(0)), ("Sunday", on(6))]);
+    let clients = rows(&log, &["--by", "client"]);
+    let mut previous = u64::MAX;
+    for row in &clients {
+        let client = row["client"].as_str().map(String::from);
+        let calls = row["calls"].as_u64().unwrap();
+        assert_eq!(calls, truth.iter().filter(|t| t.client == client).count() as u64, "{client:?}");
+        assert!(calls <= previous || client.is_none());
+        previous = calls;
+    }
+    assert!(clients.len() > 10);
 }

@@ -72,6 +72,10 @@ struct RowJson {
     hour: Option<String>,
     #[serde(default)]
     close_cause: Option<String>,
+    #[serde(default)]
+    weekday: Option<String>,
+    #[serde(default)]
+    client: Option<String>,
     calls: u64,
     answered: u64,
     not_answered: u64,
@@ -132,7 +136,18 @@ fn grouped_counts_add_up_to_the_ungrouped_ones_for_every_key() {
     let mut files = core_fixtures();
     files.extend([path(SPRING), path(AUTUMN)]);
     let total = rows(&files, &[]).remove(0);
-    let keys = ["consultant", "project", "direction", "outcome", "hangup-side", "day", "hour", "close-cause"];
+    let keys = [
+        "consultant",
+        "project",
+        "direction",
+        "outcome",
+        "hangup-side",
+        "day",
+        "hour",
+        "close-cause",
+        "weekday",
+        "client",
+    ];
     for key in keys {
         let groups = rows(&files, &["--by", key, "--tz", "Europe/Warsaw"]);
         assert!(groups.len() > 1, "--by {key} should split the calls");
@@ -336,7 +351,7 @@ fn by_takes_commas_aliases_and_refuses_unknown_keys() {
     let seed = path("seed_outbound.ndjson");
     let csv = summary(&[&seed, "--by", "hangup_side,close-cause", "--by", "hangup-side", "--format", "csv"]);
     assert!(csv.starts_with("hangup_side,close_cause,calls,"), "{csv}");
-    let out = callflow().args(["summary", &seed, "--by", "weekday"]).output().unwrap();
+    let out = callflow().args(["summary", &seed, "--by", "week"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 

@@ -143,6 +143,8 @@ fn key_header(key: GroupKey, zone: &Zone) -> String {
         GroupKey::CloseCause => "Close cause".into(),
         GroupKey::Day => format!("Day ({})", zone.name()),
         GroupKey::Hour => format!("Hour ({})", zone.name()),
+        GroupKey::Weekday => format!("Weekday ({})", zone.name()),
+        GroupKey::Client => "Client".into(),
     }
 }
 
@@ -152,6 +154,7 @@ fn key_label(key: GroupKey, value: &KeyValue<'_>, zone: &Zone) -> String {
     match value {
         KeyValue::Name(name) => name.as_deref().unwrap_or("(none)").to_owned(),
         KeyValue::Time(t) => time_label(key, *t, zone),
+        KeyValue::Weekday(day) => super::weekday_name(*day).to_owned(),
     }
 }
 

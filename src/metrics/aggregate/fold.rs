@@ -123,6 +123,7 @@ impl KeyValue<'_> {
     pub fn into_owned(self) -> KeyValue<'static> {
         match self {
             KeyValue::Time(t) => KeyValue::Time(t),
+            KeyValue::Weekday(day) => KeyValue::Weekday(day),
             KeyValue::Name(name) => KeyValue::Name(name.map(|n| n.into_owned().into())),
         }
     }

@@ -25,6 +25,7 @@ fn answered(start: &str, wait: i64, talk: i64, side: &'static str, consultant: &
         project: Some("Wsparcie"),
         direction: Some("INBOUND"),
         close_cause: Some("HANGUP"),
+        client: Some("48500100200"),
     }
 }
 
@@ -42,6 +43,7 @@ fn missed(start: &str, duration: i64, consultant: Option<&'static str>) -> CallF
         project: None,
         direction: Some("INBOUND"),
         close_cause: Some("HANGUP"),
+        client: Some("48500100200"),
     }
 }
 
@@ -59,6 +61,7 @@ fn open(start: &str) -> CallFacts<'static> {
         project: Some("Wsparcie"),
         direction: Some("OUTBOUND"),
         close_cause: None,
+        client: None,
     }
 }
 
@@ -158,6 +161,7 @@ fn names(groups: &[Group<'_>]) -> Vec<Vec<String>> {
                 .map(|v| match v {
                     KeyValue::Name(n) => n.as_deref().unwrap_or("-").to_string(),
                     KeyValue::Time(t) => Zone::Utc.rfc3339(*t),
+                    KeyValue::Weekday(day) => day.to_string(),
                 })
                 .collect()
         })
@@ -253,7 +257,7 @@ fn hours_of_day(day: &str) -> Vec<String> {
 fn names_in(zone: &Zone, group: &Group<'_>) -> String {
     match group.key[0] {
         KeyValue::Time(t) => zone.rfc3339(t),
-        KeyValue::Name(_) => unreachable!("hours are times"),
+        KeyValue::Name(_) | KeyValue::Weekday(_) => unreachable!("hours are times"),
     }
 }
 

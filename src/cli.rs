@@ -223,6 +223,9 @@ Definitions:
   RFC 3339 start of the bucket; on the autumn DST day the repeated hour is two rows.
   A call without a consultant, project, direction or close cause is grouped under an
   empty name (null in JSON, \"(none)\" in the table).
+  With --compare, every figure NAME is followed by NAME_earlier columns, then NAME_diff
+  (rates: NAME_diff_pp, percentage points); an earlier period without any call in the
+  inputs is not compared and its columns are empty.
   weekday is the local day of the week of the call's start in --tz, in English.
   Rows: day and hour chronologically, weekday Monday first; other keys by calls, descending, then by name,
   the empty name last. Without --by there is one row, even when no call matched.
@@ -253,6 +256,11 @@ pub struct SummaryArgs {
     /// answered within the service level, peak concurrency), not only the two rates.
     #[arg(long, help_heading = "Figures")]
     pub kpi: bool,
+    /// Also report the period shifted back by PERIOD (`1d`, `1w`, `28d`), from the same
+    /// inputs, and the differences: rates in percentage points, counts and seconds as
+    /// differences. The period is --day, or --since and --until.
+    #[arg(long, value_name = "PERIOD", help_heading = "Figures")]
+    pub compare: Option<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub input: InputArgs,

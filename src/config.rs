@@ -11,7 +11,7 @@ use crate::cli::{
     OutcomeArg, OutputArgs, SummaryArgs,
 };
 use crate::cmd::calls::CSV_COLUMNS;
-use crate::cmd::summary::figure_columns;
+use crate::cmd::summary::summary_columns;
 use crate::cmd::timeline::CSV_COLUMNS as EVENT_COLUMNS;
 use crate::exit::UsageError;
 use crate::input::progress::Progress;
@@ -121,13 +121,16 @@ impl Job {
             }
             Command::Summary(args) => {
                 let summary = SummarySettings::from_args(args)?;
-                let figures = figure_columns(&summary.definitions.percentiles);
+                let figures = summary_columns(&summary);
                 let columns: Vec<&str> =
                     summary.by.iter().map(|key| key.column()).chain(figures.iter().map(String::as_str)).collect();
-                Job::Summary {
-                    report: ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &columns)?,
-                    summary,
+                let report = ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &columns)?;
+                if summary.compare.is_some() && (report.selection.since.is_none() || report.selection.until.is_none()) {
+                    return Err(UsageError(
+                        "--compare shifts a period back: name it with --day, or --since and --until".into(),
+                    ));
                 }
+                Job::Summary { report, summary }
             }
             Command::Check(args) => Job::Check {
                 input: InputSettings::from_args(&args.input, terminal)?,
@@ -195,6 +198,8 @@ pub struct SummarySettings {
     pub definitions: Definitions,
     /// `--kpi`: the table shows every contact-center figure.
     pub kpi: bool,
+    /// `--compare`: also report the period shifted back by this many seconds.
+    pub compare: Option<i64>,
 }
 
 impl SummarySettings {
@@ -214,7 +219,11 @@ impl SummarySettings {
             sla: seconds("--sla", &args.sla)?,
             short_abandon: seconds("--short-abandon", &args.filter.short_abandon)?,
         };
-        Ok(SummarySettings { by: group_keys(&args.by), definitions, kpi: args.kpi })
+        let compare = args.compare.as_deref().map(|period| seconds("--compare", period)).transpose()?;
+        if compare == Some(0) {
+            return Err(UsageError("--compare 0 compares a period with itself: use a period such as 1d or 1w".into()));
+        }
+        Ok(SummarySettings { by: group_keys(&args.by), definitions, kpi: args.kpi, compare })
     }
 }
 

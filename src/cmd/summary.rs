@@ -3,6 +3,7 @@
 //! each value reads in CSV and JSON (the table, for people, is in `table`); it computes no
 //! figure itself.
 
+mod compare;
 mod table;
 
 use std::borrow::Cow;
@@ -15,12 +16,13 @@ use crate::config::{OutputSettings, ReportSettings, SummarySettings};
 use crate::diagnostics::{CallTally, Diagnostics, Quality};
 use crate::exit::ExitCode;
 use crate::load::{Loaded, Sink};
-use crate::metrics::aggregate::{CallFacts, Definitions, Fixed, Fold, Group, GroupKey, KeyValue, Spread};
+use crate::metrics::aggregate::{CallFacts, Definitions, Figures, Fixed, Fold, Group, GroupKey, KeyValue, Spread};
 use crate::model::Dataset;
 use crate::render::{self, Format, Render};
 use crate::report::hint::Present;
 use crate::report::select::Selection;
 use crate::report::timefmt::Zone;
+pub use compare::Compared;
 
 /// The figure columns of CSV and JSON, after one column per key, in their fixed order, with
 /// a talk and a wait column for each of `percentiles`. [`row`] writes the values in this order.
@@ -38,6 +40,16 @@ pub fn figure_columns(percentiles: &[u32]) -> Vec<String> {
     columns.extend(service.iter().map(|c| c.to_string()));
     columns.push("peak_concurrent".into());
     columns
+}
+
+/// The figure columns of CSV and JSON for `summary`: with `--compare`, those of both periods
+/// and their differences.
+pub fn summary_columns(summary: &SummarySettings) -> Vec<String> {
+    let figures = figure_columns(&summary.definitions.percentiles);
+    match summary.compare {
+        Some(_) => compare::columns(&figures),
+        None => figures,
+    }
 }
 
 /// Runs `summary`. Calls are folded into their groups as they settle; with `--settle off`,
@@ -61,6 +73,11 @@ pub fn run(
     let present = folded.present.take().unwrap_or_default();
     let report = folded.report(&diagnostics);
     super::explain_empty(selection, &present, &output.zone, report.total_calls() as usize, err)?;
+    // The table says so under itself; CSV and JSON leave the earlier columns empty.
+    let uncovered = report.earlier.as_ref().and_then(|e| e.uncovered(&output.zone));
+    if let Some(note) = uncovered.filter(|_| output.format != Format::Table) {
+        writeln!(err, "callflow: not compared: {note}")?;
+    }
     // Charts are for people looking at a terminal, never for a file or a pipe.
     write(&report, output, output.terminal.stdout, out)?;
     super::note_long_table(report.groups.len(), output, err)?;
@@ -81,6 +98,8 @@ pub struct Folded<'s> {
     /// What the calls have, to say why none was kept; gathered only when a filter is set and
     /// until a call is kept.
     present: Option<Present>,
+    /// With `--compare`, the calls of the earlier period.
+    earlier: Option<compare::Earlier>,
 }
 
 impl<'s> Folded<'s> {
@@ -88,7 +107,8 @@ impl<'s> Folded<'s> {
     pub fn new(selection: &'s Selection, summary: &SummarySettings, zone: Zone) -> Self {
         let present = (*selection != Selection::default()).then(Present::default);
         let fold = Fold::new(summary.by.clone(), zone, summary.definitions.clone());
-        Folded { selection, fold, summary: summary.clone(), tally: CallTally::default(), present }
+        let earlier = summary.compare.map(|shift| compare::Earlier::new(selection, shift, summary, zone));
+        Folded { selection, fold, summary: summary.clone(), tally: CallTally::default(), present, earlier }
     }
 
     /// Folds the selected calls of `ds`.
@@ -97,13 +117,18 @@ impl<'s> Folded<'s> {
             self.tally.add(call);
             self.fold.add(&CallFacts::new(ds, call));
         }
+        if let Some(earlier) = &mut self.earlier {
+            earlier.add(ds);
+        }
     }
 
     /// The report of the calls folded, over an input that met `diagnostics`.
     pub fn report(self, diagnostics: &Diagnostics) -> Report<'_> {
         let quality = Quality { counts: &diagnostics.counts, calls: self.tally };
         let (keys, percentiles, kpi) = (self.summary.by, self.summary.definitions.percentiles, self.summary.kpi);
-        Report { keys, groups: self.fold.finish(), quality, percentiles, kpi }
+        let earlier = self.earlier.map(compare::Earlier::finish);
+        let since = self.selection.since;
+        Report { keys, groups: self.fold.finish(), quality, percentiles, kpi, earlier, since }
     }
 }
 
@@ -111,6 +136,9 @@ impl Sink for Folded<'_> {
     fn settled(&mut self, ds: Dataset, watermark: Option<i64>) -> anyhow::Result<()> {
         self.add(&ds);
         self.fold.advance(watermark);
+        if let Some(earlier) = &mut self.earlier {
+            earlier.advance(watermark);
+        }
         if let Some(present) = self.present.as_mut().filter(|_| self.tally.calls == 0) {
             present.add(self.selection, &ds);
         }
@@ -131,12 +159,16 @@ pub struct Report<'a> {
     pub percentiles: Vec<u32>,
     /// `--kpi`: the table shows every contact-center figure, not only the two rates.
     pub kpi: bool,
+    /// With `--compare`, the groups of the earlier period.
+    pub earlier: Option<Compared>,
+    /// The start of the period reported (`--since` or `--day`), if one was named.
+    pub since: Option<i64>,
 }
 
 impl<'a> Report<'a> {
     /// Groups the selected calls of `loaded` by `keys`, with time buckets in `zone`.
     pub fn new(loaded: &'a Loaded, selection: &Selection, keys: Vec<GroupKey>, zone: &Zone) -> Self {
-        let summary = SummarySettings { by: keys, definitions: Definitions::default(), kpi: false };
+        let summary = SummarySettings { by: keys, definitions: Definitions::default(), kpi: false, compare: None };
         let mut folded = Folded::new(selection, &summary, *zone);
         folded.add(&loaded.dataset);
         folded.report(&loaded.diagnostics)
@@ -160,10 +192,29 @@ struct Rows<'r, 'a> {
 }
 
 impl Rows<'_, '_> {
-    fn columns(&self) -> Vec<String> {
-        let mut columns: Vec<String> = self.report.keys.iter().map(|k| k.column().to_owned()).collect();
-        columns.extend(figure_columns(&self.report.percentiles));
-        columns
+    /// The header and the rows of CSV and JSON: with `--compare`, each group's figures for
+    /// both periods and their differences.
+    fn lines(&self) -> (Vec<String>, Vec<Vec<Value<'_>>>) {
+        let report = self.report;
+        let mut columns: Vec<String> = report.keys.iter().map(|k| k.column().to_owned()).collect();
+        let figures = figure_columns(&report.percentiles);
+        let zone = &self.output.zone;
+        match &report.earlier {
+            None => {
+                columns.extend(figures);
+                let rows = report.groups.iter().map(|g| key_values(g, zone).chain(figure_values(&g.figures)).collect());
+                (columns, rows.collect())
+            }
+            Some(earlier) => {
+                columns.extend(compare::columns(&figures));
+                let rows = earlier.pairs(&report.groups).map(|(group, now, then)| {
+                    let mut row: Vec<Value<'_>> = key_values(group, zone).collect();
+                    row.extend(compare::values(&figures, figure_values(now), then.map(figure_values)));
+                    row
+                });
+                (columns, rows.collect())
+            }
+        }
     }
 }
 
@@ -173,28 +224,23 @@ impl Render for Rows<'_, '_> {
     }
 
     fn csv(&self, out: &mut dyn Write) -> anyhow::Result<()> {
-        let zone = &self.output.zone;
-        let rows = self
-            .report
-            .groups
-            .iter()
-            .map(|g| row(g, zone).iter().map(|value| value.csv(self.output.csv.safe)).collect::<Vec<_>>());
-        let columns = self.columns();
+        let (columns, rows) = self.lines();
+        let rows = rows.iter().map(|row| row.iter().map(|value| value.csv(self.output.csv.safe)).collect::<Vec<_>>());
         let header: Vec<&str> = columns.iter().map(String::as_str).collect();
         self.output.csv.write(&header, rows, out)
     }
 
     fn json(&self, out: &mut dyn Write) -> anyhow::Result<()> {
-        let (zone, columns) = (&self.output.zone, self.columns());
+        let (columns, rows) = self.lines();
         let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
-        let rows = self.report.groups.iter().map(|g| JsonRow { columns: &columns, values: row(g, zone) });
+        let rows = rows.into_iter().map(|values| JsonRow { columns: &columns, values });
         render::write_json_lines(rows, out)
     }
 }
 
 /// One value of a CSV or JSON row.
 #[derive(Debug, Clone, PartialEq)]
-enum Value<'v> {
+pub(super) enum Value<'v> {
     Text(Option<Cow<'v, str>>),
     Count(u64),
     Seconds(Option<i64>),
@@ -241,16 +287,20 @@ impl Serialize for JsonRow<'_> {
     }
 }
 
-/// The key values, then the figures, of one group.
-fn row<'g>(group: &'g Group<'_>, zone: &Zone) -> Vec<Value<'g>> {
-    let keys = group.key.iter().map(|value| match value {
+/// The key values of one group.
+fn key_values<'g>(group: &'g Group<'_>, zone: &Zone) -> impl Iterator<Item = Value<'g>> + 'g {
+    let zone = *zone;
+    group.key.iter().map(move |value| match value {
         KeyValue::Time(t) => Value::Text(Some(Cow::Owned(zone.rfc3339(*t)))),
         KeyValue::Name(name) => Value::Text(name.as_deref().map(Cow::Borrowed)),
         KeyValue::Weekday(day) => Value::Text(Some(Cow::Borrowed(weekday_name(*day)))),
-    });
-    let f = &group.figures;
-    let ranks = |spread: &'g Spread| spread.percentiles.iter().map(|&p| Value::Seconds(p));
-    let figures = [
+    })
+}
+
+/// The figures of one group, in the order of [`figure_columns`].
+fn figure_values(f: &Figures) -> Vec<Value<'static>> {
+    let ranks = |spread: &Spread| spread.percentiles.iter().map(|&p| Value::Seconds(p)).collect::<Vec<_>>();
+    let mut values = vec![
         Value::Count(f.calls),
         Value::Count(f.answered),
         Value::Count(f.not_answered),
@@ -262,12 +312,11 @@ fn row<'g>(group: &'g Group<'_>, zone: &Zone) -> Vec<Value<'g>> {
         Value::Count(f.hangup_other),
         Value::Seconds(Some(f.talk.total)),
         Value::Decimal(f.talk.mean),
-    ]
-    .into_iter()
-    .chain(ranks(&f.talk))
-    .chain([Value::Seconds(f.talk.max), Value::Decimal(f.wait.mean)])
-    .chain(ranks(&f.wait))
-    .chain([
+    ];
+    values.extend(ranks(&f.talk));
+    values.extend([Value::Seconds(f.talk.max), Value::Decimal(f.wait.mean)]);
+    values.extend(ranks(&f.wait));
+    values.extend([
         Value::Seconds(f.wait.max),
         Value::Decimal(f.duration_s_mean),
         Value::Count(f.service.inbound),
@@ -278,7 +327,7 @@ fn row<'g>(group: &'g Group<'_>, zone: &Zone) -> Vec<Value<'g>> {
         Value::Decimal(f.service.abandon_rate()),
         Value::Count(f.peak_concurrent),
     ]);
-    keys.chain(figures).collect()
+    values
 }
 
 /// A day of the week by its English name: `Monday`.
@@ -288,7 +337,7 @@ pub fn weekday_name(day: chrono::Weekday) -> &'static str {
 }
 
 /// A fixed-point number with all its places: `0.600`, `12.0`, `-3.5`.
-fn fixed_text(value: Fixed) -> String {
+pub(super) fn fixed_text(value: Fixed) -> String {
     let unit = 10i64.pow(value.places);
     let sign = if value.scaled < 0 { "-" } else { "" };
     let (whole, frac) = (value.scaled.unsigned_abs() / unit as u64, value.scaled.unsigned_abs() % unit as u64);

@@ -368,3 +368,93 @@ fn weekdays_run_monday_first_and_clients_by_calls() {
     }
     assert!(clients.len() > 10);
 }
+
+/// Runs `summary --format csv ARGS` over `log`: the header, and each row by its first field.
+fn csv_rows(log: &[u8], args: &[&str]) -> (Vec<String>, Vec<Vec<String>>) {
+    let out = callflow().args(["summary", "--format", "csv"]).args(args).write_stdin(log).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines().map(|l| l.split(',').map(String::from).collect::<Vec<_>>());
+    (lines.next().unwrap(), lines.collect())
+}
+
+#[test]
+fn compare_reports_both_periods_as_separate_runs_would_and_their_differences() {
+    let mut log = Vec::new();
+    for (day, seed) in [("2026-03-02", 57), ("2026-03-09", 58)] {
+        let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+        generate(&Config { date, duplicates: 0.02, reorder: 0.02, ..Config::new(400, seed) }, &mut log).unwrap();
+    }
+    let shift = |hour: &str| {
+        let t = utc(hour) - 7 * 86_400;
+        chrono::DateTime::from_timestamp(t, 0).unwrap().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    };
+    for by in [&[][..], &["--by", "hour"][..]] {
+        let (header, rows) = csv_rows(&log, &[&["--day", "2026-03-09", "--compare", "1w"][..], by].concat());
+        let (plain_header, now) = csv_rows(&log, &[&["--day", "2026-03-09"][..], by].concat());
+        let (_, then) = csv_rows(&log, &[&["--day", "2026-03-02"][..], by].concat());
+        let keys = by.len() / 2;
+        let figures = &plain_header[keys..];
+        assert_eq!(header.len(), keys + 3 * figures.len());
+        assert!(rows.len() > 5 || by.is_empty(), "{rows:?}");
+        for row in &rows {
+            let at = |name: &str| row[header.iter().position(|h| h == name).unwrap()].clone();
+            let key: Vec<String> = row[..keys].to_vec();
+            let earlier_key: Vec<String> = key.iter().map(|hour| shift(hour)).collect();
+            let want_now = now.iter().find(|r| r[..keys] == key[..]).unwrap();
+            let want_then = then.iter().find(|r| r[..keys] == earlier_key[..]).unwrap();
+            for (i, name) in figures.iter().enumerate() {
+                let (a, b) = (&want_now[keys + i], &want_then[keys + i]);
+                assert_eq!((&at(name), &at(&format!("{name}_earlier"))), (a, b), "{name} {key:?}");
+                let rate = ["answer_rate", "service_level", "abandon_rate"].contains(&name.as_str());
+                let diff = at(&format!("{name}{}", if rate { "_diff_pp" } else { "_diff" }));
+                match (a.parse::<f64>(), b.parse::<f64>()) {
+                    (Ok(a), Ok(b)) => {
+                        let want = if rate { (a - b) * 100.0 } else { a - b };
+                        assert!((diff.parse::<f64>().unwrap() - want).abs() < 1e-9, "{name}: {diff} vs {want}");
+                    }
+                    _ => assert_eq!(diff, "", "{name}"),
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn compare_says_when_the_earlier_period_is_not_in_the_inputs() {
+    let mut log = Vec::new();
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 3, 9).unwrap();
+    generate(&Config { date, ..Config::new(200, 59) }, &mut log).unwrap();
+    let args = ["summary", "--day", "2026-03-09", "--compare", "1w"];
+    let out = callflow().args(args).args(["--format", "csv"]).write_stdin(log.clone()).output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("not compared: the inputs hold no call in the earlier period (2026-03-02"), "{stderr}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row: Vec<&str> = text.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(row[0], "200");
+    assert!(row[row.len() * 2 / 3..].iter().all(|f| f.is_empty()), "no differences from nothing: {text}");
+    let table = callflow().args(args).write_stdin(log.clone()).output().unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(table.contains("\nNot compared: the inputs hold no call in the earlier period"), "{table}");
+    assert!(!table.contains('▲') && !table.contains('▼'));
+    let usage = callflow().args(["summary", "--compare", "1w"]).write_stdin(log).output().unwrap();
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
+fn the_compared_table_marks_each_figure_up_or_down_above_the_earlier_line() {
+    let mut log = Vec::new();
+    for (day, calls, seed) in [("2026-03-02", 150, 60), ("2026-03-09", 180, 61)] {
+        let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+        generate(&Config { date, ..Config::new(calls, seed) }, &mut log).unwrap();
+    }
+    let out = callflow().args(["summary", "--day", "2026-03-09", "--compare", "1w"]).write_stdin(log).output().unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[1].starts_with("Period "), "{table}");
+    // More calls this week than last (180 generated against 150, give or take a midnight).
+    let (now, then) = (lines[4], lines[5]);
+    assert!(now.starts_with("2026-03-09 ") && now.split_whitespace().nth(2) == Some("▲"), "{table}");
+    assert!(now.matches(['▲', '▼', '=']).count() >= 10, "{table}");
+    assert!(then.starts_with("2026-03-02 ") && !then.contains(['▲', '▼', '=']), "{table}");
+}

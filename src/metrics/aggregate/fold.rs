@@ -51,18 +51,18 @@ impl Fold {
     /// Folds one call into its group.
     pub fn add(&mut self, call: &CallFacts<'_>) {
         let key: Vec<KeyValue<'_>> = self.keys.iter().map(|&k| key_value(k, call, &self.zone)).collect();
-        // Open calls make their row but are in progress nowhere.
-        let end = call.end.filter(|_| call.outcome != Outcome::Open);
-        self.peaks.add(&key, call.start, end);
         let group = match self.index.get(&Probe(&key)) {
             Some(&group) => group,
             None => {
                 let group = self.tallies.len() as u32;
-                self.index.insert(key.into_iter().map(KeyValue::into_owned).collect(), group);
+                self.index.insert(key.iter().cloned().map(KeyValue::into_owned).collect(), group);
                 self.tallies.push(Tally::default());
                 group
             }
         };
+        // Open calls make their row but are in progress nowhere.
+        let end = call.end.filter(|_| call.outcome != Outcome::Open);
+        self.peaks.add(group, &key, call.start, end);
         self.tallies[group as usize].add(call, &self.definitions);
         if call.outcome == Outcome::Answered {
             self.talk.add(group, call.talk_s);
@@ -94,7 +94,7 @@ impl Fold {
                 let percentiles = &self.definitions.percentiles;
                 let mut figures =
                     tally.finish(Spread::of(talk.of(group), percentiles), Spread::of(wait.of(group), percentiles));
-                figures.peak_concurrent = self.peaks.of(&key);
+                figures.peak_concurrent = self.peaks.of(group as u32, &key);
                 Group { key, figures }
             })
             .collect();

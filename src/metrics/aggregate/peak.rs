@@ -25,17 +25,22 @@ pub struct Peaks {
     /// Where the time keys are among the grouping keys.
     time_keys: Vec<bool>,
     zone: Zone,
-    lanes: HashMap<Vec<KeyValue<'static>>, Lane>,
+    /// The lanes by their keys, when a grouping key is a time bucket; without one, a group's
+    /// lane is the group itself, numbered alike.
+    index: HashMap<Vec<KeyValue<'static>>, u32>,
+    lanes: Vec<Lane>,
+    /// The lanes with calls waiting, so that a pass does not visit every lane.
+    waiting: Vec<u32>,
 }
 
 /// The calls of one lane: those waiting to be swept, those in progress at the sweep, and the
-/// peak of each bucket reached (or of all time, at bucket 0, without time keys).
+/// peak of each bucket reached, in the order reached (one entry, bucket 0, without time keys).
 #[derive(Debug, Default)]
 struct Lane {
     waiting: Vec<(i64, Option<i64>)>,
     ending: BinaryHeap<Reverse<i64>>,
     bucket: Option<i64>,
-    peaks: HashMap<i64, u64>,
+    peaks: Vec<(i64, u64)>,
 }
 
 impl Peaks {
@@ -43,42 +48,69 @@ impl Peaks {
     pub fn new(keys: &[GroupKey], zone: Zone) -> Self {
         let bucket =
             [GroupKey::Hour, GroupKey::Day].into_iter().find_map(|k| Some((k, keys.iter().position(|&key| key == k)?)));
-        Peaks { bucket, time_keys: keys.iter().map(|k| k.is_time()).collect(), zone, lanes: HashMap::new() }
+        let time_keys = keys.iter().map(|k| k.is_time()).collect();
+        Peaks { bucket, time_keys, zone, index: HashMap::new(), lanes: Vec::new(), waiting: Vec::new() }
     }
 
-    /// Takes a call of the group `key` starting at `start`; `end` is `None` for a call that
-    /// counts nowhere (still open), which still makes its bucket's row.
-    pub fn add(&mut self, key: &[KeyValue<'_>], start: i64, end: Option<i64>) {
-        let lane: Vec<KeyValue<'_>> = self.lane_of(key);
-        if !self.lanes.contains_key(&Probe(&lane)) {
-            self.lanes.insert(lane.iter().cloned().map(KeyValue::into_owned).collect(), Lane::default());
+    /// Takes a call of the group numbered `group`, keyed `key`, starting at `start`; `end` is
+    /// `None` for a call that counts nowhere (still open), which still makes its bucket's row.
+    pub fn add(&mut self, group: u32, key: &[KeyValue<'_>], start: i64, end: Option<i64>) {
+        let lane = match self.bucket {
+            None => group,
+            Some(_) => {
+                let lane = self.lane_of(key);
+                match self.index.get(&Probe(&lane)) {
+                    Some(&at) => at,
+                    None => {
+                        let at = self.index.len() as u32;
+                        self.index.insert(lane.into_iter().map(KeyValue::into_owned).collect(), at);
+                        at
+                    }
+                }
+            }
+        };
+        if self.lanes.len() <= lane as usize {
+            self.lanes.resize_with(lane as usize + 1, Lane::default);
         }
-        if let Some(lane) = self.lanes.get_mut(&Probe(&lane)) {
-            lane.waiting.push((start, end));
+        let waiting = &mut self.lanes[lane as usize].waiting;
+        if waiting.is_empty() {
+            self.waiting.push(lane);
         }
+        waiting.push((start, end));
     }
 
     /// Sweeps the calls that start before `watermark` (every call, when `None`).
     pub fn advance(&mut self, watermark: Option<i64>) {
         let (bucket, zone) = (self.bucket, self.zone);
-        for lane in self.lanes.values_mut() {
+        let lanes = std::mem::take(&mut self.waiting);
+        for at in lanes {
+            let lane = &mut self.lanes[at as usize];
             lane.waiting.sort_unstable();
             let due = watermark.map_or(lane.waiting.len(), |w| lane.waiting.partition_point(|&(start, _)| start < w));
             let calls: Vec<(i64, Option<i64>)> = lane.waiting.drain(..due).collect();
             for (start, end) in calls {
                 lane.sweep(start, end, bucket.map(|(key, _)| bucket_start(key, &zone, start)));
             }
+            if lane.waiting.is_empty() {
+                lane.waiting = Vec::new();
+            } else {
+                self.waiting.push(at);
+            }
         }
     }
 
-    /// The peak of the row `key`, once every call is swept.
-    pub fn of(&self, key: &[KeyValue<'_>]) -> u64 {
-        let lane = self.lanes.get(&Probe(&self.lane_of(key)));
+    /// The peak of the row numbered `group`, keyed `key`, once every call is swept.
+    pub fn of(&self, group: u32, key: &[KeyValue<'_>]) -> u64 {
+        let lane = match self.bucket {
+            None => Some(group),
+            Some(_) => self.index.get(&Probe(&self.lane_of(key))).copied(),
+        };
         let bucket = match self.bucket.and_then(|(_, at)| key.get(at)) {
             Some(KeyValue::Time(t)) => *t,
             _ => 0,
         };
-        lane.and_then(|lane| lane.peaks.get(&bucket)).copied().unwrap_or(0)
+        let peaks = lane.and_then(|lane| self.lanes.get(lane as usize)).map_or(&[][..], |lane| &lane.peaks[..]);
+        peaks.iter().filter(|&&(b, _)| b == bucket).map(|&(_, peak)| peak).max().unwrap_or(0)
     }
 
     fn lane_of<'a>(&self, key: &[KeyValue<'a>]) -> Vec<KeyValue<'a>> {
@@ -110,8 +142,11 @@ impl Lane {
     }
 
     fn note(&mut self, bucket: i64) {
-        let peak = self.peaks.entry(bucket).or_default();
-        *peak = (*peak).max(self.ending.len() as u64);
+        let now = self.ending.len() as u64;
+        match self.peaks.last_mut() {
+            Some((last, peak)) if *last == bucket => *peak = (*peak).max(now),
+            _ => self.peaks.push((bucket, now)),
+        }
     }
 }
 

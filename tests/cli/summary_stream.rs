@@ -18,12 +18,15 @@ fn day(calls: usize, seed: u64) -> Vec<u8> {
 #[test]
 fn streamed_and_whole_summaries_print_the_same_bytes() {
     let log = day(1500, 41);
-    let groupings: [&[&str]; 5] = [
+    let groupings: [&[&str]; 8] = [
         &[],
         &["--by", "hour", "--tz", "Europe/Warsaw"],
         &["--by", "consultant,day"],
         &["--by", "hangup_side,outcome", "--direction", "inbound"],
         &["--by", "close_cause,project"],
+        &["--by", "weekday,client", "--percentiles", "10,99", "--sla", "5", "--short-abandon", "8"],
+        &["--by", "consultant,hour", "--kpi"],
+        &["--by", "hour", "--since", "2026-03-10 12:00", "--until", "2026-03-10 18:00", "--compare", "4h"],
     ];
     for by in groupings {
         for format in ["csv", "json", "table"] {

@@ -394,3 +394,27 @@ fn peaks_are_the_same_whatever_the_order_calls_settle_in() {
         assert!(at_once.iter().any(|g| g.figures.peak_concurrent > 1), "{keys:?}");
     }
 }
+
+#[test]
+fn the_contact_center_rules_leave_open_calls_out_and_read_direction_in_any_case() {
+    let definitions = Definitions { short_abandon: 20, ..Definitions::default() };
+    let gave_up = missed("2026-03-10 10:00:00", 17, None);
+    assert!(kpi::abandoned(&gave_up) && kpi::short_abandoned(&gave_up, definitions.short_abandon));
+    assert!(!kpi::short_abandoned(&missed("2026-03-10 10:00:00", 20, None), 20), "20 s is not under 20 s");
+    let lower = CallFacts { direction: Some("inbound"), ..gave_up.clone() };
+    assert!(kpi::abandoned(&lower));
+    let outbound = CallFacts { direction: Some("OUTBOUND"), ..gave_up.clone() };
+    let by_consultant = CallFacts { hangup_side: Cow::Borrowed("consultant"), ..gave_up.clone() };
+    assert!(!kpi::abandoned(&outbound) && !kpi::abandoned(&by_consultant));
+    let waiting = CallFacts { direction: Some("INBOUND"), ..open("2026-03-10 11:30:00") };
+    assert!(!kpi::inbound(&waiting) && !kpi::answered_in_sla(&waiting, &definitions));
+    assert!(kpi::answered_in_sla(&answered("2026-03-10 09:00:00", 20, 60, "client", "anna"), &definitions));
+    assert!(!kpi::answered_in_sla(&answered("2026-03-10 09:00:00", 21, 60, "client", "anna"), &definitions));
+    let mut service = Service::default();
+    for call in [gave_up, waiting, missed("2026-03-10 10:05:00", 40, None)] {
+        service.add(&call, &definitions);
+    }
+    assert_eq!((service.inbound, service.abandoned, service.short_abandoned, service.answered_in_sla), (2, 2, 1, 0));
+    assert_eq!((service.service_level(), service.abandon_rate()), (fixed(0, 4), fixed(10_000, 4)));
+    assert_eq!(Service::default().service_level(), None);
+}

@@ -199,23 +199,35 @@ Columns (CSV and JSON), after one column per --by key:
   answer_rate                              answered / (answered + not_answered), 3 decimals
   hangup_client, hangup_consultant,        who hung up; hangup_other counts other leg types
     hangup_none, hangup_other              (bots, systems), so the four add up to calls
-  talk_s_total, talk_s_mean, talk_s_p50,   talk time of answered calls, seconds
-    talk_s_p90, talk_s_max
-  wait_s_mean, wait_s_p50, wait_s_p90,     wait time of answered calls, seconds
-    wait_s_max
+  talk_s_total, talk_s_mean, talk_s_pNN,   talk time of answered calls, seconds, one pNN
+    talk_s_max                             per --percentiles (default 50,90)
+  wait_s_mean, wait_s_pNN, wait_s_max      wait time of answered calls, seconds
   duration_s_mean                          duration of closed calls (answered or not)
+  inbound, abandoned, short_abandoned,     contact-center counts and rates (below); calls
+    answered_in_sla, service_level,        still open are left out of all of these
+    abandon_rate, peak_concurrent
 
 Definitions:
   Open calls count in calls and open only: they are left out of answer_rate and of every
-  time figure. pXX is the nearest-rank percentile: the smallest value v such that at least
-  XX% of the values are <= v. Means have 1 decimal, rounded half away from zero.
+  time figure. pNN is the nearest-rank percentile: the smallest value v such that at least
+  NN% of the values are <= v. Means have 1 decimal, rounded half away from zero.
+  abandoned: inbound calls not answered, hung up by the client. short_abandoned: abandoned
+  calls shorter than --short-abandon. answered_in_sla: inbound calls answered with wait_s
+  <= --sla. service_level = answered_in_sla / (inbound - short_abandoned); abandon_rate =
+  (abandoned - short_abandoned) / (inbound - short_abandoned); 4 decimals. peak_concurrent:
+  the most calls in progress at one instant, a call being in progress on [start, end); under
+  --by hour or day it is taken inside the bucket and counts calls that began before it.
   Where a figure has no values (no answered call; no closed call for answer_rate and
   duration_s_mean) the CSV field is empty and the JSON value null; talk_s_total is then 0.
   day and hour are the local day or hour of the call's start in --tz, written as the
   RFC 3339 start of the bucket; on the autumn DST day the repeated hour is two rows.
   A call without a consultant, project, direction or close cause is grouped under an
   empty name (null in JSON, \"(none)\" in the table).
-  Rows: day and hour chronologically; other keys by calls, descending, then by name,
+  With --compare, every figure NAME is followed by NAME_earlier columns, then NAME_diff
+  (rates: NAME_diff_pp, percentage points); an earlier period without any call in the
+  inputs is not compared and its columns are empty.
+  weekday is the local day of the week of the call's start in --tz, in English.
+  Rows: day and hour chronologically, weekday Monday first; other keys by calls, descending, then by name,
   the empty name last. Without --by there is one row, even when no call matched.
   Table output adds, on a terminal, bar charts of the hangup split and (with --by day or
   hour) of calls over time, then a data-quality footer; with CSV and JSON that footer
@@ -232,6 +244,23 @@ pub struct SummaryArgs {
     /// Group by these keys, in this order (repeat the option or separate keys with commas).
     #[arg(long, value_enum, value_name = "KEY", value_delimiter = ',', help_heading = "Grouping")]
     pub by: Vec<ByArg>,
+    /// Service-level target: an inbound call answered after waiting at most this long counts
+    /// in answered_in_sla (seconds, or a duration such as 30s).
+    #[arg(long, value_name = "SECONDS", default_value = "20", help_heading = "Figures")]
+    pub sla: String,
+    /// The nearest-rank percentiles of talk and wait to report, as columns talk_s_pNN and
+    /// wait_s_pNN (whole numbers from 1 to 100, comma-separated); the table shows the last.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "50,90", help_heading = "Figures")]
+    pub percentiles: Vec<u32>,
+    /// Show every contact-center figure in the table (inbound, abandoned, short abandons,
+    /// answered within the service level, peak concurrency), not only the two rates.
+    #[arg(long, help_heading = "Figures")]
+    pub kpi: bool,
+    /// Also report the period shifted back by PERIOD (`1d`, `1w`, `28d`), from the same
+    /// inputs, and the differences: rates in percentage points, counts and seconds as
+    /// differences. The period is --day, or --since and --until.
+    #[arg(long, value_name = "PERIOD", help_heading = "Figures")]
+    pub compare: Option<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub input: InputArgs,
@@ -264,6 +293,10 @@ pub enum ByArg {
     /// The close cause of the leg that ended the call.
     #[value(alias = "close_cause")]
     CloseCause,
+    /// The local day of the week of the call's start, in --tz (Monday first).
+    Weekday,
+    /// The client's number.
+    Client,
 }
 
 /// Where events come from and how strictly they are read.
@@ -356,6 +389,12 @@ pub struct FilterArgs {
     /// starts with it (at least 8 characters); spaces around it are ignored.
     #[arg(long, value_name = "UUID")]
     pub call: Option<String>,
+
+    /// An abandoned call shorter than this is a short abandon: what --outcome short_abandoned
+    /// keeps, and what summary leaves out of its rates (seconds, or a duration such as 5s; 0
+    /// counts none).
+    #[arg(long, value_name = "SECONDS", default_value = "0")]
+    pub short_abandon: String,
 }
 
 /// How results are written.
@@ -446,4 +485,9 @@ pub enum OutcomeArg {
     NotAnswered,
     /// A leg was still open at the end of the input.
     Open,
+    /// Inbound, not answered, hung up by the client: the caller gave up.
+    Abandoned,
+    /// Abandoned in less than --short-abandon.
+    #[value(name = "short_abandoned", alias = "short-abandoned")]
+    ShortAbandoned,
 }

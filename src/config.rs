@@ -9,21 +9,21 @@ use clap::CommandFactory;
 use crate::assemble::redact::Redactor;
 use crate::cli::{
     ByArg, CheckFormat, Cli, ColorArg, Command, CsvArgs, FailOn, FilterArgs, FormatArg, GlobalArgs, InputArgs, ManArgs,
-    OutcomeArg, OutputArgs,
+    OutcomeArg, OutputArgs, SummaryArgs,
 };
 use crate::cmd::calls::CSV_COLUMNS;
-use crate::cmd::summary::FIGURE_COLUMNS;
+use crate::cmd::summary::summary_columns;
 use crate::cmd::timeline::CSV_COLUMNS as EVENT_COLUMNS;
 use crate::exit::UsageError;
 use crate::input::progress::Progress;
 use crate::input::{self, InputSpec};
 use crate::load::{LoadOptions, Settling};
 use crate::locate::CallId;
-use crate::metrics::aggregate::GroupKey;
+use crate::metrics::aggregate::{Definitions, GroupKey};
 use crate::metrics::Outcome;
 use crate::render::csv_layout::CsvLayout;
 use crate::render::Format;
-use crate::report::select::Selection;
+use crate::report::select::{OutcomeFilter, Selection};
 use crate::report::timefmt::Zone;
 
 /// What the process is attached to, detected once, and what the user chose for it.
@@ -88,12 +88,12 @@ fn terminal_width(columns: Option<&str>, real: Option<u16>) -> u16 {
 pub enum Job {
     /// `calls`.
     Calls(ReportSettings),
-    /// `summary`, grouped by these keys.
+    /// `summary`.
     Summary {
         /// Inputs, filters and output.
         report: ReportSettings,
-        /// The grouping keys, in order, each once.
-        by: Vec<GroupKey>,
+        /// Grouping and figures.
+        summary: SummarySettings,
     },
     /// `check`.
     Check {
@@ -137,12 +137,17 @@ impl Job {
                 Job::Calls(ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &CSV_COLUMNS)?)
             }
             Command::Summary(args) => {
-                let by = group_keys(&args.by);
-                let columns: Vec<&str> = by.iter().map(|key| key.column()).chain(FIGURE_COLUMNS).collect();
-                Job::Summary {
-                    report: ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &columns)?,
-                    by,
+                let summary = SummarySettings::from_args(args)?;
+                let figures = summary_columns(&summary);
+                let columns: Vec<&str> =
+                    summary.by.iter().map(|key| key.column()).chain(figures.iter().map(String::as_str)).collect();
+                let report = ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &columns)?;
+                if summary.compare.is_some() && (report.selection.since.is_none() || report.selection.until.is_none()) {
+                    return Err(UsageError(
+                        "--compare shifts a period back: name it with --day, or --since and --until".into(),
+                    ));
                 }
+                Job::Summary { report, summary }
             }
             Command::Check(args) => Job::Check {
                 input: InputSettings::from_args(&args.input, terminal)?,
@@ -201,6 +206,44 @@ fn grouping_is_for_summary(by: &[String]) -> UsageError {
     ))
 }
 
+/// What `summary` groups by and how its figures are defined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummarySettings {
+    /// The grouping keys, in order, each once.
+    pub by: Vec<GroupKey>,
+    /// Percentiles and the thresholds of the contact-center figures.
+    pub definitions: Definitions,
+    /// `--kpi`: the table shows every contact-center figure.
+    pub kpi: bool,
+    /// `--compare`: also report the period shifted back by this many seconds.
+    pub compare: Option<i64>,
+}
+
+impl SummarySettings {
+    /// From the arguments of `summary`.
+    pub fn from_args(args: &SummaryArgs) -> Result<Self, UsageError> {
+        let mut percentiles: Vec<u32> = Vec::with_capacity(args.percentiles.len());
+        for &pct in &args.percentiles {
+            if !(1..=100).contains(&pct) {
+                return Err(UsageError(format!("--percentiles {pct}: a percentile is a whole number from 1 to 100")));
+            }
+            if !percentiles.contains(&pct) {
+                percentiles.push(pct);
+            }
+        }
+        let definitions = Definitions {
+            percentiles,
+            sla: seconds("--sla", &args.sla)?,
+            short_abandon: seconds("--short-abandon", &args.filter.short_abandon)?,
+        };
+        let compare = args.compare.as_deref().map(|period| seconds("--compare", period)).transpose()?;
+        if compare == Some(0) {
+            return Err(UsageError("--compare 0 compares a period with itself: use a period such as 1d or 1w".into()));
+        }
+        Ok(SummarySettings { by: group_keys(&args.by), definitions, kpi: args.kpi, compare })
+    }
+}
+
 /// The grouping keys, in the order given; a key repeated by mistake counts once.
 pub fn group_keys(by: &[ByArg]) -> Vec<GroupKey> {
     let mut keys = Vec::with_capacity(by.len());
@@ -214,6 +257,8 @@ pub fn group_keys(by: &[ByArg]) -> Vec<GroupKey> {
             ByArg::Day => GroupKey::Day,
             ByArg::Hour => GroupKey::Hour,
             ByArg::CloseCause => GroupKey::CloseCause,
+            ByArg::Weekday => GroupKey::Weekday,
+            ByArg::Client => GroupKey::Client,
         };
         if !keys.contains(&key) {
             keys.push(key);
@@ -484,11 +529,16 @@ impl Selection {
             direction: args.direction.map(|d| format!("{d:?}").to_uppercase()),
             consultant: args.consultant.clone(),
             project: args.project.clone(),
-            outcome: args.outcome.map(|o| match o {
-                OutcomeArg::Answered => Outcome::Answered,
-                OutcomeArg::NotAnswered => Outcome::NotAnswered,
-                OutcomeArg::Open => Outcome::Open,
-            }),
+            outcome: match args.outcome {
+                None => None,
+                Some(OutcomeArg::Answered) => Some(OutcomeFilter::Is(Outcome::Answered)),
+                Some(OutcomeArg::NotAnswered) => Some(OutcomeFilter::Is(Outcome::NotAnswered)),
+                Some(OutcomeArg::Open) => Some(OutcomeFilter::Is(Outcome::Open)),
+                Some(OutcomeArg::Abandoned) => Some(OutcomeFilter::Abandoned),
+                Some(OutcomeArg::ShortAbandoned) => {
+                    Some(OutcomeFilter::ShortAbandoned { under: seconds("--short-abandon", &args.short_abandon)? })
+                }
+            },
             hangup_side: args.hangup_side.as_deref().map(str::to_lowercase),
             call: args.call.as_deref().map(CallId::parse).transpose()?,
         })

@@ -52,7 +52,7 @@ pub fn run(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
 fn dispatch(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     match job {
         Job::Calls(settings) => calls::run(&settings, out, err),
-        Job::Summary { report, by } => summary::run(&report, by, out, err),
+        Job::Summary { report, summary } => summary::run(&report, &summary, out, err),
         Job::Check { input, format } => check::run(&input, format, out, err),
         Job::Timeline { report, mermaid } => timeline::run(&report, mermaid, out, err),
         Job::Completions { shell, mut command } => {
@@ -77,7 +77,7 @@ fn dispatch(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
 pub fn load_reported(input: &InputSettings, err: &mut dyn Write) -> anyhow::Result<Loaded> {
     if input.state.is_some() {
         return Err(UsageError(
-            "--state carries calls between runs of calls with --format csv or json, and of check".into(),
+            "--state carries calls between runs of calls with --format csv or json, of summary and of check".into(),
         )
         .into());
     }

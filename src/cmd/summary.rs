@@ -3,6 +3,7 @@
 //! each value reads in CSV and JSON (the table, for people, is in `table`); it computes no
 //! figure itself.
 
+mod compare;
 mod table;
 
 use std::borrow::Cow;
@@ -11,57 +12,72 @@ use std::io::Write;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::config::{OutputSettings, ReportSettings};
-use crate::diagnostics::Quality;
+use crate::config::{OutputSettings, ReportSettings, SummarySettings};
+use crate::diagnostics::{CallTally, Diagnostics, Quality};
 use crate::exit::ExitCode;
-use crate::load::Loaded;
-use crate::metrics::aggregate::{self, CallFacts, Fixed, Group, GroupKey, KeyValue};
-use crate::model::Call;
+use crate::load::{Loaded, Sink};
+use crate::metrics::aggregate::{CallFacts, Definitions, Figures, Fixed, Fold, Group, GroupKey, KeyValue, Spread};
+use crate::model::Dataset;
 use crate::render::{self, Format, Render};
 use crate::report::hint::Present;
 use crate::report::select::Selection;
 use crate::report::timefmt::Zone;
+pub use compare::Compared;
 
-/// The figure columns of CSV and JSON, after one column per key, in their fixed order.
-pub const FIGURE_COLUMNS: [&str; 19] = [
-    "calls",
-    "answered",
-    "not_answered",
-    "open",
-    "answer_rate",
-    "hangup_client",
-    "hangup_consultant",
-    "hangup_none",
-    "hangup_other",
-    "talk_s_total",
-    "talk_s_mean",
-    "talk_s_p50",
-    "talk_s_p90",
-    "talk_s_max",
-    "wait_s_mean",
-    "wait_s_p50",
-    "wait_s_p90",
-    "wait_s_max",
-    "duration_s_mean",
-];
+/// The figure columns of CSV and JSON, after one column per key, in their fixed order, with
+/// a talk and a wait column for each of `percentiles`. [`row`] writes the values in this order.
+pub fn figure_columns(percentiles: &[u32]) -> Vec<String> {
+    let counts = ["calls", "answered", "not_answered", "open", "answer_rate"];
+    let hangups = ["hangup_client", "hangup_consultant", "hangup_none", "hangup_other"];
+    let service = ["inbound", "abandoned", "short_abandoned", "answered_in_sla", "service_level", "abandon_rate"];
+    let ranks = |of: &str| percentiles.iter().map(move |p| format!("{of}_p{p}")).collect::<Vec<_>>();
+    let mut columns: Vec<String> = counts.iter().chain(&hangups).map(|c| c.to_string()).collect();
+    columns.extend(["talk_s_total".into(), "talk_s_mean".into()]);
+    columns.extend(ranks("talk_s"));
+    columns.extend(["talk_s_max".into(), "wait_s_mean".into()]);
+    columns.extend(ranks("wait_s"));
+    columns.extend(["wait_s_max".into(), "duration_s_mean".into()]);
+    columns.extend(service.iter().map(|c| c.to_string()));
+    columns.push("peak_concurrent".into());
+    columns
+}
 
-/// Runs `summary`, grouping by `keys`.
+/// The figure columns of CSV and JSON for `summary`: with `--compare`, those of both periods
+/// and their differences.
+pub fn summary_columns(summary: &SummarySettings) -> Vec<String> {
+    let figures = figure_columns(&summary.definitions.percentiles);
+    match summary.compare {
+        Some(_) => compare::columns(&figures),
+        None => figures,
+    }
+}
+
+/// Runs `summary`. Calls are folded into their groups as they settle; with `--settle off`,
+/// once every call is in.
 pub fn run(
     settings: &ReportSettings,
-    keys: Vec<GroupKey>,
+    summary: &SummarySettings,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let ReportSettings { input, output, selection } = settings;
-    let loaded = super::load_reported(input, err)?;
-    let report = Report::new(&loaded, selection, keys, &output.zone);
-    super::explain_empty(
-        selection,
-        &Present::of(selection, &loaded.dataset),
-        &output.zone,
-        report.total_calls() as usize,
-        err,
-    )?;
+    let mut folded = Folded::new(selection, summary, output.zone);
+    let diagnostics = match input.settling {
+        Some(settling) => super::stream_reported(input, settling, &mut folded, err)?,
+        None => {
+            let loaded = super::load_reported(input, err)?;
+            folded.settled(loaded.dataset, None)?;
+            loaded.diagnostics
+        }
+    };
+    let present = folded.present.take().unwrap_or_default();
+    let report = folded.report(&diagnostics);
+    super::explain_empty(selection, &present, &output.zone, report.total_calls() as usize, err)?;
+    // The table says so under itself; CSV and JSON leave the earlier columns empty.
+    let uncovered = report.earlier.as_ref().and_then(|e| e.uncovered(&output.zone));
+    if let Some(note) = uncovered.filter(|_| output.format != Format::Table) {
+        writeln!(err, "callflow: not compared: {note}")?;
+    }
     // Charts are for people looking at a terminal, never for a file or a pipe.
     write(&report, output, output.terminal.stdout, out)?;
     super::note_long_table(report.groups.len(), output, err)?;
@@ -69,7 +85,65 @@ pub fn run(
     if output.format != Format::Table && !(output.terminal.quiet && report.quality.clean()) {
         writeln!(err, "callflow: data quality: {}", report.quality)?;
     }
-    Ok(super::status_of(input, &loaded.diagnostics, &report.quality.calls))
+    Ok(super::status_of(input, &diagnostics, &report.quality.calls))
+}
+
+/// The selected calls folded into their groups as they settle; nothing of a call is kept.
+pub struct Folded<'s> {
+    selection: &'s Selection,
+    summary: SummarySettings,
+    fold: Fold,
+    /// The selected calls, by problem.
+    tally: CallTally,
+    /// What the calls have, to say why none was kept; gathered only when a filter is set and
+    /// until a call is kept.
+    present: Option<Present>,
+    /// With `--compare`, the calls of the earlier period.
+    earlier: Option<compare::Earlier>,
+}
+
+impl<'s> Folded<'s> {
+    /// Nothing folded yet: groups and figures as `summary` says, buckets in `zone`.
+    pub fn new(selection: &'s Selection, summary: &SummarySettings, zone: Zone) -> Self {
+        let present = (*selection != Selection::default()).then(Present::default);
+        let fold = Fold::new(summary.by.clone(), zone, summary.definitions.clone());
+        let earlier = summary.compare.map(|shift| compare::Earlier::new(selection, shift, summary, zone));
+        Folded { selection, fold, summary: summary.clone(), tally: CallTally::default(), present, earlier }
+    }
+
+    /// Folds the selected calls of `ds`.
+    fn add(&mut self, ds: &Dataset) {
+        for call in self.selection.apply(ds) {
+            self.tally.add(call);
+            self.fold.add(&CallFacts::new(ds, call));
+        }
+        if let Some(earlier) = &mut self.earlier {
+            earlier.add(ds);
+        }
+    }
+
+    /// The report of the calls folded, over an input that met `diagnostics`.
+    pub fn report(self, diagnostics: &Diagnostics) -> Report<'_> {
+        let quality = Quality { counts: &diagnostics.counts, calls: self.tally };
+        let (keys, percentiles, kpi) = (self.summary.by, self.summary.definitions.percentiles, self.summary.kpi);
+        let earlier = self.earlier.map(compare::Earlier::finish);
+        let since = self.selection.since;
+        Report { keys, groups: self.fold.finish(), quality, percentiles, kpi, earlier, since }
+    }
+}
+
+impl Sink for Folded<'_> {
+    fn settled(&mut self, ds: Dataset, watermark: Option<i64>) -> anyhow::Result<()> {
+        self.add(&ds);
+        self.fold.advance(watermark);
+        if let Some(earlier) = &mut self.earlier {
+            earlier.advance(watermark);
+        }
+        if let Some(present) = self.present.as_mut().filter(|_| self.tally.calls == 0) {
+            present.add(self.selection, &ds);
+        }
+        Ok(())
+    }
 }
 
 /// The groups of one run and the quality of the input they came from.
@@ -78,19 +152,26 @@ pub struct Report<'a> {
     /// The grouping keys, in order.
     pub keys: Vec<GroupKey>,
     /// One group per row, sorted.
-    pub groups: Vec<Group<'a>>,
+    pub groups: Vec<Group<'static>>,
     /// The data quality of the input and of the calls reported.
     pub quality: Quality<'a>,
+    /// The percentiles of talk and wait each group has, in order.
+    pub percentiles: Vec<u32>,
+    /// `--kpi`: the table shows every contact-center figure, not only the two rates.
+    pub kpi: bool,
+    /// With `--compare`, the groups of the earlier period.
+    pub earlier: Option<Compared>,
+    /// The start of the period reported (`--since` or `--day`), if one was named.
+    pub since: Option<i64>,
 }
 
 impl<'a> Report<'a> {
     /// Groups the selected calls of `loaded` by `keys`, with time buckets in `zone`.
     pub fn new(loaded: &'a Loaded, selection: &Selection, keys: Vec<GroupKey>, zone: &Zone) -> Self {
-        let ds = &loaded.dataset;
-        let calls: Vec<&Call> = selection.apply(ds).collect();
-        let quality = Quality::new(&loaded.diagnostics, calls.iter().copied());
-        let groups = aggregate::summarize(calls.iter().map(|c| CallFacts::new(ds, c)), &keys, zone);
-        Report { keys, groups, quality }
+        let summary = SummarySettings { by: keys, definitions: Definitions::default(), kpi: false, compare: None };
+        let mut folded = Folded::new(selection, &summary, *zone);
+        folded.add(&loaded.dataset);
+        folded.report(&loaded.diagnostics)
     }
 
     fn total_calls(&self) -> u64 {
@@ -111,10 +192,29 @@ struct Rows<'r, 'a> {
 }
 
 impl Rows<'_, '_> {
-    fn columns(&self) -> Vec<&'static str> {
-        let mut columns: Vec<&str> = self.report.keys.iter().map(|k| k.column()).collect();
-        columns.extend(FIGURE_COLUMNS);
-        columns
+    /// The header and the rows of CSV and JSON: with `--compare`, each group's figures for
+    /// both periods and their differences.
+    fn lines(&self) -> (Vec<String>, Vec<Vec<Value<'_>>>) {
+        let report = self.report;
+        let mut columns: Vec<String> = report.keys.iter().map(|k| k.column().to_owned()).collect();
+        let figures = figure_columns(&report.percentiles);
+        let zone = &self.output.zone;
+        match &report.earlier {
+            None => {
+                columns.extend(figures);
+                let rows = report.groups.iter().map(|g| key_values(g, zone).chain(figure_values(&g.figures)).collect());
+                (columns, rows.collect())
+            }
+            Some(earlier) => {
+                columns.extend(compare::columns(&figures));
+                let rows = earlier.pairs(&report.groups).map(|(group, now, then)| {
+                    let mut row: Vec<Value<'_>> = key_values(group, zone).collect();
+                    row.extend(compare::values(&figures, figure_values(now), then.map(figure_values)));
+                    row
+                });
+                (columns, rows.collect())
+            }
+        }
     }
 }
 
@@ -124,25 +224,23 @@ impl Render for Rows<'_, '_> {
     }
 
     fn csv(&self, out: &mut dyn Write) -> anyhow::Result<()> {
-        let zone = &self.output.zone;
-        let rows = self
-            .report
-            .groups
-            .iter()
-            .map(|g| row(g, zone).iter().map(|value| value.csv(self.output.csv.safe)).collect::<Vec<_>>());
-        self.output.csv.write(&self.columns(), rows, out)
+        let (columns, rows) = self.lines();
+        let rows = rows.iter().map(|row| row.iter().map(|value| value.csv(self.output.csv.safe)).collect::<Vec<_>>());
+        let header: Vec<&str> = columns.iter().map(String::as_str).collect();
+        self.output.csv.write(&header, rows, out)
     }
 
     fn json(&self, out: &mut dyn Write) -> anyhow::Result<()> {
-        let (zone, columns) = (&self.output.zone, self.columns());
-        let rows = self.report.groups.iter().map(|g| JsonRow { columns: &columns, values: row(g, zone) });
+        let (columns, rows) = self.lines();
+        let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+        let rows = rows.into_iter().map(|values| JsonRow { columns: &columns, values });
         render::write_json_lines(rows, out)
     }
 }
 
 /// One value of a CSV or JSON row.
 #[derive(Debug, Clone, PartialEq)]
-enum Value<'v> {
+pub(super) enum Value<'v> {
     Text(Option<Cow<'v, str>>),
     Count(u64),
     Seconds(Option<i64>),
@@ -189,14 +287,20 @@ impl Serialize for JsonRow<'_> {
     }
 }
 
-/// The key values, then the figures, of one group.
-fn row<'g>(group: &'g Group<'_>, zone: &Zone) -> Vec<Value<'g>> {
-    let keys = group.key.iter().map(|value| match value {
+/// The key values of one group.
+fn key_values<'g>(group: &'g Group<'_>, zone: &Zone) -> impl Iterator<Item = Value<'g>> + 'g {
+    let zone = *zone;
+    group.key.iter().map(move |value| match value {
         KeyValue::Time(t) => Value::Text(Some(Cow::Owned(zone.rfc3339(*t)))),
         KeyValue::Name(name) => Value::Text(name.as_deref().map(Cow::Borrowed)),
-    });
-    let f = &group.figures;
-    let figures = [
+        KeyValue::Weekday(day) => Value::Text(Some(Cow::Borrowed(weekday_name(*day)))),
+    })
+}
+
+/// The figures of one group, in the order of [`figure_columns`].
+fn figure_values(f: &Figures) -> Vec<Value<'static>> {
+    let ranks = |spread: &Spread| spread.percentiles.iter().map(|&p| Value::Seconds(p)).collect::<Vec<_>>();
+    let mut values = vec![
         Value::Count(f.calls),
         Value::Count(f.answered),
         Value::Count(f.not_answered),
@@ -208,20 +312,32 @@ fn row<'g>(group: &'g Group<'_>, zone: &Zone) -> Vec<Value<'g>> {
         Value::Count(f.hangup_other),
         Value::Seconds(Some(f.talk.total)),
         Value::Decimal(f.talk.mean),
-        Value::Seconds(f.talk.p50),
-        Value::Seconds(f.talk.p90),
-        Value::Seconds(f.talk.max),
-        Value::Decimal(f.wait.mean),
-        Value::Seconds(f.wait.p50),
-        Value::Seconds(f.wait.p90),
+    ];
+    values.extend(ranks(&f.talk));
+    values.extend([Value::Seconds(f.talk.max), Value::Decimal(f.wait.mean)]);
+    values.extend(ranks(&f.wait));
+    values.extend([
         Value::Seconds(f.wait.max),
         Value::Decimal(f.duration_s_mean),
-    ];
-    keys.chain(figures).collect()
+        Value::Count(f.service.inbound),
+        Value::Count(f.service.abandoned),
+        Value::Count(f.service.short_abandoned),
+        Value::Count(f.service.answered_in_sla),
+        Value::Decimal(f.service.service_level()),
+        Value::Decimal(f.service.abandon_rate()),
+        Value::Count(f.peak_concurrent),
+    ]);
+    values
+}
+
+/// A day of the week by its English name: `Monday`.
+pub fn weekday_name(day: chrono::Weekday) -> &'static str {
+    const NAMES: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+    NAMES[day.num_days_from_monday() as usize]
 }
 
 /// A fixed-point number with all its places: `0.600`, `12.0`, `-3.5`.
-fn fixed_text(value: Fixed) -> String {
+pub(super) fn fixed_text(value: Fixed) -> String {
     let unit = 10i64.pow(value.places);
     let sign = if value.scaled < 0 { "-" } else { "" };
     let (whole, frac) = (value.scaled.unsigned_abs() / unit as u64, value.scaled.unsigned_abs() % unit as u64);

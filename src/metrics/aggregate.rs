@@ -9,7 +9,10 @@ use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::HashMap;
 
-use chrono::{NaiveTime, Timelike};
+pub use fold::Fold;
+pub use kpi::Service;
+
+use chrono::{Datelike, NaiveTime, Timelike, Weekday};
 
 use crate::metrics::{self, Outcome};
 use crate::model::{Call, Dataset};
@@ -34,6 +37,10 @@ pub enum GroupKey {
     Hour,
     /// The close cause of the leg that ended the call.
     CloseCause,
+    /// The local day of the week of the call's start.
+    Weekday,
+    /// The client's number.
+    Client,
 }
 
 impl GroupKey {
@@ -48,6 +55,8 @@ impl GroupKey {
             GroupKey::Day => "day",
             GroupKey::Hour => "hour",
             GroupKey::CloseCause => "close_cause",
+            GroupKey::Weekday => "weekday",
+            GroupKey::Client => "client",
         }
     }
 
@@ -70,6 +79,8 @@ pub struct CallFacts<'a> {
     pub talk_s: Option<i64>,
     /// Seconds from start to end.
     pub duration_s: Option<i64>,
+    /// End, Unix seconds; `None` while a leg is open.
+    pub end: Option<i64>,
     /// `client`, `consultant`, `none`, …
     pub hangup_side: Cow<'a, str>,
     /// Consultant username.
@@ -80,6 +91,8 @@ pub struct CallFacts<'a> {
     pub direction: Option<&'a str>,
     /// Close cause of the leg that ended the call.
     pub close_cause: Option<&'a str>,
+    /// The client's number.
+    pub client: Option<&'a str>,
 }
 
 impl<'a> CallFacts<'a> {
@@ -92,11 +105,13 @@ impl<'a> CallFacts<'a> {
             wait_s: f.wait_s(),
             talk_s: f.talk_s(),
             duration_s: f.duration_s(),
+            end: f.end,
             hangup_side: metrics::hangup_side(ds, f),
             consultant: ds.opt_str(f.consultant),
             project: ds.opt_str(f.project),
             direction: ds.opt_str(f.direction),
             close_cause: ds.opt_str(f.close_cause),
+            client: ds.opt_str(f.client),
         }
     }
 }
@@ -109,6 +124,8 @@ pub enum KeyValue<'a> {
     Time(i64),
     /// A name.
     Name(Option<Cow<'a, str>>),
+    /// A day of the week.
+    Weekday(Weekday),
 }
 
 /// A decimal number kept exactly: `scaled / 10^places`.
@@ -143,6 +160,25 @@ pub const MEAN_PLACES: u32 = 1;
 /// Decimals of `answer_rate`.
 pub const RATE_PLACES: u32 = 3;
 
+/// What the figures are defined with: the percentiles reported and the contact-center
+/// thresholds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Definitions {
+    /// `--percentiles`: the nearest-rank percentiles of talk and wait, in column order.
+    pub percentiles: Vec<u32>,
+    /// `--sla`: an inbound call answered after waiting at most this many seconds is within
+    /// the service level.
+    pub sla: i64,
+    /// `--short-abandon`: an abandoned call shorter than this many seconds is a short abandon.
+    pub short_abandon: i64,
+}
+
+impl Default for Definitions {
+    fn default() -> Self {
+        Definitions { percentiles: vec![50, 90], sla: 20, short_abandon: 0 }
+    }
+}
+
 /// Statistics of one duration over a group's answered calls.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Spread {
@@ -150,24 +186,23 @@ pub struct Spread {
     pub total: i64,
     /// Mean, 1 decimal.
     pub mean: Option<Fixed>,
-    /// Nearest-rank median.
-    pub p50: Option<i64>,
-    /// Nearest-rank 90th percentile.
-    pub p90: Option<i64>,
+    /// The nearest-rank percentiles of [`Definitions::percentiles`], in their order.
+    pub percentiles: Vec<Option<i64>>,
     /// Largest value.
     pub max: Option<i64>,
 }
 
 impl Spread {
-    /// The spread of values sorted in ascending order.
-    fn of(values: &[i64]) -> Spread {
-        let total: i64 = values.iter().sum();
+    /// The spread of values given as (value, how many calls had it), in ascending order of
+    /// value, with the percentiles `percentiles`.
+    fn of(counted: &[(i64, u64)], percentiles: &[u32]) -> Spread {
+        let total: i64 = counted.iter().map(|&(value, n)| value * n as i64).sum();
+        let count: u64 = counted.iter().map(|&(_, n)| n).sum();
         Spread {
             total,
-            mean: Fixed::ratio(total.into(), values.len() as i128, MEAN_PLACES),
-            p50: nearest_rank(values, 50),
-            p90: nearest_rank(values, 90),
-            max: values.last().copied(),
+            mean: Fixed::ratio(total.into(), count.into(), MEAN_PLACES),
+            percentiles: percentiles.iter().map(|&pct| nearest_rank_counted(counted, count, pct.into())).collect(),
+            max: counted.last().map(|&(value, _)| value),
         }
     }
 }
@@ -176,6 +211,16 @@ impl Spread {
 pub fn nearest_rank(sorted: &[i64], pct: u64) -> Option<i64> {
     let rank = (pct * sorted.len() as u64).div_ceil(100).max(1);
     sorted.get(rank as usize - 1).copied()
+}
+
+/// [`nearest_rank`] over values given as (value, how many), ascending, `count` in all.
+fn nearest_rank_counted(counted: &[(i64, u64)], count: u64, pct: u64) -> Option<i64> {
+    let rank = (pct * count).div_ceil(100).max(1);
+    let mut seen = 0;
+    counted.iter().find_map(|&(value, n)| {
+        seen += n;
+        (seen >= rank).then_some(value)
+    })
 }
 
 /// The figures of one group.
@@ -205,101 +250,10 @@ pub struct Figures {
     pub wait: Spread,
     /// Mean duration of closed calls (answered or not).
     pub duration_s_mean: Option<Fixed>,
-}
-
-/// The running totals of a group: counts and sums only. Its talk and wait times, which the
-/// percentiles need one by one, live in one [`Durations`] for all groups, so that a million
-/// groups of one call each do not cost a million small vectors.
-#[derive(Debug, Default)]
-struct Tally {
-    calls: u64,
-    answered: u64,
-    not_answered: u64,
-    open: u64,
-    hangup_client: u64,
-    hangup_consultant: u64,
-    hangup_none: u64,
-    hangup_other: u64,
-    duration_sum: i128,
-    duration_count: u64,
-}
-
-impl Tally {
-    fn add(&mut self, call: &CallFacts<'_>) {
-        self.calls += 1;
-        match call.outcome {
-            Outcome::Answered => self.answered += 1,
-            Outcome::NotAnswered => self.not_answered += 1,
-            Outcome::Open => self.open += 1,
-        }
-        match call.hangup_side.as_ref() {
-            "client" => self.hangup_client += 1,
-            "consultant" => self.hangup_consultant += 1,
-            "none" => self.hangup_none += 1,
-            _ => self.hangup_other += 1,
-        }
-        if let Some(d) = call.duration_s {
-            self.duration_sum += i128::from(d);
-            self.duration_count += 1;
-        }
-    }
-
-    fn finish(self, talk: &[i64], wait: &[i64]) -> Figures {
-        let closed = self.answered + self.not_answered;
-        Figures {
-            calls: self.calls,
-            answered: self.answered,
-            not_answered: self.not_answered,
-            open: self.open,
-            answer_rate: Fixed::ratio(self.answered.into(), closed.into(), RATE_PLACES),
-            hangup_client: self.hangup_client,
-            hangup_consultant: self.hangup_consultant,
-            hangup_none: self.hangup_none,
-            hangup_other: self.hangup_other,
-            talk: Spread::of(talk),
-            wait: Spread::of(wait),
-            duration_s_mean: Fixed::ratio(self.duration_sum, self.duration_count.into(), MEAN_PLACES),
-        }
-    }
-}
-
-/// The talk or wait times of answered calls, of every group, as (group, seconds): sorted
-/// once at the end, each group's values are one sorted run.
-#[derive(Debug, Default)]
-struct Durations(Vec<(u32, i64)>);
-
-impl Durations {
-    fn push(&mut self, group: u32, seconds: Option<i64>) {
-        self.0.extend(seconds.map(|s| (group, s)));
-    }
-
-    /// Every group's values, sorted.
-    fn runs(mut self, groups: usize) -> Runs {
-        self.0.sort_unstable();
-        let mut ends = vec![0; groups];
-        for &(group, _) in &self.0 {
-            ends[group as usize] += 1;
-        }
-        let mut end = 0;
-        for count in &mut ends {
-            end += *count;
-            *count = end;
-        }
-        Runs { values: self.0.into_iter().map(|(_, seconds)| seconds).collect(), ends }
-    }
-}
-
-/// The values of all groups, each group's a sorted run ending at `ends[group]`.
-struct Runs {
-    values: Vec<i64>,
-    ends: Vec<usize>,
-}
-
-impl Runs {
-    fn of(&self, group: usize) -> &[i64] {
-        let start = if group == 0 { 0 } else { self.ends[group - 1] };
-        &self.values[start..self.ends[group]]
-    }
+    /// Inbound, abandoned and answered within the service level, with the rates over them.
+    pub service: Service,
+    /// The most calls in progress at one instant: see [`peak`].
+    pub peak_concurrent: u64,
 }
 
 /// One output row: the group's key values (in the order of the keys) and its figures.
@@ -317,38 +271,11 @@ pub struct Group<'a> {
 /// all keys up to it, so rows of one consultant stay together under `--by consultant,day`.
 /// Without keys there is exactly one group, even for no calls.
 pub fn summarize<'a>(calls: impl IntoIterator<Item = CallFacts<'a>>, keys: &[GroupKey], zone: &Zone) -> Vec<Group<'a>> {
-    let mut index: HashMap<Vec<KeyValue<'a>>, u32> = HashMap::new();
-    let mut tallies: Vec<Tally> = Vec::new();
-    let (mut talk, mut wait) = (Durations::default(), Durations::default());
-    if keys.is_empty() {
-        index.insert(Vec::new(), 0);
-        tallies.push(Tally::default());
-    }
+    let mut fold = Fold::new(keys.to_vec(), *zone, Definitions::default());
     for call in calls {
-        let key: Vec<KeyValue<'a>> = keys.iter().map(|&k| key_value(k, &call, zone)).collect();
-        let next = tallies.len() as u32;
-        let group = *index.entry(key).or_insert(next);
-        if group == next {
-            tallies.push(Tally::default());
-        }
-        tallies[group as usize].add(&call);
-        if call.outcome == Outcome::Answered {
-            talk.push(group, call.talk_s);
-            wait.push(group, call.wait_s);
-        }
+        fold.add(&call);
     }
-    let mut group_keys: Vec<Vec<KeyValue<'a>>> = vec![Vec::new(); tallies.len()];
-    for (key, group) in index {
-        group_keys[group as usize] = key;
-    }
-    let (talk, wait) = (talk.runs(tallies.len()), wait.runs(tallies.len()));
-    let groups = tallies
-        .into_iter()
-        .zip(group_keys)
-        .enumerate()
-        .map(|(group, (tally, key))| Group { key, figures: tally.finish(talk.of(group), wait.of(group)) })
-        .collect();
-    sort_groups(groups)
+    fold.finish()
 }
 
 /// The value of one key for one call.
@@ -363,6 +290,8 @@ pub fn key_value<'a>(key: GroupKey, call: &CallFacts<'a>, zone: &Zone) -> KeyVal
         GroupKey::CloseCause => name(call.close_cause),
         GroupKey::Day => KeyValue::Time(day_start(zone, call.start)),
         GroupKey::Hour => KeyValue::Time(hour_start(zone, call.start)),
+        GroupKey::Weekday => KeyValue::Weekday(zone.local(call.start).weekday()),
+        GroupKey::Client => name(call.client),
     }
 }
 
@@ -404,6 +333,8 @@ enum Rank<'k> {
 fn rank<'k>(value: &'k KeyValue<'_>, calls: u64) -> Rank<'k> {
     match value {
         KeyValue::Time(t) => Rank::Time(*t),
+        // Monday first, as ISO 8601 and most of the world's calendars have it.
+        KeyValue::Weekday(day) => Rank::Time(day.num_days_from_monday().into()),
         KeyValue::Name(name) => {
             Rank::Name { calls: Reverse(calls), missing: name.is_none(), name: name.as_deref().unwrap_or("") }
         }
@@ -450,5 +381,8 @@ fn permute<T>(mut items: Vec<T>, mut order: Vec<usize>) -> Vec<T> {
     items
 }
 
+mod fold;
+pub mod kpi;
+pub mod peak;
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,7 @@
 //! since a username typed from memory rarely has the log's capitals.
 
 use crate::locate::CallId;
+use crate::metrics::aggregate::{kpi, CallFacts};
 use crate::metrics::{self, Outcome};
 use crate::model::{Call, Dataset};
 
@@ -20,7 +21,7 @@ pub struct Selection {
     /// Project name.
     pub project: Option<String>,
     /// Outcome.
-    pub outcome: Option<Outcome>,
+    pub outcome: Option<OutcomeFilter>,
     /// Hangup side name.
     pub hangup_side: Option<String>,
     /// A leg the call must contain: its uuid or a prefix of one (or of the call id), read
@@ -36,7 +37,7 @@ impl Selection {
             want.as_deref().is_none_or(|w| have.is_some_and(|h| same_name(h, w)))
         };
         self.in_window(f.start)
-            && self.outcome.is_none_or(|o| f.outcome() == o)
+            && self.outcome.is_none_or(|o| o.matches(ds, call))
             && eq(&self.direction, ds.opt_str(f.direction))
             && eq(&self.consultant, ds.opt_str(f.consultant))
             && eq(&self.project, ds.opt_str(f.project))
@@ -59,6 +60,31 @@ impl Selection {
     /// The matching calls, in the dataset's order (start, call_id).
     pub fn apply<'a>(&'a self, ds: &'a Dataset) -> impl Iterator<Item = &'a Call> + 'a {
         ds.calls.iter().filter(move |call| self.matches(ds, call))
+    }
+}
+
+/// What `--outcome` keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeFilter {
+    /// Calls with this outcome.
+    Is(Outcome),
+    /// Abandoned calls, as [`kpi::abandoned`] says.
+    Abandoned,
+    /// Abandoned calls shorter than `under` seconds, as [`kpi::short_abandoned`] says.
+    ShortAbandoned {
+        /// `--short-abandon`.
+        under: i64,
+    },
+}
+
+impl OutcomeFilter {
+    /// True when the call is of this kind.
+    pub fn matches(self, ds: &Dataset, call: &Call) -> bool {
+        match self {
+            OutcomeFilter::Is(outcome) => call.figures.outcome() == outcome,
+            OutcomeFilter::Abandoned => kpi::abandoned(&CallFacts::new(ds, call)),
+            OutcomeFilter::ShortAbandoned { under } => kpi::short_abandoned(&CallFacts::new(ds, call), under),
+        }
     }
 }
 

@@ -89,6 +89,8 @@ fn no_output_holds_a_number_of_the_input() {
         vec!["summary", &log],
         vec!["summary", &log, "--by", "consultant,project,hangup-side", "--format", "csv"],
         vec!["summary", &log, "--by", "day", "--format", "json"],
+        vec!["summary", &log, "--by", "client", "--kpi"],
+        vec!["summary", &log, "--by", "client", "--format", "csv"],
         vec!["check", &log],
         vec!["check", &log, "--format", "json"],
     ];

@@ -12,7 +12,7 @@ use callflow_generate::{generate, Config};
 use crate::common::{callflow, fixture};
 
 /// A generated log, its lines in input order.
-fn log(config: &Config) -> Vec<String> {
+pub(crate) fn log(config: &Config) -> Vec<String> {
     let mut bytes = Vec::new();
     generate(config, &mut bytes).unwrap();
     String::from_utf8(bytes).unwrap().lines().map(|l| format!("{l}\n")).collect()
@@ -26,7 +26,7 @@ fn time_of(line: &str) -> Option<&str> {
 
 /// Cuts lines into files by the first `width` characters of their time, as a receiver writing
 /// one file per period would (a line without a time stays in the current file).
-fn cut(lines: &[String], width: usize, dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn cut(lines: &[String], width: usize, dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<(String, String)> = Vec::new();
     for line in lines {
         let period = time_of(line).map(|t| t[..width].to_owned());

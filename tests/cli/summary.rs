@@ -72,6 +72,10 @@ struct RowJson {
     hour: Option<String>,
     #[serde(default)]
     close_cause: Option<String>,
+    #[serde(default)]
+    weekday: Option<String>,
+    #[serde(default)]
+    client: Option<String>,
     calls: u64,
     answered: u64,
     not_answered: u64,
@@ -91,6 +95,13 @@ struct RowJson {
     wait_s_p90: Option<i64>,
     wait_s_max: Option<i64>,
     duration_s_mean: Option<f64>,
+    inbound: u64,
+    abandoned: u64,
+    short_abandoned: u64,
+    answered_in_sla: u64,
+    service_level: Option<f64>,
+    abandon_rate: Option<f64>,
+    peak_concurrent: u64,
 }
 
 #[test]
@@ -125,7 +136,18 @@ fn grouped_counts_add_up_to_the_ungrouped_ones_for_every_key() {
     let mut files = core_fixtures();
     files.extend([path(SPRING), path(AUTUMN)]);
     let total = rows(&files, &[]).remove(0);
-    let keys = ["consultant", "project", "direction", "outcome", "hangup-side", "day", "hour", "close-cause"];
+    let keys = [
+        "consultant",
+        "project",
+        "direction",
+        "outcome",
+        "hangup-side",
+        "day",
+        "hour",
+        "close-cause",
+        "weekday",
+        "client",
+    ];
     for key in keys {
         let groups = rows(&files, &["--by", key, "--tz", "Europe/Warsaw"]);
         assert!(groups.len() > 1, "--by {key} should split the calls");
@@ -231,7 +253,7 @@ fn no_calls_is_one_row_of_zeros_ungrouped_and_just_the_header_grouped() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 2);
     assert!(lines[0].starts_with("calls,answered,not_answered,open,answer_rate,"));
-    assert_eq!(lines[1], "0,0,0,0,,0,0,0,0,0,,,,,,,,,");
+    assert_eq!(lines[1], "0,0,0,0,,0,0,0,0,0,,,,,,,,,,0,0,0,0,,,0");
     let csv = summary(&[&seed, "--day", "2030-01-01", "--format", "csv", "--by", "day"]);
     assert_eq!(csv.lines().count(), 1);
     assert!(csv.starts_with("day,calls,"));
@@ -329,7 +351,7 @@ fn by_takes_commas_aliases_and_refuses_unknown_keys() {
     let seed = path("seed_outbound.ndjson");
     let csv = summary(&[&seed, "--by", "hangup_side,close-cause", "--by", "hangup-side", "--format", "csv"]);
     assert!(csv.starts_with("hangup_side,close_cause,calls,"), "{csv}");
-    let out = callflow().args(["summary", &seed, "--by", "weekday"]).output().unwrap();
+    let out = callflow().args(["summary", &seed, "--by", "week"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 

@@ -1,7 +1,9 @@
 //! `summary --compare PERIOD`: the same figures for the period shifted back by PERIOD, from
 //! the same inputs in the same pass, and the differences. The earlier period's calls are
 //! folded as if they had started PERIOD later, so each lands in the row of the group it
-//! matches (the same hour a week on, say); their durations and overlaps do not change.
+//! matches (the same hour a week on, say); their durations and overlaps do not change. A
+//! period of whole days moves by the calendar of `--tz`: the same wall-clock time that many
+//! days before, so a week across a change to or from summer time still lines up hour by hour.
 //! Rates differ in percentage points, counts and seconds as plain differences.
 
 use std::collections::HashMap;
@@ -19,7 +21,7 @@ const RATES: [&str; 3] = ["answer_rate", "service_level", "abandon_rate"];
 /// The earlier period's calls, folded as they settle.
 pub struct Earlier {
     selection: Selection,
-    shift: i64,
+    shift: Shift,
     fold: Fold,
     /// Calls of any kind the inputs hold in the earlier period, before the other filters.
     seen: u64,
@@ -30,7 +32,8 @@ pub struct Earlier {
 impl Earlier {
     /// The period of `selection` moved back by `shift` seconds, grouped as `summary` says.
     pub fn new(selection: &Selection, shift: i64, summary: &SummarySettings, zone: Zone) -> Self {
-        let back = |t: Option<i64>| t.map(|t| t - shift);
+        let shift = Shift { seconds: shift, zone };
+        let back = |t: Option<i64>| t.map(|t| shift.back(t));
         let selection = Selection { since: back(selection.since), until: back(selection.until), ..selection.clone() };
         let fold = Fold::new(summary.by.clone(), zone, summary.definitions.clone());
         let zero = Fold::new(Vec::new(), zone, summary.definitions.clone()).finish().remove(0).figures;
@@ -46,8 +49,8 @@ impl Earlier {
             self.seen += 1;
             if self.selection.matches(ds, call) {
                 let mut facts = CallFacts::new(ds, call);
-                facts.start += self.shift;
-                facts.end = facts.end.map(|end| end + self.shift);
+                facts.start = self.shift.forward(facts.start);
+                facts.end = facts.end.map(|end| self.shift.forward(end));
                 self.fold.add(&facts);
             }
         }
@@ -55,7 +58,7 @@ impl Earlier {
 
     /// Every call still to come starts at or after `watermark`.
     pub fn advance(&mut self, watermark: Option<i64>) {
-        self.fold.advance(watermark.map(|w| w + self.shift));
+        self.fold.advance(watermark.map(|w| self.shift.forward(w)));
     }
 
     /// The earlier period's groups.
@@ -67,6 +70,37 @@ impl Earlier {
             until: self.selection.until,
             zero: self.zero,
         }
+    }
+}
+
+/// How far back the earlier period is: whole days by the calendar of the zone, anything else
+/// by the clock.
+struct Shift {
+    seconds: i64,
+    zone: Zone,
+}
+
+impl Shift {
+    const DAY: i64 = 86_400;
+
+    /// The instant the period shifted back puts at `t`.
+    fn back(&self, t: i64) -> i64 {
+        self.by_calendar(t, -self.seconds / Shift::DAY).unwrap_or(t - self.seconds)
+    }
+
+    /// The instant of the later period that `t` of the earlier one lines up with.
+    fn forward(&self, t: i64) -> i64 {
+        self.by_calendar(t, self.seconds / Shift::DAY).unwrap_or(t + self.seconds)
+    }
+
+    /// `t` moved by `days` local days, the wall-clock time kept; `None` when the period is
+    /// not whole days or that time does not exist on the day reached (a DST gap).
+    fn by_calendar(&self, t: i64, days: i64) -> Option<i64> {
+        if self.seconds % Shift::DAY != 0 {
+            return None;
+        }
+        let moved = self.zone.local(t).checked_add_signed(chrono::TimeDelta::try_days(days)?)?;
+        self.zone.instant(moved).ok()
     }
 }
 
@@ -165,5 +199,44 @@ fn difference(a: &Value<'_>, b: &Value<'_>, rate: bool) -> Value<'static> {
         })),
         (Value::Decimal(_), _) | (_, Value::Decimal(_)) => Value::Decimal(None),
         _ => Value::Seconds(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(zone: Zone, local: &str) -> i64 {
+        zone.parse_user_time(local).unwrap()
+    }
+
+    #[test]
+    fn whole_days_move_by_the_calendar_across_a_change_of_summer_time() {
+        let warsaw: Zone = "Europe/Warsaw".parse().unwrap();
+        let week = Shift { seconds: 7 * Shift::DAY, zone: warsaw };
+        // Monday after the clocks went forward, and the Monday before, at 09:15 each.
+        let (now, then) = (at(warsaw, "2026-03-30 09:15"), at(warsaw, "2026-03-23 09:15"));
+        assert_eq!(now - then, 7 * Shift::DAY - 3600);
+        assert_eq!(week.back(now), then);
+        assert_eq!(week.forward(then), now);
+        // In UTC, or for a period that is not whole days, the clock decides.
+        let utc = Shift { seconds: 7 * Shift::DAY, zone: Zone::Utc };
+        assert_eq!(utc.back(now), now - 7 * Shift::DAY);
+        let hours = Shift { seconds: 36 * 3600, zone: warsaw };
+        assert_eq!(hours.back(now), now - 36 * 3600);
+    }
+
+    #[test]
+    fn a_repeated_hour_maps_to_its_wall_clock_time_and_a_skipped_one_keeps_the_clock() {
+        let warsaw: Zone = "Europe/Warsaw".parse().unwrap();
+        let day = Shift { seconds: Shift::DAY, zone: warsaw };
+        // 2026-10-25 02:30 happens twice in Warsaw: both times line up with 02:30 the next day.
+        let first = at(warsaw, "2026-10-25 02:30");
+        let next_day = at(warsaw, "2026-10-26 02:30");
+        assert_eq!(day.forward(first), next_day);
+        assert_eq!(day.forward(first + 3600), next_day);
+        // A time that the day reached skips (02:30 on the day clocks go forward) keeps the clock.
+        let before_gap = at(warsaw, "2026-03-28 02:30");
+        assert_eq!(day.forward(before_gap), before_gap + Shift::DAY);
     }
 }

@@ -18,7 +18,7 @@
 //! - [`metrics`]: each call's figures, and figures over groups of calls (pure functions);
 //! - [`report`]: which calls a report keeps, their output rows, times in the reader's zone, and
 //!   a call's story in words;
-//! - [`locate`]: one call found by a leg's uuid without parsing every line (`timeline --call`);
+//! - `locate`: one call found by a leg's uuid without parsing every line (`timeline --call`);
 //! - [`cmd`]: one module per subcommand, from settings to rows;
 //! - [`render`]: rows -> table, CSV or JSON, ladders and charts; text from the log made safe to
 //!   show people.
@@ -39,7 +39,7 @@ pub mod event;
 pub mod exit;
 pub mod input;
 pub mod load;
-pub mod locate;
+pub(crate) mod locate;
 pub mod metrics;
 pub mod model;
 pub mod render;

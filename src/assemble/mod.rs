@@ -141,18 +141,13 @@ impl Assembler {
     }
 
     /// Starts the log time at `log_time`, where a previous run left it.
-    pub fn start_at(&mut self, log_time: i64) {
+    pub(crate) fn start_at(&mut self, log_time: i64) {
         self.latest = Some(self.latest.map_or(log_time, |latest| latest.max(log_time)));
     }
 
     /// The log time: the latest `event_time` pushed so far.
-    pub fn latest(&self) -> Option<i64> {
+    pub(crate) fn latest(&self) -> Option<i64> {
         self.latest
-    }
-
-    /// Legs held.
-    pub fn leg_count(&self) -> usize {
-        self.legs.len()
     }
 
     /// Finds every leg again by its key, after the legs were rebuilt.
@@ -172,12 +167,12 @@ impl Assembler {
     }
 
     /// An assembler that keeps every re-delivery, marked, for listings of every input event.
-    pub fn keeping_redeliveries() -> Self {
+    pub(crate) fn keeping_redeliveries() -> Self {
         Assembler { keep_redeliveries: true, ..Assembler::new() }
     }
 
     /// The same assembler, replacing each leg's number by its token under `redactor`.
-    pub fn redacting(self, redactor: Option<Redactor>) -> Self {
+    pub(crate) fn redacting(self, redactor: Option<Redactor>) -> Self {
         Assembler { redact: redactor.map(Redacting::new), ..self }
     }
 

@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 use crate::model::intern::{Strings, Sym};
 
 /// The fewest bytes a key may have: shorter secrets can be guessed.
-pub const MIN_KEY_BYTES: usize = 16;
+pub(crate) const MIN_KEY_BYTES: usize = 16;
 
 /// Digits in a row from which quoted text is taken to hold a number.
 const NUMBER_DIGITS: usize = 6;

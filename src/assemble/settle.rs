@@ -23,7 +23,7 @@ use crate::model::{Leg, Seq};
 
 /// What a settling pass does with one call, decided on its legs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fate {
+pub(crate) enum Fate {
     /// Still in flight: kept.
     Keep,
     /// Final: split off to be reported.
@@ -68,18 +68,18 @@ impl Gone {
     }
 
     /// Forgets the legs let go before `time`.
-    pub fn forget_before(&mut self, time: i64) {
+    pub(crate) fn forget_before(&mut self, time: i64) {
         self.by_bits.retain(|_, at| *at >= time);
         self.by_text.retain(|_, at| *at >= time);
     }
 
     /// Remembers a leg by its uuid's bits.
-    pub fn insert_bits(&mut self, bits: Bits, at: i64) {
+    pub(crate) fn insert_bits(&mut self, bits: Bits, at: i64) {
         self.by_bits.insert(bits, at);
     }
 
     /// Remembers a leg by its uuid's text, as bits when it is canonical.
-    pub fn insert_leg(&mut self, uuid: &str, at: i64) {
+    pub(crate) fn insert_leg(&mut self, uuid: &str, at: i64) {
         match uuid::parse(uuid) {
             Some(bits) => self.insert_bits(bits, at),
             None => self.insert_text(uuid, at),
@@ -87,12 +87,12 @@ impl Gone {
     }
 
     /// Remembers a leg whose uuid is not canonical, by its text.
-    pub fn insert_text(&mut self, text: &str, at: i64) {
+    pub(crate) fn insert_text(&mut self, text: &str, at: i64) {
         self.by_text.insert(text.into(), at);
     }
 
     /// The legs remembered, by bits and by text, with the time each was let go.
-    pub fn entries(&self) -> (impl Iterator<Item = (&Bits, &i64)>, impl Iterator<Item = (&str, &i64)>) {
+    pub(crate) fn entries(&self) -> (impl Iterator<Item = (&Bits, &i64)>, impl Iterator<Item = (&str, &i64)>) {
         (self.by_bits.iter(), self.by_text.iter().map(|(text, at)| (&**text, at)))
     }
 

@@ -90,13 +90,13 @@ pub struct BatchLeg {
 /// earliest create describes the leg. Creates are offered in input order, within a block and
 /// across blocks, so of two in the same second the one read first stays: a later line never
 /// wins a tie. The one home of the rule, for a block here and across blocks in `assemble`.
-pub fn create_wins(candidate: i64, kept: Option<i64>) -> bool {
+pub(crate) fn create_wins(candidate: i64, kept: Option<i64>) -> bool {
     kept.is_none_or(|kept| candidate < kept)
 }
 
 /// What a `dialog_create` says about its leg, its strings numbered in its block and its
 /// parent as a leg key.
-pub type ParsedCreate = CreateFields<Local, LegKey>;
+pub(crate) type ParsedCreate = CreateFields<Local, LegKey>;
 
 /// Everything one block yielded.
 #[derive(Debug, Default)]
@@ -140,7 +140,7 @@ impl Batch {
 
     /// Empties the block for the next one, keeping its memory: a few blocks go round between
     /// parser threads and the merging thread instead of being allocated afresh.
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.lines = 0;
         self.events.clear();
         self.legs.clear();
@@ -287,7 +287,13 @@ pub fn parse_batch(block: &Block, source: &str, max_line_bytes: usize, hasher: &
 }
 
 /// [`parse_batch`] into `parsed`, emptied first.
-pub fn parse_batch_into(block: &Block, source: &str, max_line_bytes: usize, hasher: &KeyHasher, parsed: &mut Batch) {
+pub(crate) fn parse_batch_into(
+    block: &Block,
+    source: &str,
+    max_line_bytes: usize,
+    hasher: &KeyHasher,
+    parsed: &mut Batch,
+) {
     parsed.clear();
     match block {
         Block::TooLong(len) => {

@@ -54,7 +54,7 @@ macro_rules! create_fields {
 
             /// The same description with `parent` as its parent.
             #[inline]
-            pub fn with_parent<Q>(self, parent: Option<Q>) -> CreateFields<S, Q> {
+            pub(crate) fn with_parent<Q>(self, parent: Option<Q>) -> CreateFields<S, Q> {
                 CreateFields { parent, $($name: self.$name,)* }
             }
 
@@ -104,7 +104,7 @@ macro_rules! create_fields {
         impl<S: AsRef<str>, P: AsRef<str>> CreateFields<S, P> {
             /// The fields as members of a webhook body, each in its object: what a line that
             /// says this must hold, for a state file that carries legs between runs.
-            pub fn write_body(&self, body: &mut serde_json::Map<String, serde_json::Value>) {
+            pub(crate) fn write_body(&self, body: &mut serde_json::Map<String, serde_json::Value>) {
                 if let Some(parent) = &self.parent {
                     member(body, Object::AppData, "caller_dialog_uuid", parent.as_ref());
                 }

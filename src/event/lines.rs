@@ -24,7 +24,7 @@ thread_local! {
 /// Parses every line of `block` (lines end with `\n`; the last may not), calling `each` with
 /// the result of each in order, borrowed for the call. Lines over `max_len` bytes are bad
 /// without being read.
-pub fn parse_block_lines(block: &[u8], max_len: usize, mut each: impl FnMut(Result<LineView<'_>, LineError>)) {
+pub(crate) fn parse_block_lines(block: &[u8], max_len: usize, mut each: impl FnMut(Result<LineView<'_>, LineError>)) {
     let Ok(text) = simdutf8::basic::from_utf8(block) else {
         for line in input::lines_of(block, max_len) {
             match line {

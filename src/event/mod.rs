@@ -30,9 +30,11 @@ mod wire;
 use wire::Wire;
 
 pub use fields::CreateFields;
-pub use lines::parse_block_lines;
+pub(crate) use lines::parse_block_lines;
+#[cfg(test)]
+pub(crate) use reference::strict_json;
 #[doc(hidden)]
-pub use reference::{fast_path_agrees, parse_is_strict, strict_json};
+pub use reference::{fast_path_agrees, parse_is_strict};
 
 /// Stage one alone over a block, for measuring it; returns the number of tokens.
 #[doc(hidden)]
@@ -97,16 +99,16 @@ pub struct Event<S> {
 }
 
 /// A line as [`parse_line`] returns it: its strings borrowed from the line where they can be.
-pub type Parsed<'a> = Line<Cow<'a, str>>;
+pub(crate) type Parsed<'a> = Line<Cow<'a, str>>;
 
 /// A line borrowed: what the block path hands on, with nothing moved or copied.
-pub type LineView<'a> = Line<&'a str>;
+pub(crate) type LineView<'a> = Line<&'a str>;
 
 /// A call event of a [`Parsed`] line.
 pub type CallEvent<'a> = Event<Cow<'a, str>>;
 
 /// A call event of a [`LineView`].
-pub type CallView<'a> = Event<&'a str>;
+pub(crate) type CallView<'a> = Event<&'a str>;
 
 impl<S: AsRef<str>> Line<S> {
     /// This line, borrowed.
@@ -174,7 +176,7 @@ impl fmt::Display for LineError {
 }
 
 /// Parses one line (without its newline; a trailing `\r` and a leading BOM are tolerated).
-pub fn parse_line(line: &[u8]) -> Result<Parsed<'_>, LineError> {
+pub(crate) fn parse_line(line: &[u8]) -> Result<Parsed<'_>, LineError> {
     parse_with(line, true)
 }
 
@@ -223,7 +225,7 @@ fn general_wire(line: &str) -> Result<Wire<'_>, LineError> {
 
 /// Parses `YYYY-MM-DD HH:MM:SS` (a `T` separator and a trailing `Z` are accepted too)
 /// into Unix seconds, UTC.
-pub fn parse_event_time(s: &str) -> Option<i64> {
+pub(crate) fn parse_event_time(s: &str) -> Option<i64> {
     let b = s.strip_suffix('Z').unwrap_or(s).as_bytes();
     if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
         return None;

@@ -9,7 +9,7 @@ use super::{parse_line, scan, LineError, Parsed, Wire};
 /// Whether a strict JSON parser accepts `line` (a leading BOM aside): serde_json's grammar,
 /// and every string, key or value, read or not, decoded as serde_json decodes a string it
 /// reads (escapes valid, surrogates paired).
-pub fn strict_json(line: &[u8]) -> bool {
+pub(crate) fn strict_json(line: &[u8]) -> bool {
     let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
     serde_json::from_slice::<IgnoredAny>(line).is_ok()
         && strings(line).all(|s| serde_json::from_slice::<String>(s).is_ok())

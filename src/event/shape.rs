@@ -46,7 +46,7 @@ impl Shapes {
     /// Fills `wire` (empty) from the line of `text` whose tokens are `first..end` (`end` being
     /// its `\n` token), when a known shape fits the line; `false` when none does, `wire` then
     /// holding anything. `escape` is the walker's cursor over escapes, moved only on success.
-    pub fn replay<'a>(
+    pub(crate) fn replay<'a>(
         &self,
         text: &'a str,
         tokens: &Tokens,
@@ -69,7 +69,7 @@ impl Shapes {
 
     /// Keeps the shape of a line the walker has just read: its tokens `first..end` and what
     /// the walk recorded.
-    pub fn remember(&mut self, tokens: &Tokens, (first, end): (usize, usize), recording: &Recording) {
+    pub(crate) fn remember(&mut self, tokens: &Tokens, (first, end): (usize, usize), recording: &Recording) {
         let kinds = &tokens.kinds()[first..end];
         if kinds.len() <= MAX_TOKENS {
             let shapes = &mut self.slots[slot(kinds)];

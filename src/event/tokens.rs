@@ -45,7 +45,7 @@ pub(super) struct Tokens {
 
 impl Tokens {
     /// Byte offsets of the tokens in order, ending with the block's length.
-    pub fn positions(&self) -> &[u32] {
+    pub(crate) fn positions(&self) -> &[u32] {
         &self.positions[..=self.len]
     }
 
@@ -58,12 +58,12 @@ impl Tokens {
     }
 
     /// Offsets of the bytes that make their lines doubtful, in order.
-    pub fn suspects(&self) -> &[u32] {
+    pub(crate) fn suspects(&self) -> &[u32] {
         &self.suspects
     }
 
     /// Offsets of the backslashes that start escapes inside strings, in order.
-    pub fn escapes(&self) -> &[u32] {
+    pub(crate) fn escapes(&self) -> &[u32] {
         &self.escapes
     }
 

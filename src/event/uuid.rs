@@ -7,7 +7,7 @@
 //! string) keeps its text and is keyed by it.
 
 /// The 128 bits of a canonical uuid.
-pub type Bits = [u64; 2];
+pub(crate) type Bits = [u64; 2];
 
 /// The bits of `text` when it is a canonical uuid.
 #[inline]

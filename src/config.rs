@@ -117,7 +117,12 @@ impl Job {
                 if let Some(by) = &args.by {
                     return Err(grouping_is_for_summary(by));
                 }
-                Job::Calls(ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &CSV_COLUMNS)?)
+                let mut report =
+                    ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &CSV_COLUMNS)?;
+                if args.follow {
+                    report.input.follow(&args.input.settle, report.output.format)?;
+                }
+                Job::Calls(report)
             }
             Command::Summary(args) => {
                 let by = group_keys(&args.by);
@@ -229,6 +234,8 @@ pub struct InputSettings {
     pub fail_on: Vec<FailOn>,
     /// `-o`: the report goes to this file, whole, and only when the run succeeds.
     pub output_file: Option<std::path::PathBuf>,
+    /// `--follow`: the inputs never end; calls are written as they settle until a stop.
+    pub follow: bool,
 }
 
 /// How `--state` carries calls between runs.
@@ -297,7 +304,38 @@ impl InputSettings {
             state,
             fail_on,
             output_file: args.output.clone(),
+            follow: false,
         })
+    }
+
+    /// Follows the inputs (`calls --follow`) with the grace `settle`, writing rows in `format`.
+    /// A follow writes rows one by one, as calls settle: a table laid out over every call, a
+    /// report written whole (`-o`) or calls held to the end (`--settle off`) cannot be.
+    pub fn follow(&mut self, settle: &str, format: Format) -> Result<(), UsageError> {
+        if !matches!(format, Format::Csv | Format::Json) {
+            return Err(UsageError(
+                "--follow writes one row per call as it ends, in --format csv or json; the table is laid out \
+                 once every call is in"
+                    .into(),
+            ));
+        }
+        if self.output_file.is_some() {
+            return Err(UsageError(
+                "--follow writes rows as calls end, and -o writes a report whole once the input ends; pipe into \
+                 `tee -a FILE` instead"
+                    .into(),
+            ));
+        }
+        let Some(settling) = self.settling.as_mut().filter(|_| settle.trim() != "off") else {
+            return Err(UsageError(
+                "--follow needs --settle as a duration: with off, no call would ever be written".into(),
+            ));
+        };
+        // Every merged block may settle calls: lines come a few at a time.
+        settling.min_events = 1;
+        self.load.progress = None;
+        self.follow = true;
+        Ok(())
     }
 }
 

@@ -39,8 +39,8 @@ pub const CSV_COLUMNS: [&str; 16] = [
     "flags",
 ];
 
-/// Runs `calls`. CSV and JSON rows stream out as calls settle; a table is laid out once every
-/// call is in.
+/// Runs `calls`. CSV and JSON rows stream out as calls settle, in start order (with
+/// `--follow`, as each call settles); a table is laid out once every call is in.
 pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let ReportSettings { input, output, selection } = settings;
     if let (Some(settling), Format::Csv | Format::Json) = (input.settling, output.format) {
@@ -50,6 +50,7 @@ pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) 
             out,
             ordered: Ordered::default(),
             present: None,
+            live: input.follow,
             kept: 0,
             tally: CallTally::default(),
         };
@@ -65,7 +66,7 @@ pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) 
             super::explain_empty(selection, present, &output.zone, streamed.kept, err)?;
         }
         let late_rows = streamed.ordered.out_of_order;
-        if late_rows > 0 {
+        if late_rows > 0 && !input.follow {
             writeln!(
                 err,
                 "callflow: warning: {late_rows} row{} written after later-starting calls: the input is out of \
@@ -94,6 +95,9 @@ struct Streamed<'a, 'o> {
     ordered: Ordered,
     /// What the calls have, to say why none was kept; gathered only when a filter is set.
     present: Option<Present>,
+    /// Following a live log: rows go out as their calls settle, not held for earlier ones
+    /// still in progress.
+    live: bool,
     /// Rows kept so far.
     kept: usize,
     /// The calls kept, by problem, for `--fail-on`.
@@ -125,7 +129,7 @@ impl Sink for Streamed<'_, '_> {
             })?,
         };
         self.ordered.add(run);
-        self.ordered.release(watermark, self.out)?;
+        self.ordered.release(watermark.filter(|_| !self.live), self.out)?;
         self.out.flush()?;
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 pub mod calls;
 pub mod check;
+pub mod live;
 pub mod summary;
 pub mod timeline;
 
@@ -105,7 +106,10 @@ pub fn stream_reported(
     sink: &mut dyn Sink,
     err: &mut dyn Write,
 ) -> anyhow::Result<Diagnostics> {
-    let diagnostics = stream(input, settling, sink)?;
+    let diagnostics = match input.follow {
+        true => live::stream(input, settling, sink, err)?,
+        false => stream(input, settling, sink)?,
+    };
     report(input, &diagnostics, err)?;
     Ok(diagnostics)
 }

@@ -297,8 +297,9 @@ impl Tail {
             return Ok(self.lines.push(&buf[..n]));
         }
         let size = file.metadata().with_context(context)?.len();
-        if size < *offset {
-            // Cut short in place (copytruncate): what is there now is new.
+        if size < *offset || !starts_with(file, &self.head) {
+            // Cut short in place (copytruncate), perhaps written again past where it was read
+            // to: what is there now is new.
             file.seek(SeekFrom::Start(0)).with_context(context)?;
             *offset = 0;
             self.lines.clear();
@@ -379,6 +380,21 @@ fn watch(path: &Path) -> Option<(notify::RecommendedWatcher, Receiver<()>)> {
     .ok()?;
     watcher.watch(folder, notify::RecursiveMode::NonRecursive).ok()?;
     Some((watcher, rx))
+}
+
+/// Whether the file still starts with `head`, the bytes read at its start (an error reading
+/// says nothing: the next read will tell).
+#[cfg(unix)]
+fn starts_with(file: &File, head: &[u8]) -> bool {
+    use std::os::unix::fs::FileExt;
+    let mut now = vec![0u8; head.len()];
+    file.read_exact_at(&mut now, 0).map_or(true, |()| now == head)
+}
+
+/// Without reads at an offset, a file is taken to keep its start.
+#[cfg(not(unix))]
+fn starts_with(_: &File, _: &[u8]) -> bool {
+    true
 }
 
 /// Whether `path` names the file `file` is (false when it names nothing).

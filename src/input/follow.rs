@@ -27,7 +27,7 @@ use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Block, InputSpec};
+use super::{Block, Compression, InputSpec};
 
 /// How often a followed file is looked at again when no file event woke its thread.
 pub const POLL: Duration = Duration::from_millis(250);
@@ -292,6 +292,11 @@ impl Tail {
             if self.head.len() < HEAD_BYTES {
                 let missing = (HEAD_BYTES - self.head.len()).min(n);
                 self.head.extend_from_slice(&buf[..missing]);
+                anyhow::ensure!(
+                    Compression::detect(&self.head) == Compression::None,
+                    "{} is compressed: --follow reads a log as it is written, in plain NDJSON",
+                    self.path.display()
+                );
             }
             *offset += n as u64;
             return Ok(self.lines.push(&buf[..n]));

@@ -252,3 +252,17 @@ fn follow_is_refused_where_it_cannot_write_rows_one_by_one() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("--follow"), "{args:?}");
     }
 }
+
+#[test]
+fn a_compressed_file_is_refused_rather_than_read_as_bad_lines() {
+    let dir = temp_dir("gzip");
+    let file = dir.join("day.ndjson.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let day = day(20, 44);
+    gz.write_all(day.text(0..day.lines.len()).as_bytes()).unwrap();
+    fs::write(&file, gz.finish().unwrap()).unwrap();
+    let out = callflow().args(["calls", "-f", "--format", "csv"]).arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is compressed"), "{}", String::from_utf8_lossy(&out.stderr));
+    fs::remove_dir_all(&dir).unwrap();
+}

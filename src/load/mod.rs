@@ -7,7 +7,8 @@
 //! The calling thread merges blocks back in input order into the assembler, so the result is
 //! exactly that of a sequential read. Only I/O failures are errors here (a missing file, a truncated compressed
 //! stream): they abort, naming the input, because a report over half a file must never pass
-//! for a whole one. Bad lines are counted and located, never fatal.
+//! for a whole one. Bad lines are counted and located, never fatal. Inputs that never end
+//! (`--follow`) come after the others, through the same threads and merger (see `follow.rs`).
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};

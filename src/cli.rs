@@ -194,7 +194,7 @@ pub struct CallsArgs {
     /// log goes quiet. Rows are flushed one by one. Stop with Ctrl-C or SIGTERM (exit 0):
     /// with --state, calls in progress are saved and the next run goes on where this one
     /// stopped. Needs --format csv or json.
-    #[arg(short = 'f', long)]
+    #[arg(short = 'f', long, help_heading = "Live")]
     pub follow: bool,
 
     /// Not an option of `calls`, which lists calls one by one: accepted only so that the
@@ -251,6 +251,16 @@ pub struct SummaryArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,
+
+    /// Follow the files as `calls --follow` does, and every --every append the totals of the
+    /// calls that ended in that period, one row per group after a `period_end` column (the
+    /// wall-clock time the period ended). Stop with Ctrl-C or SIGTERM (exit 0). Needs --format
+    /// csv or json.
+    #[arg(short = 'f', long, help_heading = "Live")]
+    pub follow: bool,
+    /// With --follow, how long each period is, on the clock.
+    #[arg(long, value_name = "DURATION", default_value = "1m", requires = "follow", help_heading = "Live")]
+    pub every: String,
 }
 
 /// `--by` values.

@@ -11,7 +11,7 @@ use crate::cli::{
     OutcomeArg, OutputArgs,
 };
 use crate::cmd::calls::CSV_COLUMNS;
-use crate::cmd::summary::FIGURE_COLUMNS;
+use crate::cmd::summary::{FIGURE_COLUMNS, PERIOD_COLUMN};
 use crate::cmd::timeline::CSV_COLUMNS as EVENT_COLUMNS;
 use crate::exit::UsageError;
 use crate::input::progress::Progress;
@@ -77,6 +77,8 @@ pub enum Job {
         report: ReportSettings,
         /// The grouping keys, in order, each once.
         by: Vec<GroupKey>,
+        /// With `--follow`: how often the totals of the calls that ended are written.
+        every: Option<std::time::Duration>,
     },
     /// `check`.
     Check {
@@ -126,11 +128,21 @@ impl Job {
             }
             Command::Summary(args) => {
                 let by = group_keys(&args.by);
-                let columns: Vec<&str> = by.iter().map(|key| key.column()).chain(FIGURE_COLUMNS).collect();
-                Job::Summary {
-                    report: ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &columns)?,
-                    by,
+                let period = args.follow.then_some(PERIOD_COLUMN);
+                let columns: Vec<&str> =
+                    period.into_iter().chain(by.iter().map(|key| key.column())).chain(FIGURE_COLUMNS).collect();
+                let mut report =
+                    ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &columns)?;
+                let mut every = None;
+                if args.follow {
+                    report.input.follow(&args.input.settle, report.output.format)?;
+                    let seconds = seconds("--every", &args.every)?;
+                    if seconds == 0 {
+                        return Err(UsageError("--every must be at least 1s".into()));
+                    }
+                    every = Some(std::time::Duration::from_secs(seconds.unsigned_abs()));
                 }
+                Job::Summary { report, by, every }
             }
             Command::Check(args) => Job::Check {
                 input: InputSettings::from_args(&args.input, terminal)?,
@@ -314,8 +326,8 @@ impl InputSettings {
     pub fn follow(&mut self, settle: &str, format: Format) -> Result<(), UsageError> {
         if !matches!(format, Format::Csv | Format::Json) {
             return Err(UsageError(
-                "--follow writes one row per call as it ends, in --format csv or json; the table is laid out \
-                 once every call is in"
+                "--follow writes rows as calls end, in --format csv or json; a table is laid out once every \
+                 call is in"
                     .into(),
             ));
         }

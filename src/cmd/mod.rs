@@ -53,7 +53,8 @@ pub fn run(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
 fn dispatch(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     match job {
         Job::Calls(settings) => calls::run(&settings, out, err),
-        Job::Summary { report, by } => summary::run(&report, by, out, err),
+        Job::Summary { report, by, every: None } => summary::run(&report, by, out, err),
+        Job::Summary { report, by, every: Some(every) } => summary::live::run(&report, by, every, out, err),
         Job::Check { input, format } => check::run(&input, format, out, err),
         Job::Timeline { report, mermaid } => timeline::run(&report, mermaid, out, err),
         Job::Completions { shell, mut command } => {

@@ -3,6 +3,7 @@
 //! each value reads in CSV and JSON (the table, for people, is in `table`); it computes no
 //! figure itself.
 
+pub mod live;
 mod table;
 
 use std::borrow::Cow;
@@ -44,6 +45,9 @@ pub const FIGURE_COLUMNS: [&str; 19] = [
     "wait_s_max",
     "duration_s_mean",
 ];
+
+/// The first column of `summary --follow`: when the period of the row ended.
+pub const PERIOD_COLUMN: &str = "period_end";
 
 /// Runs `summary`, grouping by `keys`.
 pub fn run(

@@ -77,6 +77,14 @@ impl Merger<'_, '_> {
         self.hand_on(Take::ClosedBy(now), now, Some(now))
     }
 
+    /// Lets a live sink look at the clock.
+    pub(super) fn tick(&mut self) -> anyhow::Result<()> {
+        match (&self.live, &mut self.streaming) {
+            (Some(_), Some((_, sink))) => sink.tick(),
+            _ => Ok(()),
+        }
+    }
+
     /// Whether following ended by a stop, not by the end of the inputs.
     pub(super) fn stopped(&self) -> bool {
         self.live.is_some() && following::stop_requested()

@@ -110,6 +110,12 @@ pub trait Sink {
     /// Takes calls that are final. Every call that will come later starts at or after
     /// `watermark` (when the input's disorder stays within the grace); `None` at the end.
     fn settled(&mut self, calls: Dataset, watermark: Option<i64>) -> anyhow::Result<()>;
+
+    /// Called often, whether calls settled or not, while inputs are followed: a sink that
+    /// writes on the clock (`summary --follow`) looks at it here.
+    fn tick(&mut self) -> anyhow::Result<()> {
+        Ok(())
+    }
 }
 
 /// The rebuilt calls and the account of every line read.
@@ -307,11 +313,13 @@ fn merge_all(
             Ok(done) => done,
             Err(RecvTimeoutError::Timeout) => {
                 merger.quiet()?;
+                merger.tick()?;
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
         };
         merger.receive(index, source, parsed)?;
+        merger.tick()?;
         if let Some(progress) = &options.progress {
             progress.found(merger.pushed as usize);
         }

@@ -266,3 +266,34 @@ fn a_compressed_file_is_refused_rather_than_read_as_bad_lines() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is compressed"), "{}", String::from_utf8_lossy(&out.stderr));
     fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_followed_summary_appends_period_rows_whose_counts_add_up_to_a_batch_summary() {
+    let day = day(300, 45);
+    let log = day.text(0..day.lines.len());
+    let count = |csv: &[u8], skip: usize| {
+        let mut by_direction: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for line in String::from_utf8(csv.to_vec()).unwrap().lines().skip(1) {
+            let cells: Vec<&str> = line.split(',').skip(skip).collect();
+            let entry = by_direction.entry(cells[0].to_owned()).or_default();
+            entry.0 += cells[1].parse::<u64>().unwrap();
+            entry.1 += cells[2].parse::<u64>().unwrap();
+        }
+        by_direction
+    };
+    let args = ["--by", "direction", "--format", "csv"];
+    let live = callflow()
+        .args(["summary", "--follow", "-", "--every", "1s", "--settle", "1s"])
+        .args(args)
+        .write_stdin(log.clone())
+        .output()
+        .unwrap();
+    assert!(live.status.success(), "{}", String::from_utf8_lossy(&live.stderr));
+    let header = String::from_utf8_lossy(&live.stdout).lines().next().unwrap_or_default().to_owned();
+    assert!(header.starts_with("period_end,direction,calls,answered,"), "{header}");
+    assert_eq!(String::from_utf8_lossy(&live.stdout).matches("period_end").count(), 1, "one header");
+    let batch = callflow().arg("summary").args(args).write_stdin(log).output().unwrap();
+    let expected = count(&batch.stdout, 0);
+    assert_eq!(expected.values().map(|(calls, _)| calls).sum::<u64>(), 300);
+    assert_eq!(count(&live.stdout, 1), expected);
+}

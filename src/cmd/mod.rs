@@ -1,5 +1,6 @@
 //! One module per subcommand, all of the same shape: settings in, rows out. The bookkeeping
-//! they share (loading, reporting bad lines, the exit status) lives here once.
+//! they share (loading, reporting bad lines, the exit status) lives here once, and that of
+//! following live inputs (`--follow`) in `live`.
 
 pub mod calls;
 pub mod check;
@@ -107,10 +108,8 @@ pub fn stream_reported(
     sink: &mut dyn Sink,
     err: &mut dyn Write,
 ) -> anyhow::Result<Diagnostics> {
-    let diagnostics = match input.follow {
-        true => live::stream(input, settling, sink, err)?,
-        false => stream(input, settling, sink)?,
-    };
+    let diagnostics =
+        if input.follow { live::stream(input, settling, sink, err)? } else { stream(input, settling, sink)? };
     report(input, &diagnostics, err)?;
     Ok(diagnostics)
 }

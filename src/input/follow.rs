@@ -252,10 +252,7 @@ impl Tail {
         self.events = watch(&self.path);
         let mut buf = vec![0u8; READ_BYTES];
         while !stop_requested() {
-            let step = match self.open.is_some() {
-                true => self.read_on(&mut buf),
-                false => self.reopen().map(|_| Vec::new()),
-            };
+            let step = if self.open.is_some() { self.read_on(&mut buf) } else { self.reopen().map(|()| Vec::new()) };
             let blocks = match step {
                 Ok(blocks) => blocks,
                 Err(error) => {

@@ -240,11 +240,14 @@ struct Tail {
     head: Vec<u8>,
     /// File events about the file's folder, when they can be had.
     events: Option<(notify::RecommendedWatcher, Receiver<()>)>,
+    /// It waited since its last read.
+    woke: bool,
 }
 
 impl Tail {
     fn new(source: usize, path: PathBuf, resume: Option<Position>, max_line: usize) -> Self {
-        Tail { source, path, resume, lines: Lines::new(max_line), open: None, head: Vec::new(), events: None }
+        let lines = Lines::new(max_line);
+        Tail { source, path, resume, lines, open: None, head: Vec::new(), events: None, woke: false }
     }
 
     /// Follows the file until a stop is asked for or nobody takes its blocks; says where it got.
@@ -273,9 +276,14 @@ impl Tail {
         self.position()
     }
 
-    /// Reads what the open file has; at its end, looks whether it was cut short, or whether
-    /// its name now means another file (then this one is done).
+    /// Reads what the open file has; at its end, looks whether its name now means another file
+    /// (then this one is done). After a wait, first looks whether it was cut short.
     fn read_on(&mut self, buf: &mut [u8]) -> anyhow::Result<Vec<Block>> {
+        // Before reading on: after a cut and new lines past the old end, a read where the
+        // old file ended would start in the middle of a line of the new one.
+        if std::mem::take(&mut self.woke) && self.cut_short()? {
+            return Ok(Vec::new());
+        }
         let context = || format!("cannot read {}", self.path.display());
         let Some((file, offset)) = &mut self.open else { return Ok(Vec::new()) };
         let n = loop {
@@ -298,16 +306,6 @@ impl Tail {
             *offset += n as u64;
             return Ok(self.lines.push(&buf[..n]));
         }
-        let size = file.metadata().with_context(context)?.len();
-        if size < *offset || !starts_with(file, &self.head) {
-            // Cut short in place (copytruncate), perhaps written again past where it was read
-            // to: what is there now is new.
-            file.seek(SeekFrom::Start(0)).with_context(context)?;
-            *offset = 0;
-            self.lines.clear();
-            self.head.clear();
-            return Ok(Vec::new());
-        }
         if !same_file(file, &self.path) {
             // Renamed or removed: this file is read to its end, the name's new file is next.
             self.open = None;
@@ -315,6 +313,22 @@ impl Tail {
             return Ok(self.lines.finish());
         }
         Ok(Vec::new())
+    }
+
+    /// Whether the open file was cut short in place (copytruncate), perhaps written again past
+    /// where it was read to; if so, it is read again from its start: what is there now is new.
+    fn cut_short(&mut self) -> anyhow::Result<bool> {
+        let context = || format!("cannot read {}", self.path.display());
+        let Some((file, offset)) = &mut self.open else { return Ok(false) };
+        let size = file.metadata().with_context(context)?.len();
+        if size >= *offset && starts_with(file, &self.head) {
+            return Ok(false);
+        }
+        file.seek(SeekFrom::Start(0)).with_context(context)?;
+        *offset = 0;
+        self.lines.clear();
+        self.head.clear();
+        Ok(true)
     }
 
     /// Opens the file its name means now, if there is one: where a previous run stopped when
@@ -345,7 +359,8 @@ impl Tail {
     }
 
     /// Waits for a file event or the next look, whichever comes first.
-    fn wait(&self) {
+    fn wait(&mut self) {
+        self.woke = true;
         match &self.events {
             Some((_, events)) => {
                 if events.recv_timeout(POLL).is_ok() {

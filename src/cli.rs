@@ -172,7 +172,8 @@ Examples:
   callflow calls sample-logs/day.ndjson.gz
   zcat day.ndjson.gz | callflow calls --format csv > calls.csv
   callflow calls logs/*.ndjson --tz Europe/Warsaw --since 2026-03-29 --outcome not_answered
-  callflow calls day.ndjson.gz --format csv --delimiter ';' --columns start,consultant,talk_s";
+  callflow calls day.ndjson.gz --format csv --delimiter ';' --columns start,consultant,talk_s
+  callflow calls --follow live.ndjson --format csv --settle 30s | tee -a today.csv";
 
 /// Arguments of `callflow calls`.
 #[derive(Args, Debug)]
@@ -186,6 +187,15 @@ pub struct CallsArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,
+
+    /// Keep reading as the files grow, following each by name as `tail -F` does (through
+    /// rotation and truncation; a missing file is waited for), and write each call once it
+    /// settles: --settle after its last close in log time, or that long on the clock once the
+    /// log goes quiet. Rows are flushed one by one. Stop with Ctrl-C or SIGTERM (exit 0):
+    /// with --state, calls in progress are saved and the next run goes on where this one
+    /// stopped. Needs --format csv or json.
+    #[arg(short = 'f', long, help_heading = "Live")]
+    pub follow: bool,
 
     /// Not an option of `calls`, which lists calls one by one: accepted only so that the
     /// error can point to `summary --by` instead of clap's guess.
@@ -270,6 +280,16 @@ pub struct SummaryArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,
+
+    /// Follow the files as `calls --follow` does, and every --every append the totals of the
+    /// calls that ended in that period, one row per group after a `period_end` column (the
+    /// wall-clock time the period ended). Stop with Ctrl-C or SIGTERM (exit 0). Needs --format
+    /// csv or json.
+    #[arg(short = 'f', long, help_heading = "Live")]
+    pub follow: bool,
+    /// With --follow, how long each period is, on the clock.
+    #[arg(long, value_name = "DURATION", default_value = "1m", requires = "follow", help_heading = "Live")]
+    pub every: String,
 }
 
 /// `--by` values.

@@ -12,7 +12,7 @@ use crate::cli::{
     OutcomeArg, OutputArgs, SummaryArgs,
 };
 use crate::cmd::calls::CSV_COLUMNS;
-use crate::cmd::summary::summary_columns;
+use crate::cmd::summary::{summary_columns, PERIOD_COLUMN};
 use crate::cmd::timeline::CSV_COLUMNS as EVENT_COLUMNS;
 use crate::exit::UsageError;
 use crate::input::progress::Progress;
@@ -134,18 +134,46 @@ impl Job {
                 if let Some(by) = &args.by {
                     return Err(grouping_is_for_summary(by));
                 }
-                Job::Calls(ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &CSV_COLUMNS)?)
+                let mut report =
+                    ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &CSV_COLUMNS)?;
+                if args.follow {
+                    report.input.follow(&args.input.settle)?;
+                }
+                Job::Calls(report)
             }
             Command::Summary(args) => {
-                let summary = SummarySettings::from_args(args)?;
+                let mut summary = SummarySettings::from_args(args)?;
                 let figures = summary_columns(&summary);
+                let period = args.follow.then_some(PERIOD_COLUMN);
+                let keys = summary.by.iter().map(|key| key.column());
                 let columns: Vec<&str> =
-                    summary.by.iter().map(|key| key.column()).chain(figures.iter().map(String::as_str)).collect();
-                let report = ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &columns)?;
+                    period.into_iter().chain(keys).chain(figures.iter().map(String::as_str)).collect();
+                let mut report =
+                    ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &columns)?;
                 if summary.compare.is_some() && (report.selection.since.is_none() || report.selection.until.is_none()) {
                     return Err(UsageError(
                         "--compare shifts a period back: name it with --day, or --since and --until".into(),
                     ));
+                }
+                if args.follow {
+                    if summary.compare.is_some() {
+                        return Err(UsageError(
+                            "--follow writes each period as it ends; --compare needs both periods whole: run it over \
+                             the files"
+                                .into(),
+                        ));
+                    }
+                    if !matches!(report.output.format, Format::Csv | Format::Json) {
+                        return Err(UsageError(
+                            "summary --follow appends each period's rows: use --format csv or json".into(),
+                        ));
+                    }
+                    report.input.follow(&args.input.settle)?;
+                    let seconds = seconds("--every", &args.every)?;
+                    if seconds == 0 {
+                        return Err(UsageError("--every must be at least 1s".into()));
+                    }
+                    summary.every = Some(std::time::Duration::from_secs(seconds.unsigned_abs()));
                 }
                 Job::Summary { report, summary }
             }
@@ -217,6 +245,8 @@ pub struct SummarySettings {
     pub kpi: bool,
     /// `--compare`: also report the period shifted back by this many seconds.
     pub compare: Option<i64>,
+    /// With `--follow`: how often the totals of the calls that ended are written.
+    pub every: Option<std::time::Duration>,
 }
 
 impl SummarySettings {
@@ -240,7 +270,7 @@ impl SummarySettings {
         if compare == Some(0) {
             return Err(UsageError("--compare 0 compares a period with itself: use a period such as 1d or 1w".into()));
         }
-        Ok(SummarySettings { by: group_keys(&args.by), definitions, kpi: args.kpi, compare })
+        Ok(SummarySettings { by: group_keys(&args.by), definitions, kpi: args.kpi, compare, every: None })
     }
 }
 
@@ -291,6 +321,8 @@ pub struct InputSettings {
     pub fail_on: Vec<FailOn>,
     /// `-o`: the report goes to this file, whole, and only when the run succeeds.
     pub output_file: Option<std::path::PathBuf>,
+    /// `--follow`: the inputs never end; calls are written as they settle until a stop.
+    pub follow: bool,
 }
 
 /// How `--state` carries calls between runs.
@@ -364,7 +396,31 @@ impl InputSettings {
             state,
             fail_on,
             output_file: args.output.clone(),
+            follow: false,
         })
+    }
+
+    /// Follows the inputs (`--follow`) with the grace `settle`. A follow writes rows one by one,
+    /// as calls settle: a report written whole (`-o`) or calls held to the end (`--settle off`)
+    /// cannot be.
+    pub fn follow(&mut self, settle: &str) -> Result<(), UsageError> {
+        if self.output_file.is_some() {
+            return Err(UsageError(
+                "--follow writes rows as calls end, and -o writes a report whole once the input ends; pipe into \
+                 `tee -a FILE` instead"
+                    .into(),
+            ));
+        }
+        let Some(settling) = self.settling.as_mut().filter(|_| settle.trim() != "off") else {
+            return Err(UsageError(
+                "--follow needs --settle as a duration: with off, no call would ever be written".into(),
+            ));
+        };
+        // Every merged block may settle calls: lines come a few at a time.
+        settling.min_events = 1;
+        self.load.progress = None;
+        self.follow = true;
+        Ok(())
     }
 }
 

@@ -11,7 +11,7 @@ pub enum ExitCode {
     Failure,
     /// The command line was wrong.
     Usage,
-    /// Interrupted by SIGINT.
+    /// Interrupted by SIGINT or SIGTERM (outside a follow, which stops cleanly).
     Interrupted,
 }
 
@@ -51,7 +51,8 @@ Exit codes:
   0    success (bad lines are reported on stderr but tolerated)
   1    failure: unreadable input, corrupt compressed stream, or bad lines with --strict
   2    usage error
-  130  interrupted (Ctrl-C)";
+  130  interrupted (Ctrl-C or SIGTERM); calls --follow stops cleanly on either and exits 0
+       (a second one interrupts it)";
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,7 @@
 //!
 //! One folder per stage, each with a `mod.rs` that says what flows in and out:
 //! - [`input`]: files and stdin, gzip/zstd undone, cut into blocks of whole, bounded lines;
-//!   the progress line;
+//!   files followed as they grow (`--follow`); the progress line;
 //! - [`event`]: one line -> a compact typed event or the reason it is bad; a block of lines ->
 //!   a [`event::batch::Batch`] of events with its own strings, on parser threads;
 //! - [`load`]: runs the front half for every command: parser threads, batches merged back in

@@ -20,10 +20,15 @@ use callflow::exit::{ExitCode, UsageError};
 use callflow::render::text::visible;
 
 fn main() -> std::process::ExitCode {
-    // Ctrl-C ends the run at once with 130. Results are only written once all input is read,
-    // so an interrupted load leaves stdout empty rather than holding half a report. Should the
-    // handler fail to install, the default action (end by SIGINT) is just as clean.
-    let _ = ctrlc::set_handler(|| std::process::exit(ExitCode::Interrupted.code().into()));
+    // Ctrl-C or SIGTERM ends the run at once with 130: a report to a file (-o) and a state are
+    // only put in place once the run is done, so neither is left half written. While
+    // following (--follow), the first one asks the run to stop cleanly instead, and a second
+    // ends it at once. Should the handler fail to install, the default action is just as clean.
+    let _ = ctrlc::set_handler(|| {
+        if !callflow::input::follow::request_stop() {
+            std::process::exit(ExitCode::Interrupted.code().into());
+        }
+    });
     let cli = Cli::parse();
     let mut err = Lenient(io::stderr());
     if stdout_was_closed() {

@@ -40,8 +40,9 @@ pub const CSV_COLUMNS: [&str; 16] = [
 
 pub use table::short_id;
 
-/// Runs `calls`. Rows stream out as calls settle, in every format (a table's column widths are
-/// fixed before the first row); with `--settle off`, once every call is in.
+/// Runs `calls`. Rows stream out as calls settle, in start order (with `--follow`, as each
+/// call settles), in every format (a table's column widths are fixed before the first row);
+/// with `--settle off`, once every call is in.
 pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let ReportSettings { input, output, selection } = settings;
     if let Some(settling) = input.settling {
@@ -72,6 +73,7 @@ fn stream(
         out,
         ordered: Ordered::default(),
         present: (*selection != Selection::default()).then(Present::default),
+        live: input.follow,
         kept: 0,
         tally: CallTally::default(),
         layout: table::layout(output),
@@ -79,6 +81,12 @@ fn stream(
     };
     match output.format {
         Format::Csv => output.csv.write(&CSV_COLUMNS, std::iter::empty::<[&str; 0]>(), streamed.out)?,
+        // Following, the header comes at once, as `tail -f` shows what there is.
+        Format::Table if input.follow => {
+            let mut header = Vec::new();
+            streamed.layout.header(&mut header);
+            streamed.out.write_all(&header)?;
+        }
         // Held until the first row: a run that fails before it writes no half table.
         Format::Table => streamed.layout.header(streamed.header.insert(Vec::new())),
         Format::Json => {}
@@ -94,7 +102,7 @@ fn stream(
         super::explain_empty(selection, present, &output.zone, streamed.kept, err)?;
     }
     let late_rows = streamed.ordered.out_of_order;
-    if late_rows > 0 {
+    if late_rows > 0 && !input.follow {
         writeln!(
             err,
             "callflow: warning: {late_rows} row{} written after later-starting calls: the input is out of \
@@ -114,6 +122,8 @@ struct Streamed<'a, 'o> {
     ordered: Ordered,
     /// What the calls have, to say why none was kept; gathered only when a filter is set.
     present: Option<Present>,
+    /// `--follow`: each row is written as its call settles, not held for earlier calls.
+    live: bool,
     /// Rows kept so far.
     kept: usize,
     /// The calls kept, by problem, for `--fail-on`.
@@ -154,7 +164,7 @@ impl Sink for Streamed<'_, '_> {
         };
         self.ordered.add(run);
         let mut out = Headed { header: &mut self.header, out: &mut *self.out };
-        self.ordered.release(watermark, &mut out)?;
+        self.ordered.release(watermark.filter(|_| !self.live), &mut out)?;
         self.out.flush()?;
         Ok(())
     }

@@ -1,8 +1,10 @@
 //! One module per subcommand, all of the same shape: settings in, rows out. The bookkeeping
-//! they share (loading, reporting bad lines, the exit status) lives here once.
+//! they share (loading, reporting bad lines, the exit status) lives here once, and that of
+//! following live inputs (`--follow`) in `live`.
 
 pub mod calls;
 pub mod check;
+pub mod live;
 pub mod summary;
 pub mod timeline;
 
@@ -52,7 +54,10 @@ pub fn run(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
 fn dispatch(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     match job {
         Job::Calls(settings) => calls::run(&settings, out, err),
-        Job::Summary { report, summary } => summary::run(&report, &summary, out, err),
+        Job::Summary { report, summary } => match summary.every {
+            Some(every) => summary::live::run(&report, &summary, every, out, err),
+            None => summary::run(&report, &summary, out, err),
+        },
         Job::Check { input, format } => check::run(&input, format, out, err),
         Job::Timeline { report, mermaid } => timeline::run(&report, mermaid, out, err),
         Job::Completions { shell, mut command } => {
@@ -106,7 +111,8 @@ pub fn stream_reported(
     sink: &mut dyn Sink,
     err: &mut dyn Write,
 ) -> anyhow::Result<Diagnostics> {
-    let diagnostics = stream(input, settling, sink)?;
+    let diagnostics =
+        if input.follow { live::stream(input, settling, sink, err)? } else { stream(input, settling, sink)? };
     report(input, &diagnostics, err)?;
     Ok(diagnostics)
 }

@@ -4,6 +4,7 @@
 //! figure itself.
 
 mod compare;
+pub mod live;
 mod table;
 
 use std::borrow::Cow;
@@ -51,6 +52,9 @@ pub fn summary_columns(summary: &SummarySettings) -> Vec<String> {
         None => figures,
     }
 }
+
+/// The first column of `summary --follow`: when the period of the row ended.
+pub const PERIOD_COLUMN: &str = "period_end";
 
 /// Runs `summary`. Calls are folded into their groups as they settle; with `--settle off`,
 /// once every call is in.
@@ -168,7 +172,8 @@ pub struct Report<'a> {
 impl<'a> Report<'a> {
     /// Groups the selected calls of `loaded` by `keys`, with time buckets in `zone`.
     pub fn new(loaded: &'a Loaded, selection: &Selection, keys: Vec<GroupKey>, zone: &Zone) -> Self {
-        let summary = SummarySettings { by: keys, definitions: Definitions::default(), kpi: false, compare: None };
+        let summary =
+            SummarySettings { by: keys, definitions: Definitions::default(), kpi: false, compare: None, every: None };
         let mut folded = Folded::new(selection, &summary, *zone);
         folded.add(&loaded.dataset);
         folded.report(&loaded.diagnostics)
@@ -288,7 +293,7 @@ impl Serialize for JsonRow<'_> {
 }
 
 /// The key values of one group.
-fn key_values<'g>(group: &'g Group<'_>, zone: &Zone) -> impl Iterator<Item = Value<'g>> + 'g {
+pub(super) fn key_values<'g>(group: &'g Group<'_>, zone: &Zone) -> impl Iterator<Item = Value<'g>> + 'g {
     let zone = *zone;
     group.key.iter().map(move |value| match value {
         KeyValue::Time(t) => Value::Text(Some(Cow::Owned(zone.rfc3339(*t)))),
@@ -298,7 +303,7 @@ fn key_values<'g>(group: &'g Group<'_>, zone: &Zone) -> impl Iterator<Item = Val
 }
 
 /// The figures of one group, in the order of [`figure_columns`].
-fn figure_values(f: &Figures) -> Vec<Value<'static>> {
+pub(super) fn figure_values(f: &Figures) -> Vec<Value<'static>> {
     let ranks = |spread: &Spread| spread.percentiles.iter().map(|&p| Value::Seconds(p)).collect::<Vec<_>>();
     let mut values = vec![
         Value::Count(f.calls),

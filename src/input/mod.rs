@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+pub mod follow;
 pub mod progress;
 
 /// Read buffer size: large reads keep the system-call count low on big logs.

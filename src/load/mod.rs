@@ -7,7 +7,8 @@
 //! The calling thread merges blocks back in input order into the assembler, so the result is
 //! exactly that of a sequential read. Only I/O failures are errors here (a missing file, a truncated compressed
 //! stream): they abort, naming the input, because a report over half a file must never pass
-//! for a whole one. Bad lines are counted and located, never fatal.
+//! for a whole one. Bad lines are counted and located, never fatal. Inputs that never end
+//! (`--follow`) come after the others, through the same threads and merger (see `follow.rs`).
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
@@ -15,12 +16,13 @@ use std::sync::{Mutex, PoisonError};
 use std::thread;
 
 use anyhow::Context;
-use crossbeam_channel::{bounded, Receiver, Sender};
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 
 use crate::assemble::redact::Redactor;
 use crate::assemble::{Assembler, Gone, Take};
 use crate::diagnostics::Diagnostics;
 use crate::event::batch::{self, Batch, KeyHasher};
+use crate::input::follow::{self as following, Chunk};
 use crate::input::progress::{Counted, Progress};
 use crate::input::{self, Block, BlockReader, Compression, InputSpec};
 use crate::model::Dataset;
@@ -103,6 +105,8 @@ pub struct Carried {
     pub gone: Gone,
     /// The log time reached.
     pub log_time: Option<i64>,
+    /// Where followed files were read to (`--follow`).
+    pub positions: Vec<following::Position>,
 }
 
 /// Where settled calls go, as they settle.
@@ -110,6 +114,12 @@ pub trait Sink {
     /// Takes calls that are final. Every call that will come later starts at or after
     /// `watermark` (when the input's disorder stays within the grace); `None` at the end.
     fn settled(&mut self, calls: Dataset, watermark: Option<i64>) -> anyhow::Result<()>;
+
+    /// Called often, whether calls settled or not, while inputs are followed: a sink that
+    /// writes on the clock (`summary --follow`) looks at it here.
+    fn tick(&mut self) -> anyhow::Result<()> {
+        Ok(())
+    }
 }
 
 /// The rebuilt calls and the account of every line read.
@@ -132,7 +142,7 @@ type Opener<'a> = Box<dyn FnOnce() -> anyhow::Result<Opened<'a>> + Send + 'a>;
 
 /// Reads every input in turn and rebuilds the calls.
 pub fn load(inputs: &[InputSpec], options: &LoadOptions) -> anyhow::Result<Loaded> {
-    let loaded = run(openers(inputs, options), options, None, None).map(whole);
+    let loaded = run(openers(inputs, options), None, options, None, None).map(whole);
     if let Some(progress) = &options.progress {
         progress.finish();
     }
@@ -200,8 +210,8 @@ pub fn stream_carrying(
         openers.insert(0, (carry.name.clone(), open));
         carry
     });
-    let outcome =
-        run(openers, options, Some((settling, sink)), carry).map(|(_, diagnostics, carried)| (diagnostics, carried));
+    let outcome = run(openers, None, options, Some((settling, sink)), carry)
+        .map(|(_, diagnostics, carried)| (diagnostics, carried));
     if let Some(progress) = &options.progress {
         progress.finish();
     }
@@ -215,7 +225,7 @@ pub fn stream_readers<R: Read + Send>(
     settling: Settling,
     sink: &mut dyn Sink,
 ) -> anyhow::Result<Diagnostics> {
-    run(reader_openers(inputs), options, Some((settling, sink)), None).map(|(_, diagnostics, _)| diagnostics)
+    run(reader_openers(inputs), None, options, Some((settling, sink)), None).map(|(_, diagnostics, _)| diagnostics)
 }
 
 /// Rebuilds calls from in-memory or other readers (already decompressed), named for diagnostics.
@@ -223,7 +233,7 @@ pub fn load_readers<R: Read + Send>(
     inputs: impl IntoIterator<Item = (String, R)>,
     options: &LoadOptions,
 ) -> anyhow::Result<Loaded> {
-    run(reader_openers(inputs), options, None, None).map(whole)
+    run(reader_openers(inputs), None, options, None, None).map(whole)
 }
 
 /// A block on its way to a parser thread.
@@ -236,15 +246,25 @@ struct Job {
 /// Settling, and where settled calls go; `None` for a whole load.
 type Streaming<'s> = Option<(Settling, &'s mut dyn Sink)>;
 
-/// Reads the inputs; with `streaming`, settled calls go to its sink as the input streams and
-/// the rest at the end, else every call comes back in one dataset.
+/// Inputs followed after the opened ones: their names, and their blocks as they are written.
+type Followed<'f> = (Vec<String>, &'f Receiver<anyhow::Result<Chunk>>);
+
+/// Reads the inputs, then the `followed` ones until they end; with `streaming`, settled calls
+/// go to its sink as the input streams and the rest at the end, else every call comes back in
+/// one dataset.
 fn run(
     inputs: Vec<(String, Opener<'_>)>,
+    followed: Option<Followed<'_>>,
     options: &LoadOptions,
     streaming: Streaming<'_>,
     carry: Option<Carry>,
 ) -> anyhow::Result<(Option<Dataset>, Diagnostics, Option<Carried>)> {
-    let (names, openers): (Vec<String>, Vec<Opener<'_>>) = inputs.into_iter().unzip();
+    let (mut names, openers): (Vec<String>, Vec<Opener<'_>>) = inputs.into_iter().unzip();
+    let follow = followed.map(|(followed_names, chunks)| {
+        let base = names.len();
+        names.extend(followed_names);
+        (base, chunks)
+    });
     let threads = match options.threads {
         0 => thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -257,8 +277,12 @@ fn run(
     if let Some(carry) = carry {
         merger.carry_in(carry);
     }
+    let live = follow.is_some();
+    if live {
+        merger.go_live();
+    }
     let hasher = merger.assembler.key_hasher().clone();
-    let inputs = Mutex::new(Inputs::new(openers, &names, options));
+    let inputs = Mutex::new(Inputs::new(openers, follow, &names, options));
     let merged = thread::scope(|scope| {
         for _ in 0..threads {
             let (done, parsed) = (done_tx.clone(), parsed_rx.clone());
@@ -266,14 +290,12 @@ fn run(
             scope.spawn(move || parse_jobs(scope, inputs, done, parsed, names, options, hasher));
         }
         drop((done_tx, parsed_rx));
-        // A sink that fails (a closed pipe) stops the reading: the channel closes with the loop.
-        for (index, source, parsed) in done_rx {
-            merger.receive(index, source, parsed)?;
-            if let Some(progress) = &options.progress {
-                progress.found(merger.pushed as usize);
-            }
+        let merged = merge_all(&mut merger, done_rx, options);
+        if merged.is_err() && live {
+            // The followed inputs never end: the parser threads waiting for them stop here.
+            following::request_stop();
         }
-        anyhow::Ok(())
+        merged
     });
     let inputs = inputs.into_inner().unwrap_or_else(PoisonError::into_inner);
     if let Some(error) = inputs.error {
@@ -283,12 +305,40 @@ fn run(
     merger.finish()
 }
 
+/// Merges the parsed blocks as they come until the parser threads are done. A sink that fails
+/// (a closed pipe) stops the reading: the channel closes on the way out.
+fn merge_all(
+    merger: &mut Merger<'_, '_>,
+    done: Receiver<(u64, usize, Batch)>,
+    options: &LoadOptions,
+) -> anyhow::Result<()> {
+    loop {
+        // A live log that goes quiet still sees its calls settle (see `Merger::quiet`).
+        let (index, source, parsed) = match done.recv_timeout(following::POLL) {
+            Ok(done) => done,
+            Err(RecvTimeoutError::Timeout) => {
+                merger.quiet()?;
+                merger.tick()?;
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        };
+        merger.receive(index, source, parsed)?;
+        merger.tick()?;
+        if let Some(progress) = &options.progress {
+            progress.found(merger.pushed as usize);
+        }
+    }
+}
+
 /// Every input, in order, as blocks of whole lines. A plain input is read by whichever parser
 /// thread is free, one at a time: the block's bytes are then in the cache of the core that
 /// parses them. A compressed one is decompressed ahead by a thread of its own, so
 /// decompressing one block overlaps parsing the ones before.
 struct Inputs<'a, 'n> {
     openers: std::vec::IntoIter<Opener<'a>>,
+    /// Inputs followed once the openers are done: the number of the first, and their blocks.
+    follow: Option<(usize, &'n Receiver<anyhow::Result<Chunk>>)>,
     names: &'n [String],
     options: &'n LoadOptions,
     /// The input being read, and its number.
@@ -309,8 +359,22 @@ enum Reading<'a> {
 }
 
 impl<'a, 'n> Inputs<'a, 'n> {
-    fn new(openers: Vec<Opener<'a>>, names: &'n [String], options: &'n LoadOptions) -> Self {
-        Inputs { openers: openers.into_iter(), names, options, current: None, opened: 0, blocks: 0, error: None }
+    fn new(
+        openers: Vec<Opener<'a>>,
+        follow: Option<(usize, &'n Receiver<anyhow::Result<Chunk>>)>,
+        names: &'n [String],
+        options: &'n LoadOptions,
+    ) -> Self {
+        let openers = openers.into_iter();
+        Inputs { openers, follow, names, options, current: None, opened: 0, blocks: 0, error: None }
+    }
+
+    /// The next block of the followed inputs, waiting for one; `None` once they ended.
+    fn next_followed(&mut self) -> anyhow::Result<Option<Job>> {
+        let Some((base, chunks)) = self.follow else { return Ok(None) };
+        let Some(chunk) = following::next_chunk(chunks)? else { return Ok(None) };
+        self.blocks += 1;
+        Ok(Some(Job { index: self.blocks - 1, source: base + chunk.source, block: chunk.block }))
     }
 
     /// The next block to parse, or `None` at the end of the inputs or after a failure, which
@@ -346,7 +410,7 @@ impl<'a, 'n> Inputs<'a, 'n> {
             let (source, reading) = match &mut self.current {
                 Some(current) => current,
                 None => {
-                    let Some(open) = self.openers.next() else { return Ok(None) };
+                    let Some(open) = self.openers.next() else { return self.next_followed() };
                     let (source, opened) = (self.opened, open()?);
                     self.opened += 1;
                     let (block_bytes, max_line) = (self.options.block_bytes, self.options.max_line_bytes);
@@ -466,6 +530,8 @@ struct Merger<'s, 'n> {
     /// With `--state`: how long a call may stay open before it is let go, and the input
     /// number of the carried events (input 0), which count apart from the inputs' lines.
     carrying: Option<i64>,
+    /// Following inputs that never end: when a line last came (see `follow.rs`).
+    live: Option<follow::Live>,
 }
 
 impl<'s, 'n> Merger<'s, 'n> {
@@ -484,6 +550,7 @@ impl<'s, 'n> Merger<'s, 'n> {
             gone: Gone::default(),
             settled_at: (0, i64::MIN),
             carrying: None,
+            live: None,
         }
     }
 
@@ -491,6 +558,9 @@ impl<'s, 'n> Merger<'s, 'n> {
         self.pending.insert(index, (source, parsed));
         while let Some((source, parsed)) = self.pending.remove(&self.next) {
             self.merge(source, parsed);
+            if let Some(live) = &mut self.live {
+                live.heard();
+            }
             self.next += 1;
             self.settle_some()?;
         }
@@ -561,20 +631,31 @@ impl<'s, 'n> Merger<'s, 'n> {
         }
     }
 
+    /// The calls still in flight, to carry to the next run.
+    fn carry_out(&mut self) -> Carried {
+        let events = self.assembler.carried().iter().map(state::line).collect();
+        let gone = std::mem::take(&mut self.gone);
+        Carried { events, gone, log_time: self.assembler.latest(), positions: Vec::new() }
+    }
+
     /// The calls left, and the account of every line: with a sink, every call went to it and
     /// none comes back.
     fn finish(mut self) -> anyhow::Result<(Option<Dataset>, Diagnostics, Option<Carried>)> {
         let mut carried = None;
         let dataset = if self.streaming.is_some() {
             let now = self.assembler.latest().unwrap_or(0);
-            match self.carrying {
-                Some(max_open) => {
+            match (self.carrying, self.stopped()) {
+                (Some(max_open), _) => {
                     self.hand_on(Take::Final { expire_before: now.saturating_sub(max_open) }, now, None)?;
-                    let events = self.assembler.carried().iter().map(state::line).collect();
-                    let gone = std::mem::take(&mut self.gone);
-                    carried = Some(Carried { events, gone, log_time: self.assembler.latest() });
+                    carried = Some(self.carry_out());
                 }
-                None => self.hand_on(Take::All, now, None)?,
+                // Stopped with nothing to carry them in: calls in progress are not written as
+                // if they had ended; they come back only to be counted.
+                (None, true) => {
+                    self.hand_on(Take::Final { expire_before: i64::MIN }, now, None)?;
+                    carried = Some(self.carry_out());
+                }
+                (None, false) => self.hand_on(Take::All, now, None)?,
             }
             None
         } else {
@@ -590,7 +671,10 @@ impl<'s, 'n> Merger<'s, 'n> {
     }
 }
 
+mod follow;
 pub mod state;
+
+pub use follow::follow;
 
 #[cfg(test)]
 mod settle_tests;

@@ -5,7 +5,8 @@
 //! - line 1, a header object: `{"format":"callflow-state","version":1,...}` with the log time
 //!   reached, the number of carried events, the inputs already consumed (name, size and a
 //!   digest of their first and last 64 KiB) and the legs of calls already reported, with the
-//!   log time each was let go (kept for an hour of log time, to count later events as late);
+//!   log time each was let go (kept for an hour of log time, to count later events as late),
+//!   and, after `calls --follow`, where each followed file was read to;
 //! - then one webhook event per line: every event of the calls still in flight, in the order
 //!   they were read, with only the fields callflow reads. They are read again, first, by the
 //!   next run, exactly as if they had been part of its input.
@@ -24,6 +25,7 @@ use sha2::{Digest, Sha256};
 
 use crate::assemble::{CarriedEvent, Gone};
 use crate::event::{self, EventKind, Parsed};
+use crate::input::follow::Position;
 use crate::input::InputSpec;
 use crate::load::Carried;
 use crate::render::atomic::AtomicFile;
@@ -58,6 +60,10 @@ struct Header {
     events: u64,
     inputs: Vec<Consumed>,
     gone: Vec<(String, i64)>,
+    /// Where followed files were read to (`calls --follow`); absent from states of runs that
+    /// followed nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    follow: Vec<Position>,
 }
 
 /// A state file opened and locked for one run.
@@ -74,6 +80,8 @@ pub struct State {
     pub gone: Gone,
     /// The carried events, one webhook line each.
     pub events: Vec<u8>,
+    /// Where the followed files were read to.
+    pub positions: Vec<Position>,
 }
 
 impl State {
@@ -87,6 +95,7 @@ impl State {
             consumed: Vec::new(),
             gone: Gone::default(),
             events: Vec::new(),
+            positions: Vec::new(),
         };
         let mut bytes = Vec::new();
         match File::open(path) {
@@ -123,6 +132,7 @@ impl State {
         }
         self.log_time = header.log_time;
         self.consumed = header.inputs;
+        self.positions = header.follow;
         for (uuid, at) in header.gone {
             self.gone.insert_leg(&uuid, at);
         }
@@ -158,7 +168,7 @@ impl State {
     /// last hour of log time, the inputs consumed. Crash-safe: the old state stays until the
     /// new one is whole.
     pub fn save(&self, carried: Carried) -> anyhow::Result<()> {
-        let Carried { events, mut gone, log_time } = carried;
+        let Carried { events, mut gone, log_time, positions } = carried;
         if let Some(now) = log_time {
             gone.forget_before(now.saturating_sub(GONE_RETENTION));
         }
@@ -175,6 +185,7 @@ impl State {
             events: events.len() as u64,
             inputs: self.consumed.clone(),
             gone: gone_list,
+            follow: positions,
         };
         let mut file = AtomicFile::create(&self.path)?;
         let context = || format!("cannot write {}", self.path.display());

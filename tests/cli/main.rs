@@ -4,6 +4,7 @@
 mod calls;
 mod check;
 mod common;
+mod follow;
 mod generated;
 mod hostile;
 mod input;

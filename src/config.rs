@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use clap::CommandFactory;
 
 use crate::cli::{
-    ByArg, CheckFormat, Cli, ColorArg, Command, CsvArgs, FailOn, FilterArgs, FormatArg, GlobalArgs, InputArgs, ManArgs,
-    OutcomeArg, OutputArgs,
+    ByArg, CheckFormat, Cli, ColorArg, Command, CsvArgs, ExportArgs, FailOn, FilterArgs, FormatArg, GlobalArgs,
+    InputArgs, ManArgs, OutcomeArg, OutputArgs,
 };
 use crate::cmd::calls::CSV_COLUMNS;
 use crate::cmd::summary::FIGURE_COLUMNS;
@@ -92,6 +92,8 @@ pub enum Job {
         /// Mermaid diagrams instead of the chosen format.
         mermaid: bool,
     },
+    /// `export`.
+    Export(ExportSettings),
     /// A shell completion script for this command line.
     Completions {
         /// The shell.
@@ -117,15 +119,26 @@ impl Job {
                 if let Some(by) = &args.by {
                     return Err(grouping_is_for_summary(by));
                 }
-                Job::Calls(ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &CSV_COLUMNS)?)
+                let report =
+                    ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &CSV_COLUMNS)?;
+                if report.output.format == Format::Parquet {
+                    parquet_built()?;
+                    if report.input.output_file.is_none() {
+                        return Err(UsageError(
+                            "--format parquet writes a binary file: name it with -o FILE (callflow export writes \
+                             calls, legs and events into a folder)"
+                                .into(),
+                        ));
+                    }
+                }
+                Job::Calls(report)
             }
+            Command::Export(args) => Job::Export(ExportSettings::from_args(args, terminal)?),
             Command::Summary(args) => {
                 let by = group_keys(&args.by);
                 let columns: Vec<&str> = by.iter().map(|key| key.column()).chain(FIGURE_COLUMNS).collect();
-                Job::Summary {
-                    report: ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &columns)?,
-                    by,
-                }
+                let report = ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &columns)?;
+                Job::Summary { report: calls_only_parquet(report, "summary")?, by }
             }
             Command::Check(args) => Job::Check {
                 input: InputSettings::from_args(&args.input, terminal)?,
@@ -135,10 +148,11 @@ impl Job {
                     CheckFormat::Csv => Format::Csv,
                 },
             },
-            Command::Timeline(args) => Job::Timeline {
-                report: ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &EVENT_COLUMNS)?,
-                mermaid: args.mermaid,
-            },
+            Command::Timeline(args) => {
+                let report =
+                    ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &EVENT_COLUMNS)?;
+                Job::Timeline { report: calls_only_parquet(report, "timeline")?, mermaid: args.mermaid }
+            }
             Command::Completions { shell } => Job::Completions { shell: *shell, command: Box::new(Cli::command()) },
             Command::Man(args) => man_pages(args)?,
         })
@@ -149,6 +163,7 @@ impl Job {
         match self {
             Job::Calls(report) | Job::Summary { report, .. } | Job::Timeline { report, .. } => Some(&report.input),
             Job::Check { input, .. } => Some(input),
+            Job::Export(export) => Some(&export.input),
             Job::Completions { .. } | Job::Man { .. } => None,
         }
     }
@@ -363,6 +378,7 @@ impl OutputSettings {
             FormatArg::Table => Format::Table,
             FormatArg::Csv => Format::Csv,
             FormatArg::Json => Format::Json,
+            FormatArg::Parquet => Format::Parquet,
         };
         let mut csv = csv_layout(&args.csv, columns)?;
         if format != Format::Csv && csv != CsvLayout::default() {
@@ -395,6 +411,53 @@ fn csv_layout(args: &CsvArgs, columns: &[&str]) -> Result<CsvLayout, UsageError>
         Some(CsvLayout::pick(columns, &args.columns).map_err(|e| UsageError(format!("--columns: {e}")))?)
     };
     Ok(CsvLayout { delimiter, header: !args.no_header, columns: picked, safe: false })
+}
+
+/// What `export` runs with.
+#[derive(Debug, Clone)]
+pub struct ExportSettings {
+    /// Inputs and how to read them.
+    pub input: InputSettings,
+    /// Which calls to export.
+    pub selection: Selection,
+    /// The folder of the tables.
+    pub out: PathBuf,
+}
+
+impl ExportSettings {
+    /// From `export`'s arguments: filter times are UTC, as the partitions' days are.
+    pub fn from_args(args: &ExportArgs, terminal: Terminal) -> Result<Self, UsageError> {
+        parquet_built()?;
+        if args.input.output.is_some() {
+            return Err(UsageError("export writes into the folder given with --out, not to -o FILE".into()));
+        }
+        Ok(ExportSettings {
+            input: InputSettings::from_args(&args.input, terminal)?,
+            selection: Selection::from_args(&args.filter, Zone::Utc)?,
+            out: args.out.clone(),
+        })
+    }
+}
+
+/// Refuses `--format parquet` for `command`: only `calls` writes Parquet (and `export`, which
+/// holds the events `timeline` lists).
+fn calls_only_parquet(report: ReportSettings, command: &str) -> Result<ReportSettings, UsageError> {
+    if report.output.format == Format::Parquet {
+        return Err(UsageError(format!(
+            "{command} has no --format parquet: `callflow calls --format parquet -o FILE` writes the calls, \
+             `callflow export --out DIR` the calls, legs and events"
+        )));
+    }
+    Ok(report)
+}
+
+/// Fails when this build has no Parquet writer (built without the `parquet` feature).
+fn parquet_built() -> Result<(), UsageError> {
+    if cfg!(feature = "parquet") {
+        Ok(())
+    } else {
+        Err(UsageError("this callflow was built without Parquet support (cargo feature `parquet`)".into()))
+    }
 }
 
 /// What every report command (`calls`, `summary`, `timeline`) starts from.

@@ -43,6 +43,9 @@ pub const CSV_COLUMNS: [&str; 16] = [
 /// call is in.
 pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let ReportSettings { input, output, selection } = settings;
+    if output.format == Format::Parquet {
+        return parquet(input, selection, out, err);
+    }
     if let (Some(settling), Format::Csv | Format::Json) = (input.settling, output.format) {
         let mut streamed = Streamed {
             selection,
@@ -84,6 +87,28 @@ pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) 
     let mut tally = CallTally::default();
     rows.calls.iter().for_each(|call| tally.add(call));
     Ok(super::status_of(input, &loaded.diagnostics, &tally))
+}
+
+/// `--format parquet`: the calls table of `export`, in one file.
+#[cfg(feature = "parquet")]
+fn parquet(
+    input: &crate::config::InputSettings,
+    selection: &Selection,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    super::export::calls_file(input, selection, out, err)
+}
+
+/// `--format parquet` in a build without it (`config` refuses it first).
+#[cfg(not(feature = "parquet"))]
+fn parquet(
+    _: &crate::config::InputSettings,
+    _: &Selection,
+    _: &mut dyn Write,
+    _: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    Err(crate::exit::UsageError("this callflow was built without Parquet support".into()).into())
 }
 
 /// Calls written as they settle: rendered at once, released in order.

@@ -1,0 +1,141 @@
+//! `callflow export`: calls, legs and events as Parquet in a tree partitioned by day, and
+//! `calls --format parquet`, the calls table alone in one file. Both stream: calls are
+//! selected as they settle, held until their turn in (start, call id) order, and written;
+//! the Parquet machinery is `render::parquet`'s.
+
+use std::io::Write;
+
+use crate::config::{ExportSettings, InputSettings};
+use crate::diagnostics::CallTally;
+use crate::exit::ExitCode;
+use crate::load::Sink;
+use crate::model::{Call, Dataset};
+use crate::render::parquet::rows::CallRows;
+use crate::render::parquet::tree::Tree;
+use crate::render::parquet::{CallsFile, Pending};
+use crate::report::hint::Present;
+use crate::report::select::Selection;
+use crate::report::timefmt::Zone;
+
+/// Where released calls go.
+trait Destination {
+    /// Writes a call's rows.
+    fn add(&mut self, call: &CallRows) -> anyhow::Result<()>;
+    /// Nothing starting before `watermark` is still to come (nothing at all for `None`).
+    fn passed(&mut self, watermark: Option<i64>) -> anyhow::Result<()>;
+}
+
+impl Destination for Tree {
+    fn add(&mut self, call: &CallRows) -> anyhow::Result<()> {
+        Tree::add(self, call)
+    }
+
+    fn passed(&mut self, watermark: Option<i64>) -> anyhow::Result<()> {
+        self.close_before(watermark)
+    }
+}
+
+impl Destination for Option<CallsFile<'_>> {
+    fn add(&mut self, call: &CallRows) -> anyhow::Result<()> {
+        match self {
+            Some(file) => file.append(call),
+            None => Ok(()),
+        }
+    }
+
+    fn passed(&mut self, watermark: Option<i64>) -> anyhow::Result<()> {
+        match (watermark, self.take()) {
+            (None, Some(file)) => file.finish(),
+            (_, file) => {
+                *self = file;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Selected calls on their way to a destination, in order.
+struct Exporting<'a, D> {
+    selection: &'a Selection,
+    pending: Pending,
+    to: D,
+    /// What the calls have, to say why none was kept; gathered only when a filter is set.
+    present: Option<Present>,
+    kept: usize,
+    tally: CallTally,
+}
+
+impl<D: Destination> Sink for Exporting<'_, D> {
+    fn settled(&mut self, ds: Dataset, watermark: Option<i64>) -> anyhow::Result<()> {
+        let calls: Vec<&Call> = self.selection.apply(&ds).collect();
+        self.kept += calls.len();
+        calls.iter().for_each(|call| self.tally.add(call));
+        if let Some(present) = self.present.as_mut().filter(|_| self.kept == 0) {
+            present.add(self.selection, &ds);
+        }
+        calls.into_iter().for_each(|call| self.pending.add(CallRows::new(&ds, call)));
+        let to = &mut self.to;
+        self.pending.release(watermark, |call| to.add(&call))?;
+        to.passed(watermark)
+    }
+}
+
+/// Runs `export`.
+pub fn run(settings: &ExportSettings, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let tree = Tree::new(&settings.out)?;
+    Ok(export(&settings.input, &settings.selection, tree, err)?.1)
+}
+
+/// Runs `calls --format parquet`: the calls table alone, to `out`.
+pub fn calls_file(
+    input: &InputSettings,
+    selection: &Selection,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let file = Some(CallsFile::new(out)?);
+    Ok(export(input, selection, file, err)?.1)
+}
+
+/// Streams the inputs' selected calls into `to`, in order; reports as `calls` does.
+fn export<'a, D: Destination>(
+    input: &InputSettings,
+    selection: &'a Selection,
+    to: D,
+    err: &mut dyn Write,
+) -> anyhow::Result<(Exporting<'a, D>, ExitCode)> {
+    let mut exporting = Exporting {
+        selection,
+        pending: Pending::default(),
+        to,
+        present: (*selection != Selection::default()).then(Present::default),
+        kept: 0,
+        tally: CallTally::default(),
+    };
+    let diagnostics = match input.settling {
+        Some(settling) => super::stream_reported(input, settling, &mut exporting, err)?,
+        None => {
+            let loaded = super::load_reported(input, err)?;
+            exporting.settled(loaded.dataset, None)?;
+            loaded.diagnostics
+        }
+    };
+    if let Some(present) = &exporting.present {
+        super::explain_empty(selection, present, &Zone::Utc, exporting.kept, err)?;
+    }
+    let late = exporting.pending.out_of_order;
+    if late > 0 {
+        writeln!(
+            err,
+            "callflow: warning: {} written after later-starting calls: the input is out of order by more than \
+             --settle",
+            calls(late as usize)
+        )?;
+    }
+    let code = super::status_of(input, &diagnostics, &exporting.tally);
+    Ok((exporting, code))
+}
+
+fn calls(n: usize) -> String {
+    crate::render::counted(n as u64, "call", "calls")
+}

@@ -4,6 +4,8 @@
 mod calls;
 mod check;
 mod common;
+#[cfg(feature = "parquet")]
+mod export;
 mod generated;
 mod hostile;
 mod input;

@@ -5,13 +5,17 @@
 
 use std::io::Write;
 
+use sha2::{Digest, Sha256};
+
 use crate::config::{ExportSettings, InputSettings};
 use crate::diagnostics::CallTally;
 use crate::exit::ExitCode;
+use crate::input::InputSpec;
+use crate::load::state::fingerprint;
 use crate::load::Sink;
 use crate::model::{Call, Dataset};
 use crate::render::parquet::rows::CallRows;
-use crate::render::parquet::tree::Tree;
+use crate::render::parquet::tree::{Parts, Tree};
 use crate::render::parquet::{CallsFile, Pending};
 use crate::report::hint::Present;
 use crate::report::select::Selection;
@@ -82,8 +86,30 @@ impl<D: Destination> Sink for Exporting<'_, D> {
 
 /// Runs `export`.
 pub fn run(settings: &ExportSettings, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let tree = Tree::new(&settings.out)?;
+    let parts = match &settings.input.state {
+        None => Parts::Replace,
+        Some(_) => Parts::Add(inputs_tag(&settings.input.inputs)?),
+    };
+    let tree = Tree::new(&settings.out, parts)?;
     Ok(export(&settings.input, &settings.selection, tree, err)?.1)
+}
+
+/// A name for what a run reads: 16 hex digits of a digest of its inputs' contents (as
+/// `--state` recognises them), so that a run repeated over the same files gets the same name.
+/// stdin cannot be recognised: a run reading it gets a name of its own, from the clock.
+fn inputs_tag(inputs: &[InputSpec]) -> anyhow::Result<String> {
+    let mut hasher = Sha256::new();
+    for input in inputs {
+        match input {
+            InputSpec::Path(path) => hasher.update(fingerprint(path)?.digest),
+            InputSpec::Stdin => {
+                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                hasher.update(now.as_nanos().to_le_bytes());
+            }
+        }
+        hasher.update("\n");
+    }
+    Ok(hasher.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect())
 }
 
 /// Runs `calls --format parquet`: the calls table alone, to `out`.

@@ -395,3 +395,50 @@ fn shards_run_in_parallel_per_day_give_the_single_run() {
         assert_eq!(sharded, one, "{table}");
     }
 }
+
+#[test]
+fn runs_carrying_calls_with_state_add_up_to_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // Hourly files, as a receiver cuts them: a line out of order stays in the current file.
+    let mut hours: Vec<(String, String)> = Vec::new();
+    // Calls left open stay carried by the state; the other runs' calls are all final.
+    for line in day_log(&Config { open_tail: false, ..messy(300, 21) }).lines() {
+        let at = line.find("\"event_time\":\"").unwrap() + 14;
+        let hour = line[at..at + 13].to_owned();
+        match hours.last_mut() {
+            Some((current, text)) if *current >= hour => text.push_str(&format!("{line}\n")),
+            _ => hours.push((hour, format!("{line}\n"))),
+        }
+    }
+    let files: Vec<PathBuf> = hours
+        .iter()
+        .enumerate()
+        .map(|(i, (_, text))| {
+            let path = dir.path().join(format!("{i:02}.ndjson"));
+            std::fs::write(&path, text).unwrap();
+            path
+        })
+        .collect();
+    assert!(files.len() > 10);
+    let (carried, single) = (dir.path().join("carried"), dir.path().join("single"));
+    let state = dir.path().join("state");
+    for file in &files {
+        let args = ["export", "--out", carried.to_str().unwrap(), "--state", state.to_str().unwrap()];
+        run(&args, std::slice::from_ref(file));
+    }
+    run(&["export", "--out", single.to_str().unwrap(), "--settle", "off"], &files);
+    let parts = std::fs::read_dir(carried.join("calls/day=2026-03-10")).unwrap().count();
+    assert!(parts > 1, "each run adds its part");
+    let sorted = |root: &Path, table| {
+        let mut rows: Vec<String> = all_rows(root, table).iter().map(|row| format!("{row:?}")).collect();
+        rows.sort();
+        rows
+    };
+    for table in ["calls", "legs", "events"] {
+        let (carried, single) = (sorted(&carried, table), sorted(&single, table));
+        assert!(single.len() >= 300);
+        let missing: Vec<&String> = single.iter().filter(|row| !carried.contains(row)).take(3).collect();
+        assert!(missing.is_empty(), "{table}: {missing:?}");
+        assert_eq!(carried, single, "{table}");
+    }
+}

@@ -3,10 +3,12 @@
 //! `day` column). A day's files are written while it is open and put in place, each
 //! atomically, once the watermark passes its end; memory follows the days open, not the calls.
 //!
-//! A day written again replaces its partition: its `part-0` goes in place, then the other
-//! `part-*.parquet` files an earlier run left there are removed. Days this run has no call of
-//! are left alone. A call that settles after its day was put in place (input out of order by
-//! more than the grace) goes into a further part, `part-1`, and so on.
+//! By default ([`Parts::Replace`]) a day written again replaces its partition: its `part-0`
+//! goes in place, then the other `part-*.parquet` files an earlier run left there are removed.
+//! Runs that carry calls between them with `--state` each hold a share of a day instead: each
+//! adds its own part ([`Parts::Add`]), named after its inputs, and removes nothing. Days a run
+//! has no call of are left alone. A call that settles after its day was put in place (input
+//! out of order by more than the grace) goes into a further part of that day.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,12 +21,34 @@ use super::tables::{Calls, Events, Legs, Table};
 use super::TableWriter;
 use crate::render::atomic::AtomicFile;
 
+/// What a run's files do to the partitions they go into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parts {
+    /// The run's files are the partition: `part-0`, `part-1`, …; other parts are removed.
+    Replace,
+    /// The run adds `part-<tag>`, `part-<tag>-1`, …: runs over different inputs (different tags)
+    /// add up, and a run repeated over the same inputs replaces its own files.
+    Add(String),
+}
+
+impl Parts {
+    /// The name of the run's part number `n` of a day.
+    fn name(&self, n: u32) -> String {
+        match (self, n) {
+            (Parts::Replace, n) => format!("part-{n}.parquet"),
+            (Parts::Add(tag), 0) => format!("part-{tag}.parquet"),
+            (Parts::Add(tag), n) => format!("part-{tag}-{n}.parquet"),
+        }
+    }
+}
+
 /// Writes calls into the tree under `root`, a day at a time.
 pub struct Tree {
     root: PathBuf,
+    parts: Parts,
     open: BTreeMap<NaiveDate, Day>,
     /// Parts put in place per day by this run.
-    parts: BTreeMap<NaiveDate, u32>,
+    written: BTreeMap<NaiveDate, u32>,
 }
 
 /// One day's three files, being written.
@@ -37,9 +61,9 @@ struct Day {
 
 impl Tree {
     /// A tree under `root`, which is created if missing.
-    pub fn new(root: &Path) -> anyhow::Result<Self> {
+    pub fn new(root: &Path, parts: Parts) -> anyhow::Result<Self> {
         std::fs::create_dir_all(root).with_context(|| format!("cannot create {}", root.display()))?;
-        Ok(Tree { root: root.to_owned(), open: BTreeMap::new(), parts: BTreeMap::new() })
+        Ok(Tree { root: root.to_owned(), parts, open: BTreeMap::new(), written: BTreeMap::new() })
     }
 
     /// The UTC day a call starting at `start` (Unix seconds) belongs to.
@@ -54,8 +78,9 @@ impl Tree {
         let day = match self.open.entry(date) {
             std::collections::btree_map::Entry::Occupied(open) => open.into_mut(),
             std::collections::btree_map::Entry::Vacant(vacant) => {
-                let part = self.parts.get(&date).copied().unwrap_or(0);
-                let file = |table: &str| AtomicFile::create(&partition(&self.root, table, date, part)?.0);
+                let part = self.written.get(&date).copied().unwrap_or(0);
+                let name = self.parts.name(part);
+                let file = |table: &str| AtomicFile::create(&partition(&self.root, table, date, &name)?.0);
                 vacant.insert(Day {
                     part,
                     calls: TableWriter::new(file(Calls::NAME)?)?,
@@ -88,21 +113,21 @@ impl Tree {
         day.calls.finish()?.commit()?;
         day.legs.finish()?.commit()?;
         day.events.finish()?.commit()?;
-        self.parts.insert(date, day.part + 1);
-        if day.part == 0 {
+        self.written.insert(date, day.part + 1);
+        if day.part == 0 && self.parts == Parts::Replace {
             for table in [Calls::NAME, Legs::NAME, Events::NAME] {
-                remove_stale(&partition(&self.root, table, date, 0)?)?;
+                remove_stale(&partition(&self.root, table, date, &self.parts.name(0))?)?;
             }
         }
         Ok(())
     }
 }
 
-/// The path of part `part` of `table` for `date`, and its folder, which is created.
-fn partition(root: &Path, table: &str, date: NaiveDate, part: u32) -> anyhow::Result<(PathBuf, PathBuf)> {
+/// The path of the file `name` of `table` for `date`, and its folder, which is created.
+fn partition(root: &Path, table: &str, date: NaiveDate, name: &str) -> anyhow::Result<(PathBuf, PathBuf)> {
     let dir = root.join(table).join(format!("day={}", date.format("%Y-%m-%d")));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    Ok((dir.join(format!("part-{part}.parquet")), dir))
+    Ok((dir.join(name), dir))
 }
 
 /// Removes the `part-*.parquet` files of a partition other than `kept` (its new `part-0`):

@@ -202,7 +202,8 @@ Examples:
   callflow calls sample-logs/day.ndjson.gz
   zcat day.ndjson.gz | callflow calls --format csv > calls.csv
   callflow calls logs/*.ndjson --tz Europe/Warsaw --since 2026-03-29 --outcome not_answered
-  callflow calls day.ndjson.gz --format csv --delimiter ';' --columns start,consultant,talk_s";
+  callflow calls day.ndjson.gz --format csv --delimiter ';' --columns start,consultant,talk_s
+  callflow calls logs/*.ndjson.gz --format parquet -o calls.parquet";
 
 /// Arguments of `callflow calls`.
 #[derive(Args, Debug)]

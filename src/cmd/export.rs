@@ -5,6 +5,7 @@
 
 use std::io::Write;
 
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::config::{ExportSettings, InputSettings};
@@ -23,15 +24,15 @@ use crate::report::timefmt::Zone;
 
 /// Where released calls go.
 trait Destination {
-    /// Writes a call's rows.
-    fn add(&mut self, call: &CallRows) -> anyhow::Result<()>;
+    /// Writes calls' rows, in order.
+    fn add(&mut self, calls: &[CallRows]) -> anyhow::Result<()>;
     /// Nothing starting before `watermark` is still to come (nothing at all for `None`).
     fn passed(&mut self, watermark: Option<i64>) -> anyhow::Result<()>;
 }
 
 impl Destination for Tree {
-    fn add(&mut self, call: &CallRows) -> anyhow::Result<()> {
-        Tree::add(self, call)
+    fn add(&mut self, calls: &[CallRows]) -> anyhow::Result<()> {
+        Tree::add(self, calls)
     }
 
     fn passed(&mut self, watermark: Option<i64>) -> anyhow::Result<()> {
@@ -40,9 +41,9 @@ impl Destination for Tree {
 }
 
 impl Destination for Option<CallsFile<'_>> {
-    fn add(&mut self, call: &CallRows) -> anyhow::Result<()> {
+    fn add(&mut self, calls: &[CallRows]) -> anyhow::Result<()> {
         match self {
-            Some(file) => file.append(call),
+            Some(file) => file.append(calls),
             None => Ok(()),
         }
     }
@@ -77,10 +78,10 @@ impl<D: Destination> Sink for Exporting<'_, D> {
         if let Some(present) = self.present.as_mut().filter(|_| self.kept == 0) {
             present.add(self.selection, &ds);
         }
-        calls.into_iter().for_each(|call| self.pending.add(CallRows::new(&ds, call)));
-        let to = &mut self.to;
-        self.pending.release(watermark, |call| to.add(&call))?;
-        to.passed(watermark)
+        let rows: Vec<CallRows> = calls.par_iter().map(|call| CallRows::new(&ds, call)).collect();
+        rows.into_iter().for_each(|call| self.pending.add(call));
+        self.to.add(&self.pending.release(watermark))?;
+        self.to.passed(watermark)
     }
 }
 

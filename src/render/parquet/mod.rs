@@ -68,6 +68,11 @@ impl<T: Table, W: Write + Send> TableWriter<T, W> {
         Ok(())
     }
 
+    /// Adds the rows `calls` have in the table.
+    pub fn append_all(&mut self, calls: &[CallRows]) -> anyhow::Result<()> {
+        calls.iter().try_for_each(|call| self.append(call))
+    }
+
     fn write_batch(&mut self) -> anyhow::Result<()> {
         if self.rows.len() > 0 {
             self.writer.write(&self.rows.finish()?)?;
@@ -101,9 +106,9 @@ impl<'o> CallsFile<'o> {
         Ok(CallsFile { writer: TableWriter::new(Vec::new())?, out })
     }
 
-    /// Adds a call's row.
-    pub fn append(&mut self, call: &CallRows) -> anyhow::Result<()> {
-        self.writer.append(call)?;
+    /// Adds calls' rows.
+    pub fn append(&mut self, calls: &[CallRows]) -> anyhow::Result<()> {
+        self.writer.append_all(calls)?;
         let written = self.writer.inner_mut();
         if !written.is_empty() {
             self.out.write_all(written)?;
@@ -142,12 +147,9 @@ impl Pending {
         self.calls.insert((call.key.0, call.key.1.clone(), self.added), call);
     }
 
-    /// Gives `write` every held call that starts before `watermark` (all for `None`), in order.
-    pub fn release(
-        &mut self,
-        watermark: Option<i64>,
-        mut write: impl FnMut(CallRows) -> anyhow::Result<()>,
-    ) -> anyhow::Result<()> {
+    /// Every held call that starts before `watermark` (all for `None`), in order.
+    pub fn release(&mut self, watermark: Option<i64>) -> Vec<CallRows> {
+        let mut released = Vec::new();
         while let Some(entry) = self.calls.first_entry() {
             if watermark.is_some_and(|watermark| entry.key().0 >= watermark) {
                 break;
@@ -158,8 +160,81 @@ impl Pending {
             } else {
                 self.last = Some(call.key.clone());
             }
-            write(call)?;
+            released.push(call);
         }
-        Ok(())
+        released
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rows::CallRow;
+    use super::tree::{Parts, Tree};
+    use super::*;
+    use crate::metrics::Outcome;
+    use crate::model::Flags;
+
+    /// A call of one leg and no event, starting at `start`.
+    fn call(start: i64, id: &str) -> CallRows {
+        CallRows {
+            key: (start, id.into()),
+            call: CallRow {
+                direction: None,
+                answered_at: None,
+                end: None,
+                wait_s: None,
+                talk_s: None,
+                duration_s: None,
+                hangup_side: "none".into(),
+                outcome: Outcome::Open,
+                consultant: None,
+                project: None,
+                client: None,
+                legs: 0,
+                close_cause: None,
+                flags: Flags::OPEN,
+            },
+            legs: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
+    fn ids(calls: &[CallRows]) -> Vec<&str> {
+        calls.iter().map(CallRows::id).collect()
+    }
+
+    #[test]
+    fn pending_calls_come_out_in_order_up_to_the_watermark() {
+        let mut pending = Pending::default();
+        for (start, id) in [(5, "e"), (1, "b"), (1, "a"), (9, "z")] {
+            pending.add(call(start, id));
+        }
+        assert_eq!(ids(&pending.release(Some(5))), ["a", "b"]);
+        pending.add(call(3, "c"));
+        pending.add(call(0, "late"));
+        assert_eq!(ids(&pending.release(None)), ["late", "c", "e", "z"]);
+        assert_eq!(pending.out_of_order, 1);
+    }
+
+    #[test]
+    fn a_call_after_its_day_went_in_place_goes_into_a_further_part() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut tree = Tree::new(dir.path(), Parts::Replace).unwrap();
+        let day = 1_773_100_800; // 2026-03-10T00:00:00Z
+        tree.add(&[call(day + 10, "a")]).unwrap();
+        tree.close_before(Some(day + 86_400)).unwrap();
+        tree.add(&[call(day + 5, "late"), call(day + 86_400, "next")]).unwrap();
+        tree.close_before(None).unwrap();
+        let names = |folder: &str| {
+            let mut names: Vec<String> = std::fs::read_dir(dir.path().join("calls").join(folder))
+                .unwrap()
+                .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(names("day=2026-03-10"), ["part-0.parquet", "part-1.parquet"]);
+        assert_eq!(names("day=2026-03-11"), ["part-0.parquet"]);
+        assert_eq!(Parts::Add("ab12".into()).name(0), "part-ab12.parquet");
     }
 }

@@ -33,7 +33,7 @@ pub enum Parts {
 
 impl Parts {
     /// The name of the run's part number `n` of a day.
-    fn name(&self, n: u32) -> String {
+    pub fn name(&self, n: u32) -> String {
         match (self, n) {
             (Parts::Replace, n) => format!("part-{n}.parquet"),
             (Parts::Add(tag), 0) => format!("part-{tag}.parquet"),
@@ -72,10 +72,28 @@ impl Tree {
         Ok(time.date_naive())
     }
 
-    /// Adds a call's rows to its day's files.
-    pub fn add(&mut self, call: &CallRows) -> anyhow::Result<()> {
-        let date = Self::day_of(call.start())?;
-        let day = match self.open.entry(date) {
+    /// Adds calls' rows (in start order) to their days' files; the three tables of a day are
+    /// encoded in parallel.
+    pub fn add(&mut self, calls: &[CallRows]) -> anyhow::Result<()> {
+        let mut rest = calls;
+        while let Some(first) = rest.first() {
+            let date = Self::day_of(first.start())?;
+            let same = rest.iter().position(|call| Self::day_of(call.start()).ok() != Some(date));
+            let (run, after) = rest.split_at(same.unwrap_or(rest.len()));
+            rest = after;
+            let day = self.open_day(date)?;
+            let (calls, (legs, events)) = rayon::join(
+                || day.calls.append_all(run),
+                || rayon::join(|| day.legs.append_all(run), || day.events.append_all(run)),
+            );
+            calls.and(legs).and(events)?;
+        }
+        Ok(())
+    }
+
+    /// The files of `date`, opened if need be.
+    fn open_day(&mut self, date: NaiveDate) -> anyhow::Result<&mut Day> {
+        Ok(match self.open.entry(date) {
             std::collections::btree_map::Entry::Occupied(open) => open.into_mut(),
             std::collections::btree_map::Entry::Vacant(vacant) => {
                 let part = self.written.get(&date).copied().unwrap_or(0);
@@ -88,10 +106,7 @@ impl Tree {
                     events: TableWriter::new(file(Events::NAME)?)?,
                 })
             }
-        };
-        day.calls.append(call)?;
-        day.legs.append(call)?;
-        day.events.append(call)
+        })
     }
 
     /// Puts in place every open day that ends at or before `watermark` (every one for `None`).

@@ -40,22 +40,14 @@ impl Destination for Tree {
     }
 }
 
-impl Destination for Option<CallsFile<'_>> {
+impl Destination for CallsFile<'_> {
     fn add(&mut self, calls: &[CallRows]) -> anyhow::Result<()> {
-        match self {
-            Some(file) => file.append(calls),
-            None => Ok(()),
-        }
+        self.append(calls)
     }
 
-    fn passed(&mut self, watermark: Option<i64>) -> anyhow::Result<()> {
-        match (watermark, self.take()) {
-            (None, Some(file)) => file.finish(),
-            (_, file) => {
-                *self = file;
-                Ok(())
-            }
-        }
+    /// One file holds every day: it is finished once the run is over.
+    fn passed(&mut self, _: Option<i64>) -> anyhow::Result<()> {
+        Ok(())
     }
 }
 
@@ -120,8 +112,9 @@ pub fn calls_file(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let file = Some(CallsFile::new(out)?);
-    Ok(export(input, selection, file, err)?.1)
+    let (exporting, code) = export(input, selection, CallsFile::new(out)?, err)?;
+    exporting.to.finish()?;
+    Ok(code)
 }
 
 /// Streams the inputs' selected calls into `to`, in order; reports as `calls` does.

@@ -19,6 +19,9 @@ use serde_json::{Map, Value};
 
 use crate::common::{callflow, calls_csv};
 
+/// Columns as (name, type, nullable).
+type Columns<'a> = Vec<(&'a str, &'a DataType, bool)>;
+
 /// A row read back: column name -> value, in JSON terms (times as RFC 3339 UTC).
 type Row = Map<String, Value>;
 
@@ -199,10 +202,9 @@ fn columns_have_their_types_and_files_their_version_and_compression() {
     run(&["export", "--out", out.to_str().unwrap()], &[log]);
     let time = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
     let name = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
-    let expected: [(&str, Vec<(&str, &DataType, bool)>); 3] = [
+    let list = DataType::List(std::sync::Arc::new(arrow_schema::Field::new("item", DataType::Utf8, true)));
+    let expected: [(&str, Columns<'_>); 3] = [
         ("calls", {
-            let list = DataType::List(std::sync::Arc::new(arrow_schema::Field::new("item", DataType::Utf8, true)));
-            let list: &'static DataType = Box::leak(Box::new(list));
             vec![
                 ("call_id", &DataType::Utf8, false),
                 ("direction", &name, true),
@@ -219,7 +221,7 @@ fn columns_have_their_types_and_files_their_version_and_compression() {
                 ("client", &DataType::Utf8, true),
                 ("legs", &DataType::Int32, false),
                 ("close_cause", &name, true),
-                ("flags", list, false),
+                ("flags", &list, false),
             ]
         }),
         (
@@ -255,7 +257,7 @@ fn columns_have_their_types_and_files_their_version_and_compression() {
         assert_eq!(files.len(), 1);
         let file = &files[0];
         let schema = file.batches[0].schema();
-        let got: Vec<(&str, &DataType, bool)> =
+        let got: Columns<'_> =
             schema.fields().iter().map(|f| (f.name().as_str(), f.data_type(), f.is_nullable())).collect();
         assert_eq!(got, columns, "{table}");
         assert_eq!(file.metadata.get("callflow.schema_version").map(String::as_str), Some("1"));

@@ -62,7 +62,7 @@ impl<T: Table, W: Write + Send> TableWriter<T, W> {
     /// Adds the rows `call` has in the table.
     pub fn append(&mut self, call: &CallRows) -> anyhow::Result<()> {
         self.rows.append(call)?;
-        if self.rows.len() >= BATCH_ROWS {
+        if self.rows.rows() >= BATCH_ROWS {
             self.write_batch()?;
         }
         Ok(())
@@ -74,7 +74,7 @@ impl<T: Table, W: Write + Send> TableWriter<T, W> {
     }
 
     fn write_batch(&mut self) -> anyhow::Result<()> {
-        if self.rows.len() > 0 {
+        if self.rows.rows() > 0 {
             self.writer.write(&self.rows.finish()?)?;
         }
         Ok(())

@@ -26,7 +26,7 @@ pub trait Table: Default + Send {
     /// Adds the rows `call` has in this table.
     fn append(&mut self, call: &CallRows) -> Result<(), ArrowError>;
     /// Rows added since the last [`Table::finish`].
-    fn len(&self) -> usize;
+    fn rows(&self) -> usize;
     /// The rows added so far, as one batch; the table is empty again after.
     fn finish(&mut self) -> Result<RecordBatch, ArrowError>;
     /// The table's schema.
@@ -105,7 +105,7 @@ impl Table for Calls {
         Ok(())
     }
 
-    fn len(&self) -> usize {
+    fn rows(&self) -> usize {
         self.call_id.len()
     }
 
@@ -165,7 +165,7 @@ impl Table for Legs {
         Ok(())
     }
 
-    fn len(&self) -> usize {
+    fn rows(&self) -> usize {
         self.call_id.len()
     }
 
@@ -211,7 +211,7 @@ impl Table for Events {
         Ok(())
     }
 
-    fn len(&self) -> usize {
+    fn rows(&self) -> usize {
         self.call_id.len()
     }
 

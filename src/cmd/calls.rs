@@ -44,7 +44,7 @@ pub const CSV_COLUMNS: [&str; 16] = [
 pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let ReportSettings { input, output, selection } = settings;
     if output.format == Format::Parquet {
-        return parquet(input, selection, out, err);
+        return parquet(input, selection, &output.zone, out, err);
     }
     if let (Some(settling), Format::Csv | Format::Json) = (input.settling, output.format) {
         let mut streamed = Streamed {
@@ -94,10 +94,11 @@ pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) 
 fn parquet(
     input: &crate::config::InputSettings,
     selection: &Selection,
+    zone: &Zone,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    super::export::calls_file(input, selection, out, err)
+    super::export::calls_file(input, selection, zone, out, err)
 }
 
 /// `--format parquet` in a build without it (`config` refuses it first).
@@ -105,6 +106,7 @@ fn parquet(
 fn parquet(
     _: &crate::config::InputSettings,
     _: &Selection,
+    _: &Zone,
     _: &mut dyn Write,
     _: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {

@@ -84,7 +84,7 @@ pub fn run(settings: &ExportSettings, err: &mut dyn Write) -> anyhow::Result<Exi
         Some(_) => Parts::Add(inputs_tag(&settings.input.inputs)?),
     };
     let tree = Tree::new(&settings.out, parts)?;
-    Ok(export(&settings.input, &settings.selection, tree, err)?.1)
+    Ok(export(&settings.input, &settings.selection, &Zone::Utc, tree, err)?.1)
 }
 
 /// A name for what a run reads: 16 hex digits of a digest of its inputs' contents (as
@@ -105,14 +105,16 @@ fn inputs_tag(inputs: &[InputSpec]) -> anyhow::Result<String> {
     Ok(hasher.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect())
 }
 
-/// Runs `calls --format parquet`: the calls table alone, to `out`.
+/// Runs `calls --format parquet`: the calls table alone, to `out`; `zone` is the one the
+/// filters were read in, for the note that says why no call was kept.
 pub fn calls_file(
     input: &InputSettings,
     selection: &Selection,
+    zone: &Zone,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let (exporting, code) = export(input, selection, CallsFile::new(out)?, err)?;
+    let (exporting, code) = export(input, selection, zone, CallsFile::new(out)?, err)?;
     exporting.to.finish()?;
     Ok(code)
 }
@@ -121,6 +123,7 @@ pub fn calls_file(
 fn export<'a, D: Destination>(
     input: &InputSettings,
     selection: &'a Selection,
+    zone: &Zone,
     to: D,
     err: &mut dyn Write,
 ) -> anyhow::Result<(Exporting<'a, D>, ExitCode)> {
@@ -141,7 +144,7 @@ fn export<'a, D: Destination>(
         }
     };
     if let Some(present) = &exporting.present {
-        super::explain_empty(selection, present, &Zone::Utc, exporting.kept, err)?;
+        super::explain_empty(selection, present, zone, exporting.kept, err)?;
     }
     let late = exporting.pending.out_of_order;
     if late > 0 {

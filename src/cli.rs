@@ -76,6 +76,36 @@ pub enum Command {
     /// The story of one call, found by any leg's dialog_uuid: legs, events, a ladder and why.
     #[command(after_help = TIMELINE_HELP)]
     Timeline(TimelineArgs),
+    /// Calls, legs and events as Parquet files in a folder per UTC day, for DuckDB, Spark,
+    /// Trino or ClickHouse.
+    #[command(after_help = EXPORT_HELP)]
+    Export(ExportArgs),
+}
+
+const EXPORT_HELP: &str = "\
+Writes DIR/calls, DIR/legs and DIR/events, each partitioned by the UTC day of the call's
+start: DIR/calls/day=2026-03-10/part-0.parquet. A day written again replaces its partition,
+each file atomically; other days are left alone. The filters and --state work as for calls;
+times given to --day, --since and --until are UTC. The schema is in the README.
+
+Examples:
+  callflow export --out out logs/*.ndjson.gz
+  callflow export --out out --day 2026-03-10 09.ndjson 10.ndjson 11.ndjson   # one day's shard
+  duckdb -c \"select count(*) from read_parquet('out/calls/**/*.parquet', hive_partitioning = true)\"";
+
+/// Arguments of `callflow export`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub filter: FilterArgs,
+
+    /// The folder to write the tables into (created if missing).
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
+    pub out: PathBuf,
 }
 
 const TIMELINE_HELP: &str = "\
@@ -173,7 +203,8 @@ Examples:
   zcat day.ndjson.gz | callflow calls --format csv > calls.csv
   callflow calls logs/*.ndjson --tz Europe/Warsaw --since 2026-03-29 --outcome not_answered
   callflow calls day.ndjson.gz --format csv --delimiter ';' --columns start,consultant,talk_s
-  callflow calls --follow live.ndjson --format csv --settle 30s | tee -a today.csv";
+  callflow calls --follow live.ndjson --format csv --settle 30s | tee -a today.csv
+  callflow calls logs/*.ndjson.gz --format parquet -o calls.parquet";
 
 /// Arguments of `callflow calls`.
 #[derive(Args, Debug)]
@@ -469,6 +500,8 @@ pub enum FormatArg {
     Csv,
     /// One JSON object per line.
     Json,
+    /// Parquet, the calls table of `export` (calls only; needs -o FILE).
+    Parquet,
 }
 
 /// What `--fail-on` can fail a run on.

@@ -8,8 +8,8 @@ use clap::CommandFactory;
 
 use crate::assemble::redact::Redactor;
 use crate::cli::{
-    ByArg, CheckFormat, Cli, ColorArg, Command, CsvArgs, FailOn, FilterArgs, FormatArg, GlobalArgs, InputArgs, ManArgs,
-    OutcomeArg, OutputArgs, SummaryArgs,
+    ByArg, CheckFormat, Cli, ColorArg, Command, CsvArgs, ExportArgs, FailOn, FilterArgs, FormatArg, GlobalArgs,
+    InputArgs, ManArgs, OutcomeArg, OutputArgs, SummaryArgs,
 };
 use crate::cmd::calls::CSV_COLUMNS;
 use crate::cmd::summary::{summary_columns, PERIOD_COLUMN};
@@ -109,6 +109,8 @@ pub enum Job {
         /// Mermaid diagrams instead of the chosen format.
         mermaid: bool,
     },
+    /// `export`.
+    Export(ExportSettings),
     /// A shell completion script for this command line.
     Completions {
         /// The shell.
@@ -136,11 +138,22 @@ impl Job {
                 }
                 let mut report =
                     ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &CSV_COLUMNS)?;
+                if report.output.format == Format::Parquet {
+                    parquet_built()?;
+                    if report.input.output_file.is_none() {
+                        return Err(UsageError(
+                            "--format parquet writes a binary file: name it with -o FILE (callflow export writes \
+                             calls, legs and events into a folder)"
+                                .into(),
+                        ));
+                    }
+                }
                 if args.follow {
                     report.input.follow(&args.input.settle)?;
                 }
                 Job::Calls(report)
             }
+            Command::Export(args) => Job::Export(ExportSettings::from_args(args, terminal)?),
             Command::Summary(args) => {
                 let mut summary = SummarySettings::from_args(args)?;
                 let figures = summary_columns(&summary);
@@ -175,7 +188,7 @@ impl Job {
                     }
                     summary.every = Some(std::time::Duration::from_secs(seconds.unsigned_abs()));
                 }
-                Job::Summary { report, summary }
+                Job::Summary { report: calls_only_parquet(report, "summary")?, summary }
             }
             Command::Check(args) => Job::Check {
                 input: InputSettings::from_args(&args.input, terminal)?,
@@ -185,10 +198,11 @@ impl Job {
                     CheckFormat::Csv => Format::Csv,
                 },
             },
-            Command::Timeline(args) => Job::Timeline {
-                report: ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &EVENT_COLUMNS)?,
-                mermaid: args.mermaid,
-            },
+            Command::Timeline(args) => {
+                let report =
+                    ReportSettings::from_args(&args.input, &args.filter, &args.output, terminal, &EVENT_COLUMNS)?;
+                Job::Timeline { report: calls_only_parquet(report, "timeline")?, mermaid: args.mermaid }
+            }
             Command::Completions { shell } => Job::Completions { shell: *shell, command: Box::new(Cli::command()) },
             Command::Man(args) => man_pages(args)?,
         })
@@ -199,6 +213,7 @@ impl Job {
         match self {
             Job::Calls(report) | Job::Summary { report, .. } | Job::Timeline { report, .. } => Some(&report.input),
             Job::Check { input, .. } => Some(input),
+            Job::Export(export) => Some(&export.input),
             Job::Completions { .. } | Job::Man { .. } => None,
         }
     }
@@ -486,6 +501,7 @@ impl OutputSettings {
             FormatArg::Table => Format::Table,
             FormatArg::Csv => Format::Csv,
             FormatArg::Json => Format::Json,
+            FormatArg::Parquet => Format::Parquet,
         };
         let mut csv = csv_layout(&args.csv, columns)?;
         if format != Format::Csv && csv != CsvLayout::default() {
@@ -518,6 +534,53 @@ fn csv_layout(args: &CsvArgs, columns: &[&str]) -> Result<CsvLayout, UsageError>
         Some(CsvLayout::pick(columns, &args.columns).map_err(|e| UsageError(format!("--columns: {e}")))?)
     };
     Ok(CsvLayout { delimiter, header: !args.no_header, columns: picked, safe: false })
+}
+
+/// What `export` runs with.
+#[derive(Debug, Clone)]
+pub struct ExportSettings {
+    /// Inputs and how to read them.
+    pub input: InputSettings,
+    /// Which calls to export.
+    pub selection: Selection,
+    /// The folder of the tables.
+    pub out: PathBuf,
+}
+
+impl ExportSettings {
+    /// From `export`'s arguments: filter times are UTC, as the partitions' days are.
+    pub fn from_args(args: &ExportArgs, terminal: Terminal) -> Result<Self, UsageError> {
+        parquet_built()?;
+        if args.input.output.is_some() {
+            return Err(UsageError("export writes into the folder given with --out, not to -o FILE".into()));
+        }
+        Ok(ExportSettings {
+            input: InputSettings::from_args(&args.input, terminal)?,
+            selection: Selection::from_args(&args.filter, Zone::Utc)?,
+            out: args.out.clone(),
+        })
+    }
+}
+
+/// Refuses `--format parquet` for `command`: only `calls` writes Parquet (and `export`, which
+/// holds the events `timeline` lists).
+fn calls_only_parquet(report: ReportSettings, command: &str) -> Result<ReportSettings, UsageError> {
+    if report.output.format == Format::Parquet {
+        return Err(UsageError(format!(
+            "{command} has no --format parquet: `callflow calls --format parquet -o FILE` writes the calls, \
+             `callflow export --out DIR` the calls, legs and events"
+        )));
+    }
+    Ok(report)
+}
+
+/// Fails when this build has no Parquet writer (built without the `parquet` feature).
+fn parquet_built() -> Result<(), UsageError> {
+    if cfg!(feature = "parquet") {
+        Ok(())
+    } else {
+        Err(UsageError("this callflow was built without Parquet support (cargo feature `parquet`)".into()))
+    }
 }
 
 /// What every report command (`calls`, `summary`, `timeline`) starts from.

@@ -20,8 +20,8 @@
 //!   a call's story in words;
 //! - `locate`: one call found by a leg's uuid without parsing every line (`timeline --call`);
 //! - [`cmd`]: one module per subcommand, from settings to rows;
-//! - [`render`]: rows -> table, CSV or JSON, ladders and charts; text from the log made safe to
-//!   show people.
+//! - [`render`]: rows -> table, CSV, JSON or Parquet, ladders and charts; text from the log made
+//!   safe to show people.
 //!
 //! Beside them: [`cli`] (the clap types), [`config`] (arguments -> validated settings) and
 //! [`exit`] (exit codes).

@@ -45,6 +45,9 @@ pub use table::short_id;
 /// with `--settle off`, once every call is in.
 pub fn run(settings: &ReportSettings, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let ReportSettings { input, output, selection } = settings;
+    if output.format == Format::Parquet {
+        return parquet(input, selection, &output.zone, out, err);
+    }
     if let Some(settling) = input.settling {
         return stream(settings, settling, out, err);
     }
@@ -89,7 +92,8 @@ fn stream(
         }
         // Held until the first row: a run that fails before it writes no half table.
         Format::Table => streamed.layout.header(streamed.header.insert(Vec::new())),
-        Format::Json => {}
+        // Parquet went to `export` in `run`.
+        Format::Json | Format::Parquet => {}
     }
     streamed.out.flush()?;
     let diagnostics = super::stream_reported(input, settling, &mut streamed, err)?;
@@ -112,6 +116,30 @@ fn stream(
     }
     super::note_long_table(streamed.kept, output, err)?;
     Ok(super::status_of(input, &diagnostics, &streamed.tally))
+}
+
+/// `--format parquet`: the calls table of `export`, in one file.
+#[cfg(feature = "parquet")]
+fn parquet(
+    input: &crate::config::InputSettings,
+    selection: &Selection,
+    zone: &Zone,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    super::export::calls_file(input, selection, zone, out, err)
+}
+
+/// `--format parquet` in a build without it (`config` refuses it first).
+#[cfg(not(feature = "parquet"))]
+fn parquet(
+    _: &crate::config::InputSettings,
+    _: &Selection,
+    _: &Zone,
+    _: &mut dyn Write,
+    _: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    Err(crate::exit::UsageError("this callflow was built without Parquet support".into()).into())
 }
 
 /// Calls written as they settle: rendered at once, released in order.
@@ -145,7 +173,8 @@ impl Sink for Streamed<'_, '_> {
         let zone = &self.output.zone;
         let key = |call: &&Call| (call.figures.start, Box::from(ds.str(call.id)));
         let run = match self.output.format {
-            Format::Json => Run::render(&calls, key, |call, buf| {
+            // Parquet went to `export` in `run`; JSON lines are the rows nearest to it.
+            Format::Json | Format::Parquet => Run::render(&calls, key, |call, buf| {
                 serde_json::to_writer(&mut *buf, &CallDetail::new(&ds, call, zone))?;
                 buf.push(b'\n');
                 Ok(())

@@ -4,6 +4,8 @@
 
 pub mod calls;
 pub mod check;
+#[cfg(feature = "parquet")]
+pub mod export;
 pub mod live;
 pub mod summary;
 pub mod timeline;
@@ -59,6 +61,7 @@ fn dispatch(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
             None => summary::run(&report, &summary, out, err),
         },
         Job::Check { input, format } => check::run(&input, format, out, err),
+        Job::Export(settings) => export(&settings, err),
         Job::Timeline { report, mermaid } => timeline::run(&report, mermaid, out, err),
         Job::Completions { shell, mut command } => {
             clap_complete::generate(shell, &mut command, "callflow", out);
@@ -75,6 +78,18 @@ fn dispatch(job: Job, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resul
             Ok(ExitCode::Ok)
         }
     }
+}
+
+/// Runs `export`.
+#[cfg(feature = "parquet")]
+fn export(settings: &crate::config::ExportSettings, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    export::run(settings, err)
+}
+
+/// Refuses `export` in a build without Parquet (`config` already does; this keeps the match whole).
+#[cfg(not(feature = "parquet"))]
+fn export(_: &crate::config::ExportSettings, _: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    Err(UsageError("this callflow was built without Parquet support".into()).into())
 }
 
 /// Loads the inputs and reports bad lines on `err`. Inputs with lines but not one event are

@@ -9,6 +9,8 @@ pub mod fixed;
 pub mod ladder;
 pub mod mermaid;
 pub mod ordered;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod table;
 pub mod text;
 
@@ -28,6 +30,8 @@ pub enum Format {
     Csv,
     /// One JSON object per line.
     Json,
+    /// Parquet: only `calls` writes it, through `render::parquet`, never through [`write`].
+    Parquet,
 }
 
 /// What a command writes, in every format: each command implements it once for its rows, and
@@ -47,6 +51,7 @@ pub fn write(format: Format, what: &dyn Render, out: &mut dyn Write) -> anyhow::
         Format::Table => what.table(out),
         Format::Csv => what.csv(out),
         Format::Json => what.json(out),
+        Format::Parquet => Err(crate::exit::UsageError("--format parquet is for calls only".into()).into()),
     }
 }
 

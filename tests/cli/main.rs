@@ -4,6 +4,8 @@
 mod calls;
 mod check;
 mod common;
+#[cfg(feature = "parquet")]
+mod export;
 mod follow;
 mod generated;
 mod hostile;

@@ -444,3 +444,26 @@ fn runs_carrying_calls_with_state_add_up_to_one_run() {
         assert_eq!(carried, single, "{table}");
     }
 }
+
+#[test]
+fn a_redacted_export_holds_the_tokens_of_calls_and_no_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("day.ndjson");
+    std::fs::write(&log, day_log(&messy(200, 12))).unwrap();
+    let key = dir.path().join("key");
+    std::fs::write(&key, [9u8; 32]).unwrap();
+    let redact = ["--redact-key-file", key.to_str().unwrap()];
+    let out = dir.path().join("out");
+    run(&[&["export", "--out", out.to_str().unwrap()][..], &redact].concat(), std::slice::from_ref(&log));
+    let calls = json_lines(&run(&[&["calls", "--format", "json"][..], &redact].concat(), std::slice::from_ref(&log)));
+    let plain = json_lines(&run(&["calls", "--format", "json"], std::slice::from_ref(&log)));
+    let exported: Vec<Row> = all_rows(&out, "calls").into_iter().map(|(_, row)| row).collect();
+    assert_eq!(exported.len(), calls.len());
+    for ((got, want), plain) in exported.iter().zip(&calls).zip(&plain) {
+        assert_eq!(got["client"], want["client"], "the token calls shows");
+        if plain["client"].is_string() {
+            assert_ne!(got["client"], plain["client"], "not the number");
+        }
+    }
+    assert!(plain.iter().filter(|c| c["client"].is_string()).count() > 100);
+}

@@ -20,10 +20,10 @@ use crate::render::counted;
 use crate::render::text::visible;
 
 /// How many bad lines are kept with their location and reason.
-pub const KEPT_BAD_LINES: usize = 100;
+pub(crate) const KEPT_BAD_LINES: usize = 100;
 
 /// How many bad lines are printed to stderr before the rest are summarised as a count.
-pub const SHOWN_BAD_LINES: usize = 10;
+pub(crate) const SHOWN_BAD_LINES: usize = 10;
 
 /// A line that could not be used, and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -46,7 +46,7 @@ impl fmt::Display for UsageError {
 impl std::error::Error for UsageError {}
 
 /// Text for `--help`: what each exit code means.
-pub const EXIT_CODES_HELP: &str = "\
+pub(crate) const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0    success (bad lines are reported on stderr but tolerated)
   1    failure: unreadable input, corrupt compressed stream, or bad lines with --strict

@@ -107,7 +107,7 @@ fn inputs_tag(inputs: &[InputSpec]) -> anyhow::Result<String> {
 
 /// Runs `calls --format parquet`: the calls table alone, to `out`; `zone` is the one the
 /// filters were read in, for the note that says why no call was kept.
-pub fn calls_file(
+pub(crate) fn calls_file(
     input: &InputSettings,
     selection: &Selection,
     zone: &Zone,

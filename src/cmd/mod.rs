@@ -94,7 +94,7 @@ fn export(_: &crate::config::ExportSettings, _: &mut dyn Write) -> anyhow::Resul
 
 /// Loads the inputs and reports bad lines on `err`. Inputs with lines but not one event are
 /// an error: a CSV or another system's log given by mistake, not a quiet night.
-pub fn load_reported(input: &InputSettings, err: &mut dyn Write) -> anyhow::Result<Loaded> {
+pub(crate) fn load_reported(input: &InputSettings, err: &mut dyn Write) -> anyhow::Result<Loaded> {
     if input.state.is_some() {
         return Err(UsageError(
             "--state carries calls between runs of calls with --format csv or json, of summary and of check".into(),
@@ -120,7 +120,7 @@ fn report(input: &InputSettings, diagnostics: &Diagnostics, err: &mut dyn Write)
 /// `--state`, the calls the previous run carried come first, and the calls still in flight at
 /// the end are kept for the next run: the state is saved by [`run`] once the run succeeded
 /// and its report is in place.
-pub fn stream_reported(
+pub(crate) fn stream_reported(
     input: &InputSettings,
     settling: Settling,
     sink: &mut dyn Sink,
@@ -160,7 +160,7 @@ static PENDING_STATE: Mutex<Option<(State, Carried)>> = Mutex::new(None);
 
 /// The exit status of a run that completed: a failure when `--strict` or `--fail-on` meets
 /// what it names, in the lines read or in `calls`, the calls the report counted.
-pub fn status_of(input: &InputSettings, diagnostics: &Diagnostics, calls: &CallTally) -> ExitCode {
+pub(crate) fn status_of(input: &InputSettings, diagnostics: &Diagnostics, calls: &CallTally) -> ExitCode {
     let counts = &diagnostics.counts;
     let failed = input.fail_on.iter().any(|fail| match fail {
         FailOn::Bad => counts.bad_lines > 0,
@@ -178,7 +178,7 @@ pub fn status_of(input: &InputSettings, diagnostics: &Diagnostics, calls: &CallT
 
 /// Inputs with lines, none of them a webhook event.
 #[derive(Debug)]
-pub struct NotEvents {
+pub(crate) struct NotEvents {
     /// Lines read.
     lines: u64,
     /// The inputs, as named on the command line.
@@ -217,7 +217,7 @@ impl std::error::Error for NotEvents {}
 
 /// Says on `err` why a report kept no call, when the filters found nothing: which filter, and
 /// the values near it that the input has.
-pub fn explain_empty(
+pub(crate) fn explain_empty(
     selection: &Selection,
     present: &Present,
     zone: &Zone,
@@ -234,12 +234,12 @@ pub fn explain_empty(
 }
 
 /// Tables longer than this get a note on stderr: people do not read them, and CSV is cheaper.
-pub const LONG_TABLE_ROWS: usize = 1000;
+pub(crate) const LONG_TABLE_ROWS: usize = 1000;
 
 /// Notes on stderr that a table of `rows` rows is long, suggesting CSV or a filter; the table
 /// is still written, before the note, so that the note is what a reader at a terminal sees
 /// last. Other formats are for programs, which want every row.
-pub fn note_long_table(rows: usize, output: &OutputSettings, err: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn note_long_table(rows: usize, output: &OutputSettings, err: &mut dyn Write) -> std::io::Result<()> {
     if output.format == Format::Table && rows > LONG_TABLE_ROWS {
         writeln!(err, "callflow: note: the table has {rows} rows; --format csv or a filter suits that many better")?;
     }

@@ -27,7 +27,7 @@ pub use compare::Compared;
 
 /// The figure columns of CSV and JSON, after one column per key, in their fixed order, with
 /// a talk and a wait column for each of `percentiles`. [`row`] writes the values in this order.
-pub fn figure_columns(percentiles: &[u32]) -> Vec<String> {
+pub(crate) fn figure_columns(percentiles: &[u32]) -> Vec<String> {
     let counts = ["calls", "answered", "not_answered", "open", "answer_rate"];
     let hangups = ["hangup_client", "hangup_consultant", "hangup_none", "hangup_other"];
     let service = ["inbound", "abandoned", "short_abandoned", "answered_in_sla", "service_level", "abandon_rate"];
@@ -45,7 +45,7 @@ pub fn figure_columns(percentiles: &[u32]) -> Vec<String> {
 
 /// The figure columns of CSV and JSON for `summary`: with `--compare`, those of both periods
 /// and their differences.
-pub fn summary_columns(summary: &SummarySettings) -> Vec<String> {
+pub(crate) fn summary_columns(summary: &SummarySettings) -> Vec<String> {
     let figures = figure_columns(&summary.definitions.percentiles);
     match summary.compare {
         Some(_) => compare::columns(&figures),
@@ -54,7 +54,7 @@ pub fn summary_columns(summary: &SummarySettings) -> Vec<String> {
 }
 
 /// The first column of `summary --follow`: when the period of the row ended.
-pub const PERIOD_COLUMN: &str = "period_end";
+pub(crate) const PERIOD_COLUMN: &str = "period_end";
 
 /// Runs `summary`. Calls are folded into their groups as they settle; with `--settle off`,
 /// once every call is in.
@@ -93,7 +93,7 @@ pub fn run(
 }
 
 /// The selected calls folded into their groups as they settle; nothing of a call is kept.
-pub struct Folded<'s> {
+pub(crate) struct Folded<'s> {
     selection: &'s Selection,
     summary: SummarySettings,
     fold: Fold,
@@ -336,7 +336,7 @@ pub(super) fn figure_values(f: &Figures) -> Vec<Value<'static>> {
 }
 
 /// A day of the week by its English name: `Monday`.
-pub fn weekday_name(day: chrono::Weekday) -> &'static str {
+pub(crate) fn weekday_name(day: chrono::Weekday) -> &'static str {
     const NAMES: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
     NAMES[day.num_days_from_monday() as usize]
 }

@@ -156,7 +156,7 @@ impl Render for Timelines<'_> {
 
 /// One call's timeline, ready for every format. Serialized, it is the JSON object.
 #[derive(Debug, Serialize)]
-pub struct Story<'a> {
+pub(crate) struct Story<'a> {
     /// The call's record, exactly as `calls --format json` writes it.
     #[serde(rename = "call")]
     pub detail: CallDetail<'a>,
@@ -179,7 +179,7 @@ pub struct Story<'a> {
 
 /// One leg of the call: its `legs_detail` record plus side, party and parent.
 #[derive(Debug, Serialize)]
-pub struct LegLine<'a> {
+pub(crate) struct LegLine<'a> {
     /// The leg's figures, as in `legs_detail`.
     #[serde(flatten)]
     pub record: LegRecord<'a>,
@@ -196,7 +196,7 @@ pub struct LegLine<'a> {
 
 /// One event of the call.
 #[derive(Debug, Serialize)]
-pub struct EventLine<'a> {
+pub(crate) struct EventLine<'a> {
     /// `event_time`, RFC 3339 in the chosen zone.
     pub time: String,
     /// Seconds since the call's start.

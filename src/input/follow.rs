@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 use super::{Block, Compression, InputSpec};
 
 /// How often a followed file is looked at again when no file event woke its thread.
-pub const POLL: Duration = Duration::from_millis(250);
+pub(crate) const POLL: Duration = Duration::from_millis(250);
 
 /// Bytes read at a time from a followed input.
 const READ_BYTES: usize = 256 * 1024;
@@ -43,7 +43,7 @@ static STOP: AtomicBool = AtomicBool::new(false);
 
 /// Marks the process as following: from now on a stop signal asks the run to end cleanly
 /// instead of ending the process.
-pub fn begin() {
+pub(crate) fn begin() {
     FOLLOWING.store(true, Ordering::SeqCst);
 }
 
@@ -54,7 +54,7 @@ pub fn request_stop() -> bool {
 }
 
 /// Whether a stop was asked for.
-pub fn stop_requested() -> bool {
+pub(crate) fn stop_requested() -> bool {
     STOP.load(Ordering::SeqCst)
 }
 
@@ -80,7 +80,7 @@ pub struct Chunk {
 }
 
 /// Inputs being followed: their blocks, and the threads that read them.
-pub struct Following {
+pub(crate) struct Following {
     /// Blocks of whole lines as they are written, from every input; the channel closes when
     /// every file thread has stopped.
     pub chunks: Receiver<anyhow::Result<Chunk>>,
@@ -122,7 +122,7 @@ impl Following {
 /// The next block of any followed input, waiting for one; `None` once every input has ended,
 /// or, after a stop, once nothing more comes for a while (stdin, whose read cannot be
 /// interrupted, never says it ended).
-pub fn next_chunk(chunks: &Receiver<anyhow::Result<Chunk>>) -> anyhow::Result<Option<Chunk>> {
+pub(crate) fn next_chunk(chunks: &Receiver<anyhow::Result<Chunk>>) -> anyhow::Result<Option<Chunk>> {
     let mut idle_after_stop = 0;
     loop {
         match chunks.recv_timeout(POLL) {

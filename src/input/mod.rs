@@ -83,7 +83,7 @@ pub fn open(spec: &InputSpec) -> anyhow::Result<Box<dyn BufRead + Send>> {
 }
 
 /// Opens an input as stored (still compressed, if it is).
-pub fn open_raw(spec: &InputSpec) -> anyhow::Result<Box<dyn Read + Send>> {
+pub(crate) fn open_raw(spec: &InputSpec) -> anyhow::Result<Box<dyn Read + Send>> {
     match spec {
         InputSpec::Stdin => Ok(Box::new(io::stdin())),
         InputSpec::Path(path) => {
@@ -96,7 +96,7 @@ pub fn open_raw(spec: &InputSpec) -> anyhow::Result<Box<dyn Read + Send>> {
 }
 
 /// The total size of the inputs when all are files whose size is known.
-pub fn total_size(inputs: &[InputSpec]) -> Option<u64> {
+pub(crate) fn total_size(inputs: &[InputSpec]) -> Option<u64> {
     inputs.iter().try_fold(0u64, |total, spec| match spec {
         InputSpec::Stdin => None,
         InputSpec::Path(path) => Some(total + std::fs::metadata(path).ok()?.len()),
@@ -109,7 +109,7 @@ pub fn decode(raw: Box<dyn Read + Send>) -> anyhow::Result<Box<dyn BufRead + Sen
 }
 
 /// Like [`decode`], saying which compression was found.
-pub fn decode_found(mut raw: Box<dyn Read + Send>) -> anyhow::Result<(Compression, Box<dyn BufRead + Send>)> {
+pub(crate) fn decode_found(mut raw: Box<dyn Read + Send>) -> anyhow::Result<(Compression, Box<dyn BufRead + Send>)> {
     let mut head = [0u8; 4];
     let mut filled = 0;
     while filled < head.len() {
@@ -144,7 +144,7 @@ pub enum Line<'a> {
 }
 
 /// Splits a byte stream into lines, numbering them from 1 and bounding their length.
-pub struct LineReader<R> {
+pub(crate) struct LineReader<R> {
     reader: R,
     buf: Vec<u8>,
     line_no: u64,
@@ -332,7 +332,7 @@ fn read_some(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// The lines of a block, without `\n` (nor the `\r` before it), bounded like [`LineReader`].
-pub fn lines_of(block: &[u8], max_len: usize) -> impl Iterator<Item = Line<'_>> {
+pub(crate) fn lines_of(block: &[u8], max_len: usize) -> impl Iterator<Item = Line<'_>> {
     let ends =
         memchr::memchr_iter(b'\n', block).chain((!block.ends_with(b"\n") && !block.is_empty()).then_some(block.len()));
     let mut start = 0;

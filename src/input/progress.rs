@@ -49,7 +49,7 @@ impl Progress {
 }
 
 /// A reader that reports the bytes it reads (of a file as stored, before decompression).
-pub struct Counted<R> {
+pub(crate) struct Counted<R> {
     inner: R,
     progress: Progress,
 }

@@ -194,7 +194,7 @@ pub fn stream(
 /// [`stream`], first reading the calls `carry` brings from the previous run, and keeping the
 /// calls still in flight at the end (all their legs are not closed) instead of handing them
 /// on: they come back to be carried to the next run.
-pub fn stream_carrying(
+pub(crate) fn stream_carrying(
     inputs: &[InputSpec],
     options: &LoadOptions,
     settling: Settling,

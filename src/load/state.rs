@@ -31,11 +31,11 @@ use crate::load::Carried;
 use crate::render::atomic::AtomicFile;
 
 /// The format's name in the header.
-pub const FORMAT: &str = "callflow-state";
+pub(crate) const FORMAT: &str = "callflow-state";
 /// The version this build writes and reads.
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 /// Log time the legs of reported calls are remembered across runs.
-pub const GONE_RETENTION: i64 = 3600;
+pub(crate) const GONE_RETENTION: i64 = 3600;
 /// Bytes read from each end of an input for its digest.
 const DIGEST_SPAN: u64 = 64 * 1024;
 
@@ -222,7 +222,7 @@ fn lock(path: &Path) -> anyhow::Result<File> {
 }
 
 /// What recognises an input by its content: its size and a digest of both ends.
-pub fn fingerprint(path: &Path) -> anyhow::Result<Consumed> {
+pub(crate) fn fingerprint(path: &Path) -> anyhow::Result<Consumed> {
     use std::io::{Seek, SeekFrom};
     let context = || format!("cannot read {}", path.display());
     let mut file = File::open(path).with_context(context)?;

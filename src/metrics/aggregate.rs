@@ -156,9 +156,9 @@ impl Fixed {
 }
 
 /// Decimals of means (seconds).
-pub const MEAN_PLACES: u32 = 1;
+pub(crate) const MEAN_PLACES: u32 = 1;
 /// Decimals of `answer_rate`.
-pub const RATE_PLACES: u32 = 3;
+pub(crate) const RATE_PLACES: u32 = 3;
 
 /// What the figures are defined with: the percentiles reported and the contact-center
 /// thresholds.
@@ -279,7 +279,7 @@ pub fn summarize<'a>(calls: impl IntoIterator<Item = CallFacts<'a>>, keys: &[Gro
 }
 
 /// The value of one key for one call.
-pub fn key_value<'a>(key: GroupKey, call: &CallFacts<'a>, zone: &Zone) -> KeyValue<'a> {
+pub(crate) fn key_value<'a>(key: GroupKey, call: &CallFacts<'a>, zone: &Zone) -> KeyValue<'a> {
     let name = |s: Option<&'a str>| KeyValue::Name(s.map(Cow::Borrowed));
     match key {
         GroupKey::Consultant => name(call.consultant),
@@ -297,7 +297,7 @@ pub fn key_value<'a>(key: GroupKey, call: &CallFacts<'a>, zone: &Zone) -> KeyVal
 
 /// The instant the local hour containing `t` began. Taken at `t`'s own offset, so the hour
 /// repeated when clocks go back is two buckets (02:00+02:00, then 02:00+01:00).
-pub fn hour_start(zone: &Zone, t: i64) -> i64 {
+pub(crate) fn hour_start(zone: &Zone, t: i64) -> i64 {
     let local = zone.local(t);
     t - i64::from(local.minute() * 60 + local.second())
 }
@@ -315,7 +315,7 @@ pub fn day_start(zone: &Zone, t: i64) -> i64 {
 
 /// The start of the time bucket after the one starting at `start`: the next local day for
 /// [`GroupKey::Day`], the next hour for the other keys.
-pub fn next_bucket(key: GroupKey, zone: &Zone, start: i64) -> i64 {
+pub(crate) fn next_bucket(key: GroupKey, zone: &Zone, start: i64) -> i64 {
     match key {
         // A local day lasts 23 to 25 hours, so 26 hours on is always inside the next one.
         GroupKey::Day => day_start(zone, start + 26 * 3600),

@@ -12,11 +12,11 @@ use crate::model::{Dataset, Flags, Known, Leg, LegEvent, LegInfo, Seq, Sym};
 pub use rules::{Choice, Choices, ConsultantRule, HangupRule};
 
 /// A moment in the input: a time, with the input position breaking ties within a second.
-pub type Moment = (i64, Seq);
+pub(crate) type Moment = (i64, Seq);
 
 /// What one leg did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LegFigures {
+pub(crate) struct LegFigures {
     /// Its first event (of any kind).
     pub first: Moment,
     /// Its `dialog_create`.
@@ -41,7 +41,7 @@ impl LegFigures {
 }
 
 /// Figures of one leg from its events (sorted by time and input order; duplicates skipped).
-pub fn leg_figures(events: &[LegEvent], known: &Known) -> LegFigures {
+pub(crate) fn leg_figures(events: &[LegEvent], known: &Known) -> LegFigures {
     let mut fig = LegFigures {
         first: events.first().map_or((0, Seq::new(0, 0)), |e| (e.time(), e.seq)),
         created: None,
@@ -166,7 +166,7 @@ impl CallFigures {
 
 /// One leg with what the call figures need of it.
 #[derive(Debug, Clone, Copy)]
-pub struct LegView<'a> {
+pub(crate) struct LegView<'a> {
     /// Index of the leg in the dataset.
     pub index: u32,
     /// The leg.
@@ -187,7 +187,7 @@ impl LegView<'_> {
 
 /// Each leg of a call with its figures: `legs` are the call's legs, the first of them at index
 /// `first` in the dataset, and `events` all the dataset's events.
-pub fn leg_views<'a>(legs: &'a [Leg], first: u32, events: &[LegEvent], known: &Known) -> Vec<LegView<'a>> {
+pub(crate) fn leg_views<'a>(legs: &'a [Leg], first: u32, events: &[LegEvent], known: &Known) -> Vec<LegView<'a>> {
     let view = |(i, leg): (usize, &'a Leg)| LegView {
         index: first + i as u32,
         leg,
@@ -199,7 +199,7 @@ pub fn leg_views<'a>(legs: &'a [Leg], first: u32, events: &[LegEvent], known: &K
 /// The figures of a call from its legs (`root` is the index into `legs` of the root leg, when
 /// it is in the input). `structural` carries the flags found while linking. Every figure taken
 /// from one chosen leg comes from [`rules::choose`].
-pub fn call_figures(legs: &[LegView<'_>], root: Option<usize>, structural: Flags, known: &Known) -> CallFigures {
+pub(crate) fn call_figures(legs: &[LegView<'_>], root: Option<usize>, structural: Flags, known: &Known) -> CallFigures {
     let start = legs.iter().map(|l| l.figures.first.0).min().unwrap_or(0);
     let all_closed = legs.iter().all(|l| l.figures.closed.is_some());
     let end = if all_closed { legs.iter().filter_map(|l| l.figures.closed).map(|c| c.0).max() } else { None };
@@ -259,7 +259,7 @@ pub fn hangup_side<'a>(ds: &'a Dataset, figures: &CallFigures) -> Cow<'a, str> {
 
 /// The side a leg of this `dialog_type` stands for, as [`hangup_side`] names it; `unknown` for
 /// a leg whose create never arrived.
-pub fn side_name(ds: &Dataset, dialog_type: Option<Sym>) -> Cow<'_, str> {
+pub(crate) fn side_name(ds: &Dataset, dialog_type: Option<Sym>) -> Cow<'_, str> {
     match dialog_type {
         Some(t) if t == ds.known.external => Cow::Borrowed("client"),
         Some(t) if t == ds.known.consultant => Cow::Borrowed("consultant"),

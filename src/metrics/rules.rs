@@ -62,7 +62,7 @@ pub struct Choices {
 }
 
 /// Applies every rule to the legs of one call.
-pub fn choose(legs: &[LegView<'_>], known: &Known) -> Choices {
+pub(crate) fn choose(legs: &[LegView<'_>], known: &Known) -> Choices {
     let hangup = hangup(legs, known);
     Choices {
         hangup,

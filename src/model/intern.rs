@@ -129,7 +129,7 @@ impl Strings {
 }
 
 /// A string of a [`BlockStrings`] table, by its local number.
-pub type Local = u32;
+pub(crate) type Local = u32;
 
 /// The distinct strings of one block, numbered in order of first sight.
 #[derive(Debug, Clone, Default)]

@@ -133,7 +133,7 @@ impl std::fmt::Debug for LegEvent {
 
 /// What a leg's `dialog_create` said about it; its parent is the parent leg's uuid
 /// (`caller_dialog_uuid` when not the leg's own).
-pub type LegInfo = CreateFields<Sym>;
+pub(crate) type LegInfo = CreateFields<Sym>;
 
 /// One party's side of a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,14 +6,14 @@
 use std::io::{self, Write};
 
 /// Cells of the longest bar.
-pub const BAR_WIDTH: usize = 30;
+pub(crate) const BAR_WIDTH: usize = 30;
 
 /// Partial cells, by eighths (index 0 unused: nothing to draw).
 const EIGHTHS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 
 /// One line of a chart.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Bar {
+pub(crate) struct Bar {
     /// What the bar stands for.
     pub label: String,
     /// Its length, relative to the largest value of the chart.
@@ -24,7 +24,7 @@ pub struct Bar {
 
 /// A bar of `value` out of `max`, `width` cells wide, padded with spaces to `width`. A value
 /// above zero always shows at least an eighth, so that small counts are not mistaken for none.
-pub fn bar(value: u64, max: u64, width: usize) -> String {
+pub(crate) fn bar(value: u64, max: u64, width: usize) -> String {
     let value = value.min(max);
     let total_eighths = width as u64 * 8;
     let mut eighths =
@@ -44,7 +44,7 @@ pub fn bar(value: u64, max: u64, width: usize) -> String {
 }
 
 /// Writes a title, then one line per bar: label, bar, value and note, in aligned columns.
-pub fn write_bars(title: &str, bars: &[Bar], out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write_bars(title: &str, bars: &[Bar], out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{title}")?;
     let max = bars.iter().map(|b| b.value).max().unwrap_or(0);
     let label_width = bars.iter().map(|b| b.label.chars().count()).max().unwrap_or(0);

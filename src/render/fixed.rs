@@ -22,7 +22,7 @@ use super::text;
 
 /// Where a cell's text sits in its column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Align {
+pub(crate) enum Align {
     /// Text and names.
     Left,
     /// Numbers and durations.
@@ -31,7 +31,7 @@ pub enum Align {
 
 /// One column of a fixed-width table.
 #[derive(Debug, Clone)]
-pub struct Column {
+pub(crate) struct Column {
     /// The header; `\n` splits it over lines.
     pub header: String,
     /// Where cells sit.
@@ -51,7 +51,7 @@ impl Column {
 
 /// A cell: its text as the log has it (it is escaped here) and an optional colour.
 #[derive(Debug, Clone)]
-pub struct Cell<'a> {
+pub(crate) struct Cell<'a> {
     /// The text.
     pub text: Cow<'a, str>,
     /// The foreground colour, when colour is on.
@@ -66,11 +66,11 @@ impl<'a> Cell<'a> {
 }
 
 /// Step of giving up room on a narrow terminal: this column goes down to this width.
-pub type Shrink = (usize, usize);
+pub(crate) type Shrink = (usize, usize);
 
 /// The widths of a fixed-width table, decided once.
 #[derive(Debug, Clone)]
-pub struct Layout {
+pub(crate) struct Layout {
     columns: Vec<Column>,
     /// Each column's width; the last is where its cells are cut.
     widths: Vec<usize>,

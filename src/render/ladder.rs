@@ -13,10 +13,10 @@ use std::io::{self, Write};
 use super::human_duration;
 
 /// The whole width the ladder aims to fit.
-pub const WIDTH: usize = 100;
+pub(crate) const WIDTH: usize = 100;
 
 /// The most legs drawn as columns; the tables beside the ladder list every leg and event.
-pub const MAX_LANES: usize = 12;
+pub(crate) const MAX_LANES: usize = 12;
 
 /// Rows are events, not seconds; a quiet stretch this long or longer gets an extra row of
 /// lifelines for each threshold it passes, so long talks and rings look long.
@@ -124,7 +124,7 @@ pub struct Step {
 }
 
 /// `+0s`, `+6s`, `+1m 02s`.
-pub fn offset_label(offset_s: i64) -> String {
+pub(crate) fn offset_label(offset_s: i64) -> String {
     format!("+{}", human_duration(offset_s))
 }
 

@@ -57,7 +57,7 @@ pub fn write(format: Format, what: &dyn Render, out: &mut dyn Write) -> anyhow::
 
 /// Writes records as CSV under a fixed header, so that an empty result still names its columns
 /// (a cron job's report keeps a stable shape even on a quiet day).
-pub fn write_csv_with_header<T: Serialize>(
+pub(crate) fn write_csv_with_header<T: Serialize>(
     header: &[&str],
     rows: impl IntoIterator<Item = T>,
     out: &mut dyn Write,
@@ -75,7 +75,7 @@ pub fn write_csv_with_header<T: Serialize>(
 /// (starting with `=`, `+`, `-`, `@`, tab or carriage return) gets a leading `'`, as OWASP
 /// recommends against CSV injection. Only text columns go through here: a number such as a
 /// negative duration is a value, not a formula. Other cells are borrowed unchanged.
-pub fn formula_safe(text: &str, safe: bool) -> Cow<'_, str> {
+pub(crate) fn formula_safe(text: &str, safe: bool) -> Cow<'_, str> {
     if safe && text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         Cow::Owned(format!("'{text}"))
     } else {
@@ -89,7 +89,7 @@ const CHUNK_ROWS: usize = 2048;
 /// Writes `items`, `render` turning a run of them into bytes: runs are rendered in parallel
 /// and written in order, a few per thread at a time, so the output is the same as a
 /// sequential one and memory stays bounded.
-pub fn write_in_parallel<T: Sync>(
+pub(crate) fn write_in_parallel<T: Sync>(
     items: &[T],
     out: &mut dyn Write,
     render: impl Fn(&[T], &mut Vec<u8>) -> anyhow::Result<()> + Sync,
@@ -112,7 +112,7 @@ pub fn write_in_parallel<T: Sync>(
 }
 
 /// Writes JSON lines made by `row` from each item, in parallel.
-pub fn write_json_lines_in_parallel<T: Sync, R: Serialize>(
+pub(crate) fn write_json_lines_in_parallel<T: Sync, R: Serialize>(
     items: &[T],
     row: impl Fn(&T) -> R + Sync,
     out: &mut dyn Write,
@@ -121,7 +121,10 @@ pub fn write_json_lines_in_parallel<T: Sync, R: Serialize>(
 }
 
 /// Writes records as JSON, one object per line.
-pub fn write_json_lines<T: Serialize>(rows: impl IntoIterator<Item = T>, out: &mut dyn Write) -> anyhow::Result<()> {
+pub(crate) fn write_json_lines<T: Serialize>(
+    rows: impl IntoIterator<Item = T>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     for row in rows {
         serde_json::to_writer(&mut *out, &row)?;
         out.write_all(b"\n")?;
@@ -135,7 +138,7 @@ pub fn counted(n: u64, one: &str, many: &str) -> String {
 }
 
 /// A duration for people: `8s`, `1m 05s`, `2h 03m 09s`; negative values keep their sign.
-pub fn human_duration(seconds: i64) -> String {
+pub(crate) fn human_duration(seconds: i64) -> String {
     let sign = if seconds < 0 { "-" } else { "" };
     let s = seconds.unsigned_abs();
     match (s / 3600, s % 3600 / 60, s % 60) {

@@ -9,11 +9,11 @@ use std::io::Write;
 use rayon::prelude::*;
 
 /// Where a row sorts: the call's start, then its id.
-pub type Key = (i64, Box<str>);
+pub(crate) type Key = (i64, Box<str>);
 
 /// Rendered rows in key order, with where each ends in `bytes`.
 #[derive(Debug, Default)]
-pub struct Run {
+pub(crate) struct Run {
     keys: Vec<Key>,
     ends: Vec<usize>,
     bytes: Vec<u8>,
@@ -64,7 +64,7 @@ impl Run {
 
 /// Runs waiting to be written, merged by key.
 #[derive(Debug, Default)]
-pub struct Ordered {
+pub(crate) struct Ordered {
     runs: Vec<Run>,
     last: Option<Key>,
     /// Rows written after a row that sorts after them: their call settled after an earlier

@@ -31,7 +31,7 @@ pub fn new(header: &[&str], width: Option<u16>) -> Table {
 }
 
 /// Right-aligns the given columns (numbers and durations).
-pub fn align_right(table: &mut Table, columns: &[usize]) {
+pub(crate) fn align_right(table: &mut Table, columns: &[usize]) {
     for &index in columns {
         if let Some(column) = table.column_mut(index) {
             column.set_cell_alignment(CellAlignment::Right);
@@ -42,7 +42,7 @@ pub fn align_right(table: &mut Table, columns: &[usize]) {
 /// Keeps each row of `table` on one line: on a narrow terminal a long cell (a phone number, a
 /// close cause) is cut and ends in `…` rather than wrapping in two. Only a terminal's width
 /// ever cuts: in a pipe the table is as wide as its cells.
-pub fn one_line_rows(table: &mut Table) {
+pub(crate) fn one_line_rows(table: &mut Table) {
     for row in table.row_iter_mut() {
         row.max_height(1);
     }
@@ -50,19 +50,19 @@ pub fn one_line_rows(table: &mut Table) {
 
 /// A cell of text from the log: escaped and cut by [`super::text::cell`], so that it can
 /// neither steer the terminal nor take the layout quadratic time.
-pub fn text_cell(text: &str) -> Cell {
+pub(crate) fn text_cell(text: &str) -> Cell {
     Cell::new(super::text::cell(text))
 }
 
 /// Rows [`write_in_pieces`] draws at a time.
-pub const PIECE_ROWS: usize = 1000;
+pub(crate) const PIECE_ROWS: usize = 1000;
 
 /// A long table drawn `piece_rows` rows at a time at fixed column widths, those the whole
 /// table would get ([`content_widths`]): the same bytes as one table, in
 /// the memory of one piece. A table holds every cell and draws every line before writing the
 /// first, which for a million rows took gigabytes. `piece(rows)` builds the table of those
 /// rows, header included.
-pub fn write_in_pieces(
+pub(crate) fn write_in_pieces(
     rows: usize,
     piece_rows: usize,
     widths: &[u16],
@@ -98,7 +98,7 @@ fn piece_starts(rows: usize, piece_rows: usize) -> Vec<usize> {
 
 /// The column widths of a table whose columns all keep their content width (none wraps):
 /// the widest cell of each column over all pieces.
-pub fn content_widths(rows: usize, piece_rows: usize, piece: impl Fn(Range<usize>) -> Table) -> Vec<u16> {
+pub(crate) fn content_widths(rows: usize, piece_rows: usize, piece: impl Fn(Range<usize>) -> Table) -> Vec<u16> {
     let mut widths = piece(0..0).column_max_content_widths();
     for start in piece_starts(rows, piece_rows) {
         for (width, max) in

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use unicode_width::UnicodeWidthChar;
 
 /// The widest a table cell is drawn, in terminal columns; longer text is cut and ends in `…`.
-pub const MAX_CELL_WIDTH: usize = 64;
+pub(crate) const MAX_CELL_WIDTH: usize = 64;
 
 /// The text with every character that could steer a terminal written out as a visible escape:
 /// C0 controls and DEL as `\x1b`, C1 controls and invisible bidi/line-separator marks as

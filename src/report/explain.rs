@@ -17,7 +17,7 @@ use crate::report::timefmt::Zone;
 
 /// One sentence of explanation, and which figure or flag it is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Explanation {
+pub(crate) struct Explanation {
     /// `hangup_side`, `outcome`, `consultant`, a flag's name, `duplicates` or `out_of_order`.
     pub about: Cow<'static, str>,
     /// The sentence.
@@ -26,7 +26,7 @@ pub struct Explanation {
 
 /// One event of a call in the order things happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Happened<'a> {
+pub(crate) struct Happened<'a> {
     /// The event.
     pub event: &'a LegEvent,
     /// Its leg's index in the dataset.
@@ -36,7 +36,7 @@ pub struct Happened<'a> {
 }
 
 /// Every event of the call, duplicates included, sorted by (time, input position).
-pub fn chronological<'a>(ds: &'a Dataset, call: &Call) -> Vec<Happened<'a>> {
+pub(crate) fn chronological<'a>(ds: &'a Dataset, call: &Call) -> Vec<Happened<'a>> {
     let events = &ds.events[call.events.range()];
     let mut arrival: Vec<usize> = (0..events.len()).collect();
     arrival.sort_unstable_by_key(|&i| events[i].seq);
@@ -62,7 +62,7 @@ pub fn chronological<'a>(ds: &'a Dataset, call: &Call) -> Vec<Happened<'a>> {
 /// Short names for the legs of one call: the first 8 characters of each uuid, as people quote
 /// them, when that tells the legs apart; otherwise the first 4, `…`, and the shortest ending
 /// that does (generated or hand-made uuids often share a long start).
-pub fn short_ids(uuids: &[&str]) -> Vec<String> {
+pub(crate) fn short_ids(uuids: &[&str]) -> Vec<String> {
     let chars: Vec<Vec<char>> = uuids.iter().map(|u| u.chars().collect()).collect();
     let distinct = |names: &[String]| {
         let mut sorted: Vec<&String> = names.iter().collect();
@@ -100,7 +100,7 @@ struct LegFacts<'a> {
 
 /// The sentences behind the call's hangup side, outcome and consultant, then one per flag and
 /// one each for re-delivered and late events, if any.
-pub fn explain(ds: &Dataset, call: &Call, zone: &Zone) -> Vec<Explanation> {
+pub(crate) fn explain(ds: &Dataset, call: &Call, zone: &Zone) -> Vec<Explanation> {
     let uuids: Vec<&str> = ds.legs_of(call).iter().map(|leg| ds.str(leg.uuid)).collect();
     let ids = short_ids(&uuids);
     let views = metrics::leg_views(ds.legs_of(call), call.legs.start, &ds.events, &ds.known);

@@ -21,7 +21,7 @@ const LISTED: usize = 5;
 /// What the input's calls have, for the filters that are set: gathered call by call, as
 /// calls settle, so that a streamed run can say why it kept none.
 #[derive(Debug, Default, Clone)]
-pub struct Present {
+pub(crate) struct Present {
     /// Calls in the input.
     calls: u64,
     /// The earliest and latest start.
@@ -70,7 +70,7 @@ impl Present {
 
 /// One sentence per filter that alone keeps no call the input has; when each filter keeps
 /// some call but not together, one sentence saying so. Empty when no filter is set.
-pub fn why_empty(selection: &Selection, present: &Present, zone: &Zone) -> Vec<String> {
+pub(crate) fn why_empty(selection: &Selection, present: &Present, zone: &Zone) -> Vec<String> {
     let mut notes = Vec::new();
     let windowed = selection.since.is_some() || selection.until.is_some();
     if windowed && !present.in_window {

@@ -14,7 +14,7 @@ use crate::report::timefmt::{Stamp, Zone};
 
 /// One call, with the columns of `calls` in their fixed order.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct CallRecord<'a> {
+pub(crate) struct CallRecord<'a> {
     /// Root leg uuid.
     pub call_id: &'a str,
     /// `INBOUND` / `OUTBOUND`.
@@ -118,7 +118,7 @@ fn number(buffer: &mut itoa::Buffer, n: Option<i64>) -> &str {
 
 /// One leg of a call, for `legs_detail`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct LegRecord<'a> {
+pub(crate) struct LegRecord<'a> {
     /// Leg uuid.
     pub dialog_uuid: &'a str,
     /// `CONSULTANT`, `EXTERNAL`, …
@@ -153,7 +153,7 @@ impl<'a> LegRecord<'a> {
 
 /// A call with its legs: the JSON shape of `calls`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct CallDetail<'a> {
+pub(crate) struct CallDetail<'a> {
     /// The call's columns.
     #[serde(flatten)]
     pub call: CallRecord<'a>,

@@ -90,7 +90,7 @@ impl OutcomeFilter {
 
 /// The one rule for comparing names given by a user with names in the log: equal regardless
 /// of case (Unicode case, so `PAWEŁ` is `paweł`).
-pub fn same_name(have: &str, want: &str) -> bool {
+pub(crate) fn same_name(have: &str, want: &str) -> bool {
     have.eq_ignore_ascii_case(want)
         || (!(have.is_ascii() && want.is_ascii()) && have.to_lowercase() == want.to_lowercase())
 }

@@ -19,7 +19,7 @@ use crate::report::timefmt::Zone;
 const RATES: [&str; 3] = ["answer_rate", "service_level", "abandon_rate"];
 
 /// The earlier period's calls, folded as they settle.
-pub struct Earlier {
+pub(crate) struct Earlier {
     selection: Selection,
     shift: Shift,
     fold: Fold,

@@ -16,7 +16,7 @@ use crate::render::{self, table};
 use crate::report::timefmt::Zone;
 
 /// The volume chart is left out beyond this many time buckets: it would no longer be compact.
-pub const MAX_CHART_BUCKETS: usize = 100;
+pub(crate) const MAX_CHART_BUCKETS: usize = 100;
 
 /// Writes the table, the charts when `charts` is set and there are calls, then the footer.
 pub fn write(report: &Report<'_>, output: &OutputSettings, charts: bool, out: &mut dyn Write) -> io::Result<()> {

@@ -8,7 +8,7 @@ use super::{CallFacts, Definitions, Fixed};
 use crate::metrics::Outcome;
 
 /// Decimals of `service_level` and `abandon_rate`.
-pub const KPI_PLACES: u32 = 4;
+pub(crate) const KPI_PLACES: u32 = 4;
 
 /// A call with direction `INBOUND` that has ended.
 pub fn inbound(call: &CallFacts<'_>) -> bool {

@@ -18,7 +18,7 @@ use crate::report::timefmt::Zone;
 
 /// The lanes being swept, and the peaks found.
 #[derive(Debug)]
-pub struct Peaks {
+pub(crate) struct Peaks {
     /// The finest time key among the grouping keys, whose buckets rows are counted in, and
     /// its place among them.
     bucket: Option<(GroupKey, usize)>,

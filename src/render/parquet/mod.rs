@@ -24,14 +24,14 @@ use tables::Table;
 /// The version of the exported schema, in each file's key-value metadata under
 /// [`SCHEMA_VERSION_KEY`]. Raised whenever a column is added; columns are never removed,
 /// renamed or retyped.
-pub const SCHEMA_VERSION: &str = "1";
+pub(crate) const SCHEMA_VERSION: &str = "1";
 
 /// The metadata key of [`SCHEMA_VERSION`].
-pub const SCHEMA_VERSION_KEY: &str = "callflow.schema_version";
+pub(crate) const SCHEMA_VERSION_KEY: &str = "callflow.schema_version";
 
 /// Rows per row group: large enough for engines to scan and skip by statistics, small enough
 /// that a writer holds a few tens of megabytes.
-pub const ROW_GROUP_ROWS: usize = 256 * 1024;
+pub(crate) const ROW_GROUP_ROWS: usize = 256 * 1024;
 
 /// Rows gathered into one Arrow batch before it goes to the writer.
 const BATCH_ROWS: usize = 8192;
@@ -47,7 +47,7 @@ fn properties() -> WriterProperties {
 }
 
 /// One Parquet file of table `T` being written into `W`.
-pub struct TableWriter<T: Table, W: Write + Send> {
+pub(crate) struct TableWriter<T: Table, W: Write + Send> {
     rows: T,
     writer: ArrowWriter<W>,
 }
@@ -95,7 +95,7 @@ impl<T: Table, W: Write + Send> TableWriter<T, W> {
 
 /// One `calls` table written to a stream (`calls --format parquet -o FILE`): the writer fills
 /// a buffer, which is moved to `out` as it grows, so memory holds one row group, not the file.
-pub struct CallsFile<'o> {
+pub(crate) struct CallsFile<'o> {
     writer: TableWriter<tables::Calls, Vec<u8>>,
     out: &'o mut dyn Write,
 }
@@ -129,7 +129,7 @@ impl<'o> CallsFile<'o> {
 /// Calls waiting to be written in (start, call id) order: those that settled while an earlier
 /// call was still in flight.
 #[derive(Debug, Default)]
-pub struct Pending {
+pub(crate) struct Pending {
     calls: BTreeMap<(i64, Box<str>, u64), CallRows>,
     /// Calls added so far: tells apart two calls with the same start and id.
     added: u64,

@@ -135,7 +135,7 @@ impl Table for Calls {
 
 /// `legs`: one row per leg.
 #[derive(Default)]
-pub struct Legs {
+pub(crate) struct Legs {
     call_id: StringBuilder,
     dialog_uuid: StringBuilder,
     dialog_type: Names,

@@ -23,7 +23,7 @@ use crate::render::atomic::AtomicFile;
 
 /// What a run's files do to the partitions they go into.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Parts {
+pub(crate) enum Parts {
     /// The run's files are the partition: `part-0`, `part-1`, …; other parts are removed.
     Replace,
     /// The run adds `part-<tag>`, `part-<tag>-1`, …: runs over different inputs (different tags)
@@ -43,7 +43,7 @@ impl Parts {
 }
 
 /// Writes calls into the tree under `root`, a day at a time.
-pub struct Tree {
+pub(crate) struct Tree {
     root: PathBuf,
     parts: Parts,
     open: BTreeMap<NaiveDate, Day>,

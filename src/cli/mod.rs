@@ -225,7 +225,7 @@ pub struct CallsArgs {
     /// settles: --settle after its last close in log time, or that long on the clock once the
     /// log goes quiet. Rows are flushed one by one. Stop with Ctrl-C or SIGTERM (exit 0):
     /// with --state, calls in progress are saved and the next run goes on where this one
-    /// stopped. Needs --format csv or json.
+    /// stopped. A table shows its header at once, then a line per call.
     #[arg(short = 'f', long, help_heading = "Live")]
     pub follow: bool,
 

@@ -4,6 +4,7 @@ mod table;
 
 use std::io::Write;
 
+use super::Keeping;
 use crate::config::{OutputSettings, ReportSettings};
 use crate::diagnostics::CallTally;
 use crate::exit::ExitCode;
@@ -71,14 +72,11 @@ fn stream(
 ) -> anyhow::Result<ExitCode> {
     let ReportSettings { input, output, selection } = settings;
     let mut streamed = Streamed {
-        selection,
         output,
         out,
         ordered: Ordered::default(),
-        present: (*selection != Selection::default()).then(Present::default),
+        keeping: Keeping::new(selection),
         live: input.follow,
-        kept: 0,
-        tally: CallTally::default(),
         layout: table::layout(output),
         header: None,
     };
@@ -99,23 +97,15 @@ fn stream(
     let diagnostics = super::stream_reported(input, settling, &mut streamed, err)?;
     if output.format == Format::Table {
         let mut end = streamed.header.take().unwrap_or_default();
-        table::footer(&streamed.layout, streamed.kept as u64, &mut end);
+        table::footer(&streamed.layout, streamed.keeping.kept as u64, &mut end);
         streamed.out.write_all(&end)?;
     }
-    if let Some(present) = &streamed.present {
-        super::explain_empty(selection, present, &output.zone, streamed.kept, err)?;
+    streamed.keeping.explain(&output.zone, err)?;
+    if !input.follow {
+        super::warn_out_of_order(streamed.ordered.out_of_order as usize, err)?;
     }
-    let late_rows = streamed.ordered.out_of_order;
-    if late_rows > 0 && !input.follow {
-        writeln!(
-            err,
-            "callflow: warning: {late_rows} row{} written after later-starting calls: the input is out of \
-             order by more than --settle",
-            if late_rows == 1 { "" } else { "s" }
-        )?;
-    }
-    super::note_long_table(streamed.kept, output, err)?;
-    Ok(super::status_of(input, &diagnostics, &streamed.tally))
+    super::note_long_table(streamed.keeping.kept, output, err)?;
+    Ok(super::status_of(input, &diagnostics, &streamed.keeping.tally))
 }
 
 /// `--format parquet`: the calls table of `export`, in one file.
@@ -144,18 +134,12 @@ fn parquet(
 
 /// Calls written as they settle: rendered at once, released in order.
 struct Streamed<'a, 'o> {
-    selection: &'a Selection,
     output: &'a OutputSettings,
     out: &'o mut dyn Write,
     ordered: Ordered,
-    /// What the calls have, to say why none was kept; gathered only when a filter is set.
-    present: Option<Present>,
+    keeping: Keeping<'a>,
     /// `--follow`: each row is written as its call settles, not held for earlier calls.
     live: bool,
-    /// Rows kept so far.
-    kept: usize,
-    /// The calls kept, by problem, for `--fail-on`.
-    tally: CallTally,
     /// The table's widths, fixed before the first row.
     layout: Layout,
     /// The table's header, until the first row is written.
@@ -164,12 +148,7 @@ struct Streamed<'a, 'o> {
 
 impl Sink for Streamed<'_, '_> {
     fn settled(&mut self, ds: Dataset, watermark: Option<i64>) -> anyhow::Result<()> {
-        let calls: Vec<&Call> = self.selection.apply(&ds).collect();
-        self.kept += calls.len();
-        calls.iter().for_each(|call| self.tally.add(call));
-        if let Some(present) = self.present.as_mut().filter(|_| self.kept == 0) {
-            present.add(self.selection, &ds);
-        }
+        let calls = self.keeping.keep(&ds);
         let zone = &self.output.zone;
         let key = |call: &&Call| (call.figures.start, Box::from(ds.str(call.id)));
         let run = match self.output.format {

@@ -8,17 +8,16 @@ use std::io::Write;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use super::Keeping;
 use crate::config::{ExportSettings, InputSettings};
-use crate::diagnostics::CallTally;
 use crate::exit::ExitCode;
 use crate::input::InputSpec;
 use crate::load::state::fingerprint;
 use crate::load::Sink;
-use crate::model::{Call, Dataset};
+use crate::model::Dataset;
 use crate::render::parquet::rows::CallRows;
 use crate::render::parquet::tree::{Parts, Tree};
 use crate::render::parquet::{CallsFile, Pending};
-use crate::report::hint::Present;
 use crate::report::select::Selection;
 use crate::report::timefmt::Zone;
 
@@ -53,23 +52,15 @@ impl Destination for CallsFile<'_> {
 
 /// Selected calls on their way to a destination, in order.
 struct Exporting<'a, D> {
-    selection: &'a Selection,
     pending: Pending,
     to: D,
-    /// What the calls have, to say why none was kept; gathered only when a filter is set.
-    present: Option<Present>,
-    kept: usize,
-    tally: CallTally,
+    /// The calls kept.
+    keeping: Keeping<'a>,
 }
 
 impl<D: Destination> Sink for Exporting<'_, D> {
     fn settled(&mut self, ds: Dataset, watermark: Option<i64>) -> anyhow::Result<()> {
-        let calls: Vec<&Call> = self.selection.apply(&ds).collect();
-        self.kept += calls.len();
-        calls.iter().for_each(|call| self.tally.add(call));
-        if let Some(present) = self.present.as_mut().filter(|_| self.kept == 0) {
-            present.add(self.selection, &ds);
-        }
+        let calls = self.keeping.keep(&ds);
         let rows: Vec<CallRows> = calls.par_iter().map(|call| CallRows::new(&ds, call)).collect();
         rows.into_iter().for_each(|call| self.pending.add(call));
         self.to.add(&self.pending.release(watermark))?;
@@ -127,14 +118,7 @@ fn export<'a, D: Destination>(
     to: D,
     err: &mut dyn Write,
 ) -> anyhow::Result<(Exporting<'a, D>, ExitCode)> {
-    let mut exporting = Exporting {
-        selection,
-        pending: Pending::default(),
-        to,
-        present: (*selection != Selection::default()).then(Present::default),
-        kept: 0,
-        tally: CallTally::default(),
-    };
+    let mut exporting = Exporting { pending: Pending::default(), to, keeping: Keeping::new(selection) };
     let diagnostics = match input.settling {
         Some(settling) => super::stream_reported(input, settling, &mut exporting, err)?,
         None => {
@@ -143,22 +127,8 @@ fn export<'a, D: Destination>(
             loaded.diagnostics
         }
     };
-    if let Some(present) = &exporting.present {
-        super::explain_empty(selection, present, zone, exporting.kept, err)?;
-    }
-    let late = exporting.pending.out_of_order;
-    if late > 0 {
-        writeln!(
-            err,
-            "callflow: warning: {} written after later-starting calls: the input is out of order by more than \
-             --settle",
-            calls(late as usize)
-        )?;
-    }
-    let code = super::status_of(input, &diagnostics, &exporting.tally);
+    exporting.keeping.explain(zone, err)?;
+    super::warn_out_of_order(exporting.pending.out_of_order as usize, err)?;
+    let code = super::status_of(input, &diagnostics, &exporting.keeping.tally);
     Ok((exporting, code))
-}
-
-fn calls(n: usize) -> String {
-    crate::render::counted(n as u64, "call", "calls")
 }

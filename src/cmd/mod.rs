@@ -21,6 +21,7 @@ use crate::exit::{ExitCode, UsageError};
 use crate::input::InputSpec;
 use crate::load::state::State;
 use crate::load::{self, Carried, Carry, Loaded, Settling, Sink};
+use crate::model::{Call, Dataset};
 use crate::render::atomic::AtomicFile;
 use crate::render::counted;
 use crate::render::Format;
@@ -231,6 +232,62 @@ pub(crate) fn explain_empty(
         writeln!(err, "callflow: {note}")?;
     }
     Ok(())
+}
+
+/// The calls a streamed report keeps as they settle: its filters applied, the calls kept
+/// counted by problem for `--fail-on`, and, until one is kept, what the input has, to say why
+/// none was.
+pub(crate) struct Keeping<'s> {
+    selection: &'s Selection,
+    present: Option<Present>,
+    /// Calls kept so far.
+    pub(crate) kept: usize,
+    /// The calls kept, by problem.
+    pub(crate) tally: CallTally,
+}
+
+impl<'s> Keeping<'s> {
+    /// Nothing kept yet under `selection`.
+    pub(crate) fn new(selection: &'s Selection) -> Self {
+        let present = (*selection != Selection::default()).then(Present::default);
+        Keeping { selection, present, kept: 0, tally: CallTally::default() }
+    }
+
+    /// The calls of `ds` the report keeps, in order.
+    pub(crate) fn keep<'d>(&mut self, ds: &'d Dataset) -> Vec<&'d Call>
+    where
+        's: 'd,
+    {
+        let calls: Vec<&Call> = self.selection.apply(ds).collect();
+        self.kept += calls.len();
+        calls.iter().for_each(|call| self.tally.add(call));
+        if let Some(present) = self.present.as_mut().filter(|_| self.kept == 0) {
+            present.add(self.selection, ds);
+        }
+        calls
+    }
+
+    /// Says on `err` why no call was kept, if none was (see [`explain_empty`]).
+    pub(crate) fn explain(&self, zone: &Zone, err: &mut dyn Write) -> std::io::Result<()> {
+        match &self.present {
+            Some(present) => explain_empty(self.selection, present, zone, self.kept, err),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Warns that `rows` rows were written after rows of calls that started later: the input was
+/// out of order by more than the grace of settling.
+pub(crate) fn warn_out_of_order(rows: usize, err: &mut dyn Write) -> std::io::Result<()> {
+    match rows {
+        0 => Ok(()),
+        rows => writeln!(
+            err,
+            "callflow: warning: {} written after later-starting calls: the input is out of order by more than \
+             --settle",
+            counted(rows as u64, "row", "rows")
+        ),
+    }
 }
 
 /// Tables longer than this get a note on stderr: people do not read them, and CSV is cheaper.

@@ -13,14 +13,14 @@ use std::io::Write;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
+use super::Keeping;
 use crate::config::{OutputSettings, ReportSettings, SummarySettings};
-use crate::diagnostics::{CallTally, Diagnostics, Quality};
+use crate::diagnostics::{Diagnostics, Quality};
 use crate::exit::ExitCode;
 use crate::load::{Loaded, Sink};
 use crate::metrics::aggregate::{CallFacts, Definitions, Figures, Fixed, Fold, Group, GroupKey, KeyValue, Spread};
 use crate::model::Dataset;
 use crate::render::{self, Format, Render};
-use crate::report::hint::Present;
 use crate::report::select::Selection;
 use crate::report::timefmt::Zone;
 pub use compare::Compared;
@@ -74,9 +74,8 @@ pub fn run(
             loaded.diagnostics
         }
     };
-    let present = folded.present.take().unwrap_or_default();
+    folded.keeping.explain(&output.zone, err)?;
     let report = folded.report(&diagnostics);
-    super::explain_empty(selection, &present, &output.zone, report.total_calls() as usize, err)?;
     // The table says so under itself; CSV and JSON leave the earlier columns empty.
     let uncovered = report.earlier.as_ref().and_then(|e| e.uncovered(&output.zone));
     if let Some(note) = uncovered.filter(|_| output.format != Format::Table) {
@@ -97,11 +96,8 @@ pub(crate) struct Folded<'s> {
     selection: &'s Selection,
     summary: SummarySettings,
     fold: Fold,
-    /// The selected calls, by problem.
-    tally: CallTally,
-    /// What the calls have, to say why none was kept; gathered only when a filter is set and
-    /// until a call is kept.
-    present: Option<Present>,
+    /// The calls selected.
+    keeping: Keeping<'s>,
     /// With `--compare`, the calls of the earlier period.
     earlier: Option<compare::Earlier>,
 }
@@ -109,16 +105,14 @@ pub(crate) struct Folded<'s> {
 impl<'s> Folded<'s> {
     /// Nothing folded yet: groups and figures as `summary` says, buckets in `zone`.
     pub fn new(selection: &'s Selection, summary: &SummarySettings, zone: Zone) -> Self {
-        let present = (*selection != Selection::default()).then(Present::default);
         let fold = Fold::new(summary.by.clone(), zone, summary.definitions.clone());
         let earlier = summary.compare.map(|shift| compare::Earlier::new(selection, shift, summary, zone));
-        Folded { selection, fold, summary: summary.clone(), tally: CallTally::default(), present, earlier }
+        Folded { selection, fold, summary: summary.clone(), keeping: Keeping::new(selection), earlier }
     }
 
     /// Folds the selected calls of `ds`.
     fn add(&mut self, ds: &Dataset) {
-        for call in self.selection.apply(ds) {
-            self.tally.add(call);
+        for call in self.keeping.keep(ds) {
             self.fold.add(&CallFacts::new(ds, call));
         }
         if let Some(earlier) = &mut self.earlier {
@@ -128,7 +122,7 @@ impl<'s> Folded<'s> {
 
     /// The report of the calls folded, over an input that met `diagnostics`.
     pub fn report(self, diagnostics: &Diagnostics) -> Report<'_> {
-        let quality = Quality { counts: &diagnostics.counts, calls: self.tally };
+        let quality = Quality { counts: &diagnostics.counts, calls: self.keeping.tally };
         let (keys, percentiles, kpi) = (self.summary.by, self.summary.definitions.percentiles, self.summary.kpi);
         let earlier = self.earlier.map(compare::Earlier::finish);
         let since = self.selection.since;
@@ -142,9 +136,6 @@ impl Sink for Folded<'_> {
         self.fold.advance(watermark);
         if let Some(earlier) = &mut self.earlier {
             earlier.advance(watermark);
-        }
-        if let Some(present) = self.present.as_mut().filter(|_| self.tally.calls == 0) {
-            present.add(self.selection, &ds);
         }
         Ok(())
     }

@@ -1,7 +1,8 @@
 //! `summary --follow --every PERIOD`: the totals of the calls that ended in each period of the
 //! clock, appended as the period ends, one row per group after a `period_end` column (the
 //! wall-clock time it ended, in --tz). A period in which no call ended writes nothing; the last,
-//! partial one is written at the stop. The figures are `aggregate`'s over the calls of that
+//! partial one is written at the stop. Calls are folded as they settle, nothing of them kept.
+//! The figures are `aggregate`'s over the calls of that
 //! period alone, so a period's rows are final when written and a pipe or a file only ever
 //! grows; totals over longer spans are sums (counts) or a `summary` run over the files (rates,
 //! percentiles).
@@ -11,15 +12,14 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use super::{figure_columns, figure_values, key_values, JsonRow, Value, PERIOD_COLUMN};
+use crate::cmd::Keeping;
 use crate::config::{OutputSettings, ReportSettings, SummarySettings};
-use crate::diagnostics::CallTally;
 use crate::exit::{ExitCode, UsageError};
 use crate::load::Sink;
 use crate::metrics::aggregate::{CallFacts, Fold};
-use crate::model::{Call, Dataset};
+use crate::model::Dataset;
 use crate::render::csv_layout::CsvLayout;
 use crate::render::{self, Format};
-use crate::report::select::Selection;
 
 /// Runs `summary --follow`, grouping and figuring as `summary` says, writing a period's rows
 /// every `every`.
@@ -36,40 +36,49 @@ pub fn run(
     };
     let mut periods = Periods {
         summary,
-        selection,
         output,
         out,
         every,
         due: Instant::now() + every,
-        held: Vec::new(),
+        keeping: Keeping::new(selection),
+        fold: new_fold(summary, output),
+        folded: 0,
         header: output.csv.header,
-        tally: CallTally::default(),
     };
     let diagnostics = crate::cmd::stream_reported(input, settling, &mut periods, err)?;
     periods.write_period()?;
-    Ok(crate::cmd::status_of(input, &diagnostics, &periods.tally))
+    Ok(crate::cmd::status_of(input, &diagnostics, &periods.keeping.tally))
 }
 
-/// The calls that ended in the current period, and where its rows go.
+/// A period's groups, empty.
+fn new_fold(summary: &SummarySettings, output: &OutputSettings) -> Fold {
+    Fold::new(summary.by.clone(), output.zone, summary.definitions.clone())
+}
+
+/// The calls that ended in the current period, folded, and where its rows go.
 struct Periods<'a, 'o> {
     summary: &'a SummarySettings,
-    selection: &'a Selection,
     output: &'a OutputSettings,
     out: &'o mut dyn Write,
     every: Duration,
     /// When the current period ends.
     due: Instant,
-    /// The calls settled in the current period, as they came.
-    held: Vec<Dataset>,
+    /// The calls selected, by problem for `--fail-on`.
+    keeping: Keeping<'a>,
+    /// The current period's calls, folded into their groups.
+    fold: Fold,
+    /// How many calls `fold` holds.
+    folded: usize,
     /// The CSV header is still to be written.
     header: bool,
-    /// The calls written, by problem, for `--fail-on`.
-    tally: CallTally,
 }
 
 impl Sink for Periods<'_, '_> {
-    fn settled(&mut self, calls: Dataset, _: Option<i64>) -> anyhow::Result<()> {
-        self.held.push(calls);
+    fn settled(&mut self, ds: Dataset, _: Option<i64>) -> anyhow::Result<()> {
+        for call in self.keeping.keep(&ds) {
+            self.fold.add(&CallFacts::new(&ds, call));
+            self.folded += 1;
+        }
         self.tick()
     }
 
@@ -87,20 +96,14 @@ impl Sink for Periods<'_, '_> {
 }
 
 impl Periods<'_, '_> {
-    /// Writes the rows of the calls held, if any, and lets them go.
+    /// Writes the rows of the period's calls, if any, and starts the next period.
     fn write_period(&mut self) -> anyhow::Result<()> {
-        let held = std::mem::take(&mut self.held);
-        let selection = self.selection;
-        let calls: Vec<(&Dataset, &Call)> =
-            held.iter().flat_map(|ds| selection.apply(ds).map(move |call| (ds, call))).collect();
-        if calls.is_empty() {
+        if self.folded == 0 {
             return Ok(());
         }
-        calls.iter().for_each(|(_, call)| self.tally.add(call));
+        self.folded = 0;
+        let groups = std::mem::replace(&mut self.fold, new_fold(self.summary, self.output)).finish();
         let zone = &self.output.zone;
-        let mut fold = Fold::new(self.summary.by.clone(), *zone, self.summary.definitions.clone());
-        calls.iter().for_each(|&(ds, call)| fold.add(&CallFacts::new(ds, call)));
-        let groups = fold.finish();
         let period_end = zone.rfc3339(chrono::Utc::now().timestamp());
         let figures = figure_columns(&self.summary.definitions.percentiles);
         let keys = self.summary.by.iter().map(|key| key.column());

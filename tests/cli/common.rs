@@ -77,3 +77,64 @@ pub fn regressions(name: &str) -> Option<Box<dyn proptest::test_runner::FailureP
     let path = format!("{}/proptest-regressions/{name}.txt", env!("CARGO_MANIFEST_DIR"));
     Some(Box::new(proptest::test_runner::FileFailurePersistence::Direct(Box::leak(path.into_boxed_str()))))
 }
+
+/// The lines a child writes to `stdout`, sent one by one as they come, from a thread of their
+/// own: a test can wait for a line with a limit while the child keeps running.
+pub fn lines_of(stdout: std::process::ChildStdout) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                return;
+            }
+        }
+    });
+    lines
+}
+
+/// A run of `callflow ARGS` reading a pipe: its stdin, its stdout lines as they come, and
+/// the process.
+pub struct Piped {
+    pub stdin: std::process::ChildStdin,
+    lines: std::sync::mpsc::Receiver<String>,
+    child: std::process::Child,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+impl Piped {
+    pub fn spawn(args: &[&str]) -> Piped {
+        let bin = assert_cmd::cargo::cargo_bin!("callflow");
+        let mut child = std::process::Command::new(bin)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let lines = lines_of(stdout);
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut err, &mut text).unwrap();
+            text
+        });
+        Piped { stdin, lines, child, stderr }
+    }
+
+    /// The next line of stdout; the limit only keeps a broken build from hanging the suite.
+    pub fn next(&self) -> String {
+        self.lines.recv_timeout(std::time::Duration::from_secs(120)).expect("a line comes")
+    }
+
+    /// Closes stdin and waits: the rest of stdout, and stderr.
+    pub fn finish(mut self, mut rows: Vec<String>) -> (Vec<String>, String) {
+        drop(self.stdin);
+        rows.extend(self.lines.iter());
+        assert!(self.child.wait().unwrap().success());
+        (rows, self.stderr.join().unwrap())
+    }
+}

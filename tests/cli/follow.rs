@@ -8,15 +8,15 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::{self, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use callflow_generate::{generate, Config, Generated};
 
-use crate::common::callflow;
+use crate::common::{callflow, lines_of};
 
 /// How long to wait for a row before calling the run broken.
 const LIMIT: Duration = Duration::from_secs(90);
@@ -89,15 +89,7 @@ impl Follow {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rows) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                if tx.send(line.unwrap()).is_err() {
-                    return;
-                }
-            }
-        });
+        let rows = lines_of(child.stdout.take().unwrap());
         let mut follow = Follow { child, rows, seen: Vec::new() };
         // The header comes once the run is set up, its signal handler with it.
         follow.wait_for(|seen| !seen.is_empty(), "the header");

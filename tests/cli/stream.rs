@@ -1,72 +1,17 @@
 //! Settling end to end: `calls` writes rows while its input is still being written, and a
 //! streamed run prints the bytes of a run that holds every call to the end.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::io::Write;
 
 use callflow_generate::{generate, Config};
 
-use crate::common::callflow;
+use crate::common::{callflow, Piped};
 
 fn day(calls: usize, seed: u64) -> Vec<u8> {
     let mut log = Vec::new();
     let config = Config { duplicates: 0.01, reorder: 0.02, ..Config::new(calls, seed) };
     generate(&config, &mut log).unwrap();
     log
-}
-
-/// A run of `callflow ARGS` reading a pipe: its stdin, its stdout lines as they come, and
-/// the process.
-struct Piped {
-    stdin: std::process::ChildStdin,
-    lines: mpsc::Receiver<String>,
-    child: std::process::Child,
-    stderr: std::thread::JoinHandle<String>,
-}
-
-impl Piped {
-    fn spawn(args: &[&str]) -> Piped {
-        let bin = assert_cmd::cargo::cargo_bin!("callflow");
-        let mut child = Command::new(bin)
-            .args(args)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut err = child.stderr.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                if tx.send(line.unwrap()).is_err() {
-                    return;
-                }
-            }
-        });
-        let stderr = std::thread::spawn(move || {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut err, &mut text).unwrap();
-            text
-        });
-        Piped { stdin, lines, child, stderr }
-    }
-
-    /// The next line of stdout; the limit only keeps a broken build from hanging the suite.
-    fn next(&self) -> String {
-        self.lines.recv_timeout(std::time::Duration::from_secs(120)).expect("a line comes")
-    }
-
-    /// Closes stdin and waits: the rest of stdout, and stderr.
-    fn finish(mut self, mut rows: Vec<String>) -> (Vec<String>, String) {
-        drop(self.stdin);
-        rows.extend(self.lines.iter());
-        assert!(self.child.wait().unwrap().success());
-        (rows, self.stderr.join().unwrap())
-    }
 }
 
 #[test]

@@ -1,14 +1,13 @@
 //! The calls table: one line per call at fixed widths, streamed like CSV, whole in a pipe
 //! (so `grep` finds every call of a name) and cut, never wrapped, to fit a terminal.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 
 use callflow_generate::{generate, Config};
 use unicode_width::UnicodeWidthStr;
 
-use crate::common::{callflow, CallJson};
+use crate::common::{callflow, CallJson, Piped};
 
 /// A consultant's login, renamed to something longer than any column would hold.
 const SHORT_NAME: &str = "krzysztof.dabrowski";
@@ -72,37 +71,15 @@ fn the_streamed_table_is_the_whole_input_table_byte_for_byte() {
 #[test]
 fn table_rows_come_out_while_the_input_is_still_being_written() {
     let log = day(4000, 33);
-    let bin = assert_cmd::cargo::cargo_bin!("callflow");
-    let mut child = Command::new(bin)
-        .arg("calls")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if tx.send(line.unwrap()).is_err() {
-                return;
-            }
-        }
-    });
+    let mut piped = Piped::spawn(&["calls"]);
     let cut = log[..log.len() * 3 / 4].iter().rposition(|&b| b == b'\n').unwrap() + 1;
-    stdin.write_all(&log[..cut]).unwrap();
-    stdin.flush().unwrap();
-    // The limit only keeps a broken build from hanging the suite.
-    let limit = std::time::Duration::from_secs(120);
-    let mut lines: Vec<String> = (0..5).map(|_| rx.recv_timeout(limit).expect("a row before the input ends")).collect();
+    piped.stdin.write_all(&log[..cut]).unwrap();
+    piped.stdin.flush().unwrap();
+    let lines: Vec<String> = (0..5).map(|_| piped.next()).collect();
     assert!(lines[1].starts_with("Start ") && lines[2] == "(UTC)", "{lines:?}");
     assert!(lines[4].starts_with("20"), "a call: {lines:?}");
-    stdin.write_all(&log[cut..]).unwrap();
-    drop(stdin);
-    lines.extend(rx.iter());
-    reader.join().unwrap();
-    assert!(child.wait().unwrap().success());
+    piped.stdin.write_all(&log[cut..]).unwrap();
+    let (lines, _) = piped.finish(lines);
     assert_eq!(lines.join("\n") + "\n", run(&["--settle", "off"], &log));
 }
 

@@ -90,7 +90,7 @@ fn stream(
         }
         // Held until the first row: a run that fails before it writes no half table.
         Format::Table => streamed.layout.header(streamed.header.insert(Vec::new())),
-        // Parquet went to `export` in `run`.
+        // Parquet never gets here: `run` hands it to `export`.
         Format::Json | Format::Parquet => {}
     }
     streamed.out.flush()?;
@@ -152,8 +152,9 @@ impl Sink for Streamed<'_, '_> {
         let zone = &self.output.zone;
         let key = |call: &&Call| (call.figures.start, Box::from(ds.str(call.id)));
         let run = match self.output.format {
-            // Parquet went to `export` in `run`; JSON lines are the rows nearest to it.
-            Format::Json | Format::Parquet => Run::render(&calls, key, |call, buf| {
+            // `run` hands Parquet to `export`: it is never written row by row.
+            Format::Parquet => anyhow::bail!("--format parquet is written by export, not row by row"),
+            Format::Json => Run::render(&calls, key, |call, buf| {
                 serde_json::to_writer(&mut *buf, &CallDetail::new(&ds, call, zone))?;
                 buf.push(b'\n');
                 Ok(())

@@ -9,7 +9,7 @@ use crate::config::InputSettings;
 use crate::diagnostics::Diagnostics;
 use crate::input::follow::{self, Following};
 use crate::load::state::State;
-use crate::load::{self, Carry, Settling, Sink};
+use crate::load::{self, Settling, Sink};
 
 /// Follows the inputs into `sink` until they end (stdin) or a stop (Ctrl-C, SIGTERM). With
 /// `--state`, the calls the previous run carried come first and every file goes on from where
@@ -22,13 +22,7 @@ pub fn stream(
 ) -> anyhow::Result<Diagnostics> {
     let mut state = input.state.as_ref().map(|plan| State::open(&plan.path)).transpose()?;
     let carry = match (&mut state, &input.state) {
-        (Some(state), Some(plan)) => Some(Carry {
-            max_open: plan.max_open,
-            gone: std::mem::take(&mut state.gone),
-            log_time: state.log_time,
-            events: std::mem::take(&mut state.events),
-            name: state.name(),
-        }),
+        (Some(state), Some(plan)) => Some(state.carry(plan.max_open)),
         _ => None,
     };
     let resume = state.as_ref().map(|state| state.positions.clone()).unwrap_or_default();

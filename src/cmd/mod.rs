@@ -20,7 +20,7 @@ use crate::diagnostics::{CallTally, Diagnostics, Read};
 use crate::exit::{ExitCode, UsageError};
 use crate::input::InputSpec;
 use crate::load::state::State;
-use crate::load::{self, Carried, Carry, Loaded, Settling, Sink};
+use crate::load::{self, Carried, Loaded, Settling, Sink};
 use crate::model::{Call, Dataset};
 use crate::render::atomic::AtomicFile;
 use crate::render::counted;
@@ -140,13 +140,7 @@ pub fn stream(input: &InputSettings, settling: Settling, sink: &mut dyn Sink) ->
     };
     let mut state = State::open(&plan.path)?;
     state.consume(&input.inputs)?;
-    let carry = Carry {
-        max_open: plan.max_open,
-        gone: std::mem::take(&mut state.gone),
-        log_time: state.log_time,
-        events: std::mem::take(&mut state.events),
-        name: state.name(),
-    };
+    let carry = state.carry(plan.max_open);
     let (diagnostics, carried) = load::stream_carrying(&input.inputs, &input.load, settling, Some(carry), sink)?;
     if let Some(carried) = carried {
         *PENDING_STATE.lock().unwrap_or_else(PoisonError::into_inner) = Some((state, carried));

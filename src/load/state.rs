@@ -27,7 +27,7 @@ use crate::assemble::{CarriedEvent, Gone};
 use crate::event::{self, EventKind, Parsed};
 use crate::input::follow::Position;
 use crate::input::InputSpec;
-use crate::load::Carried;
+use crate::load::{Carried, Carry};
 use crate::render::atomic::AtomicFile;
 
 /// The format's name in the header.
@@ -143,6 +143,19 @@ impl State {
     /// The name the carried events are read under, in bad-line reports and the like.
     pub fn name(&self) -> String {
         format!("{} (carried calls)", self.path.display())
+    }
+
+    /// What the previous run left, handed to this run's load: its calls in flight (taken from
+    /// the state, which keeps the rest), the legs it let go, its log time; calls open longer
+    /// than `max_open` seconds are let go in turn.
+    pub fn carry(&mut self, max_open: i64) -> Carry {
+        Carry {
+            max_open,
+            gone: std::mem::take(&mut self.gone),
+            log_time: self.log_time,
+            events: std::mem::take(&mut self.events),
+            name: self.name(),
+        }
     }
 
     /// Refuses inputs an earlier run (or this one) already consumed, naming them, and adds the

@@ -40,6 +40,12 @@ fn micros(seconds: Option<i64>) -> Option<i64> {
     seconds.and_then(|s| s.checked_mul(1_000_000))
 }
 
+/// A time column's values, in UTC: the builders default to zone-less times, so the zone is set
+/// on each finish.
+fn time(column: &mut TimestampMicrosecondBuilder) -> ArrayRef {
+    Arc::new(column.finish().with_timezone("UTC"))
+}
+
 /// Dictionary-encoded strings.
 type Names = StringDictionaryBuilder<Int32Type>;
 
@@ -110,8 +116,6 @@ impl Table for Calls {
     }
 
     fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
-        // The builders default to zone-less times; the zone is set on each finish.
-        let time = |column: &mut TimestampMicrosecondBuilder| Arc::new(column.finish().with_timezone("UTC"));
         batch([
             ("call_id", Arc::new(self.call_id.finish()) as ArrayRef, false),
             ("direction", Arc::new(self.direction.finish()), true),
@@ -170,7 +174,6 @@ impl Table for Legs {
     }
 
     fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
-        let time = |column: &mut TimestampMicrosecondBuilder| Arc::new(column.finish().with_timezone("UTC"));
         batch([
             ("call_id", Arc::new(self.call_id.finish()) as ArrayRef, false),
             ("dialog_uuid", Arc::new(self.dialog_uuid.finish()), false),
@@ -220,7 +223,7 @@ impl Table for Events {
             ("call_id", Arc::new(self.call_id.finish()) as ArrayRef, false),
             ("dialog_uuid", Arc::new(self.dialog_uuid.finish()), false),
             ("event_name", Arc::new(self.event_name.finish()), false),
-            ("event_time", Arc::new(self.event_time.finish().with_timezone("UTC")), false),
+            ("event_time", time(&mut self.event_time), false),
             ("state", Arc::new(self.state.finish()), true),
             ("close_cause", Arc::new(self.close_cause.finish()), true),
         ])

@@ -216,8 +216,10 @@ pub(crate) fn stream_carrying(
     outcome
 }
 
-/// [`stream`] over in-memory or other readers (already decompressed), named for diagnostics.
-pub fn stream_readers<R: Read + Send>(
+/// [`stream`] over in-memory or other readers (already decompressed), named for diagnostics:
+/// the unit tests' way in.
+#[cfg(test)]
+pub(crate) fn stream_readers<R: Read + Send>(
     inputs: impl IntoIterator<Item = (String, R)>,
     options: &LoadOptions,
     settling: Settling,

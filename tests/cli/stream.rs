@@ -85,3 +85,29 @@ fn settle_takes_a_duration_or_off() {
         assert!(out.status.success(), "{ok}");
     }
 }
+
+#[test]
+fn a_call_arriving_after_later_calls_were_written_is_still_written_and_warned_of() {
+    let mut bytes = Vec::new();
+    let generated = generate(&Config::new(4000, 24), &mut bytes).unwrap();
+    let mut truth: Vec<_> = generated.truth.iter().collect();
+    truth.sort_by_key(|t| (t.start, t.call_id.clone()));
+    // The tenth call's lines, all held back until the fiftieth call has been written.
+    let (held_call, later_call) = (truth[10], &truth[50].call_id);
+    let text = String::from_utf8(bytes).unwrap();
+    let of_held = |line: &&str| held_call.legs.iter().any(|leg| line.contains(leg.as_str()));
+    let (held, rest): (Vec<&str>, Vec<&str>) = text.lines().partition(of_held);
+    let mut run = Piped::spawn(&["calls", "--format", "csv", "--columns", "call_id"]);
+    run.stdin.write_all((rest.join("\n") + "\n").as_bytes()).unwrap();
+    run.stdin.flush().unwrap();
+    let mut rows = Vec::new();
+    while rows.last() != Some(later_call) {
+        rows.push(run.next());
+    }
+    assert!(!rows.contains(&held_call.call_id));
+    run.stdin.write_all((held.join("\n") + "\n").as_bytes()).unwrap();
+    let (rows, stderr) = run.finish(rows);
+    assert!(rows.contains(&held_call.call_id), "the late call is written, not lost");
+    assert_eq!(rows.len(), truth.len() + 1, "every call once, and the header");
+    assert!(stderr.contains("written after later-starting calls"), "{stderr}");
+}
